@@ -1,0 +1,5 @@
+import sys
+
+from customizer.cli import main
+
+sys.exit(main())
