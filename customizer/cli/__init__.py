@@ -16,7 +16,7 @@ from customizer import __version__
 from customizer.errors import TestTailorError
 
 # Subcommand modules, in the order they appear in --help. A module that is not there yet is skipped.
-COMMANDS = ("mine", "customize", "generate", "strategies", "adapters", "evaluate", "corpus")
+COMMANDS = ("mine", "customize", "generate", "strategies", "adapters", "evaluate", "corpus", "base_model")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,85 @@
+"""``testtailor base-model``: the shipped base model's recipe (prepare data, train resumably, export)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from customizer.basemodel.paths import basemodel_dir, dev_cache
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("base-model", help="build the shipped base model (developers; needs the Debian corpus)",
+                       description="Prepare tokenized data from the corpus, train the base model (resumable), "
+                       "and export the best checkpoint into the package.")
+    bsub = p.add_subparsers(dest="base_cmd", metavar="STEP", required=True)
+
+    prep = bsub.add_parser("prepare", help="tokenize the corpus shards into train/val arrays")
+    prep.add_argument("--corpus", type=Path, default=dev_cache() / "corpus" / "final")
+    prep.add_argument("--tokenizer", type=Path, default=dev_cache() / "tokenizer")
+    prep.add_argument("--out", type=Path, default=basemodel_dir() / "data")
+    prep.add_argument("--max-source", type=int, default=512)
+    prep.add_argument("--max-target", type=int, default=384)
+    prep.set_defaults(func=_prepare)
+
+    tr = bsub.add_parser("train", help="train or resume for a time budget")
+    tr.add_argument("--data", type=Path, default=basemodel_dir() / "data")
+    tr.add_argument("--tokenizer", type=Path, default=dev_cache() / "tokenizer")
+    tr.add_argument("--run", type=Path, default=basemodel_dir() / "runs" / "cpu-small")
+    tr.add_argument("--preset", default="cpu-small")
+    tr.add_argument("--minutes", type=float, default=30.0)
+    tr.add_argument("--device", default="cpu")
+    tr.add_argument("--batch-tokens", type=int, default=8192)
+    tr.add_argument("--lr", type=float, default=4e-4)
+    tr.add_argument("--total-tokens", type=float, default=60e6)
+    tr.add_argument("--eval-every-s", type=float, default=300.0)
+    tr.set_defaults(func=_train)
+
+    ex = bsub.add_parser("export", help="copy the best checkpoint into customizer/base_model as bf16")
+    ex.add_argument("--run", type=Path, default=basemodel_dir() / "runs" / "cpu-small")
+    ex.add_argument("--name", default="testtailor-base-interim")
+    ex.set_defaults(func=_export)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from transformers import PreTrainedTokenizerFast
+
+    from customizer.basemodel.data import iter_pair_dicts, tokenize_pairs
+
+    tok = PreTrainedTokenizerFast.from_pretrained(args.tokenizer)
+    files = sorted(args.corpus.glob("*.jsonl"))
+    val_files = [f for f in files if "val" in f.name]
+    train_files = [f for f in files if f not in val_files]
+    args.out.mkdir(parents=True, exist_ok=True)
+    stats = {}
+    for name, fs in (("val", val_files), ("train", train_files)):
+        data, st = tokenize_pairs(tok, iter_pair_dicts(fs), args.max_source, args.max_target)
+        data.save(args.out / f"{name}.npz")
+        sl, tl = data.lengths()
+        stats[name] = {**st, "source_tokens_mean": float(sl.mean()), "target_tokens_mean": float(tl.mean()),
+                       "files": [f.name for f in fs]}
+        print(name, json.dumps(stats[name]))
+    (args.out / "stats.json").write_text(json.dumps(stats, indent=1))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from customizer.basemodel.data import TokenizedPairs
+    from customizer.basemodel.trainer import RunConfig, train_base
+
+    cfg = RunConfig(preset=args.preset, batch_tokens=args.batch_tokens, lr=args.lr,
+                    total_tokens=args.total_tokens, eval_every_s=args.eval_every_s)
+    summary = train_base(args.run, TokenizedPairs.load(args.data / "train.npz"),
+                         TokenizedPairs.load(args.data / "val.npz"), args.tokenizer, cfg, args.minutes,
+                         device=args.device, log=lambda m: print(m, flush=True))
+    print(json.dumps(summary))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from customizer.basemodel.export import export_checkpoint
+
+    out = export_checkpoint(args.run / "best", name=args.name)
+    print(f"exported {args.run / 'best'} -> {out}")
+    return 0

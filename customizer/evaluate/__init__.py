@@ -1,0 +1,1 @@
+"""Evaluation: the paper's metrics, k-fold customization runs, statistics and the report."""
