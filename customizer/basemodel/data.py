@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from customizer.inputs import encode_source
+from customizer.inputs import encode_source, encode_target
 from customizer.java.context import ContextLevel, render_input
 
 
@@ -81,12 +81,12 @@ def tokenize_pairs(tokenizer, pairs: Iterable[dict], max_source: int = 512, max_
     dropped = 0
     for p in pairs:
         focal, ctx = render_input(p["focal"]["body"], p["context"], level)
-        tgt = tokenizer(p["test"]["body"], add_special_tokens=False)["input_ids"]
-        if len(tgt) + 1 > max_target:
+        tgt = encode_target(tokenizer, p["test"]["body"], max_tokens=1 << 30)  # same specials as personalization
+        if len(tgt) > max_target:
             dropped += 1
             continue
         srcs.append(encode_source(tokenizer, focal, ctx, max_source))
-        tgts.append([*tgt, tokenizer.eos_token_id])  # decoder starts from decoder_start_token_id; no <s>
+        tgts.append(tgt)
         pkgs.append(names.setdefault(p.get("repo", ""), len(names)))
     stats = {"pairs": len(srcs), "dropped_long_target": dropped, "packages": len(names)}
     return _pack(srcs, tgts, pkgs), stats

@@ -37,4 +37,6 @@ PRESETS: dict[str, Preset] = {
     "cpu-small": Preset(d_model=256, layers=3, heads=4, ffn=1024),
     # ~29M parameters: the largest that fits ~60 MB in bf16.
     "gpu-30m": Preset(d_model=448, layers=6, heads=7, ffn=1792),
+    # for tests of the recipe itself
+    "tiny": Preset(d_model=32, layers=1, heads=2, ffn=64, max_positions=512),
 }
