@@ -1,0 +1,51 @@
+"""Statistical tests of the paper (Kruskal–Wallis, Table 4) and of issue 13 (paired Wilcoxon signed-rank).
+
+Kruskal–Wallis compares score distributions without pairing (the paper's choice). Wilcoxon compares two systems
+on the *same* test pairs, which is what the retrieval bar needs: folds are identical across systems, so every
+test pair has one score per system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: str
+    b: str
+    n: int
+    mean_a: float
+    mean_b: float
+    p_value: float | None  # None when the test is undefined (too few pairs, or all differences zero)
+
+    @property
+    def delta(self) -> float:
+        return self.mean_a - self.mean_b
+
+    def significant(self, alpha: float = 0.01) -> bool:
+        return self.p_value is not None and self.p_value < alpha
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def kruskal(a_name: str, a: Sequence[float], b_name: str, b: Sequence[float]) -> Comparison:
+    p: float | None = None
+    if len(a) >= 2 and len(b) >= 2 and len(set(a) | set(b)) > 1:
+        p = float(stats.kruskal(a, b).pvalue)
+    return Comparison(a_name, b_name, min(len(a), len(b)), _mean(a), _mean(b), p)
+
+
+def wilcoxon(a_name: str, a: dict[str, float], b_name: str, b: dict[str, float]) -> Comparison:
+    """Paired test on the pairs both systems scored (keys are pair ids)."""
+    keys = sorted(set(a) & set(b))
+    xa, xb = [a[k] for k in keys], [b[k] for k in keys]
+    p: float | None = None
+    if len(keys) >= 6 and any(x != y for x, y in zip(xa, xb, strict=True)):
+        p = float(stats.wilcoxon(xa, xb, zero_method="wilcox").pvalue)
+    return Comparison(a_name, b_name, len(keys), _mean(xa), _mean(xb), p)
