@@ -1,0 +1,87 @@
+"""Defaults shared by the CLI, the language server and the editor extension, defined in one place.
+
+``DEFAULT_STRATEGY`` is what the evaluation picks; change it here only. ``parse_settings`` validates the
+editor's ``testtailor`` settings section: unknown keys are ignored, invalid values fall back to the default
+with a warning the server shows to the user (it never raises).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+DEFAULT_STRATEGY = "l-ldb"
+DEFAULT_DEVICE = "auto"
+DEFAULT_BASE_MODEL = ""  # empty: the shipped base model
+DEFAULT_CANDIDATES = 5
+MAX_CANDIDATES = 20
+DEFAULT_AUTO_CUSTOMIZE = False
+DEFAULT_VALIDATE = False
+
+STRATEGIES = ("full", "l-eo", "l-ldb", "prefix", "lora", "retrieve")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+SETTINGS_SECTION = "testtailor"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``testtailor.*`` editor settings (camelCase keys in the editor, snake_case here)."""
+
+    strategy: str = DEFAULT_STRATEGY
+    device: str = DEFAULT_DEVICE
+    base_model: str = DEFAULT_BASE_MODEL
+    candidates: int = DEFAULT_CANDIDATES
+    auto_customize: bool = DEFAULT_AUTO_CUSTOMIZE
+    validate: bool = DEFAULT_VALIDATE
+
+
+_KEYS = {"strategy": "strategy", "device": "device", "baseModel": "base_model", "candidates": "candidates",
+         "autoCustomize": "auto_customize", "validate": "validate"}
+
+
+def _check(key: str, value: Any) -> str | None:
+    """An error text for an invalid value, or None when it is valid."""
+    if key == "strategy":
+        return None if value in STRATEGIES else f"must be one of {', '.join(STRATEGIES)}"
+    if key == "device":
+        ok = isinstance(value, str) and (value in DEVICES or value.startswith("cuda:"))
+        return None if ok else f"must be one of {', '.join(DEVICES)} or cuda:N"
+    if key == "base_model":
+        return None if isinstance(value, str) else "must be a path to a local checkpoint directory or empty"
+    if key == "candidates":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_CANDIDATES
+        return None if ok else f"must be a whole number from 1 to {MAX_CANDIDATES}"
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """Validate a settings mapping (the ``testtailor`` section, or an object holding it).
+
+    Returns the settings (``base`` or the defaults for missing or invalid keys) and one warning per
+    invalid value, phrased for the user.
+    """
+    settings = base or Settings()
+    if raw is None:
+        return settings, []
+    if isinstance(raw, Mapping) and isinstance(raw.get(SETTINGS_SECTION), Mapping):
+        raw = raw[SETTINGS_SECTION]
+    if not isinstance(raw, Mapping):
+        return settings, [f"TestTailor settings must be an object, got {type(raw).__name__}; using defaults"]
+    changes: dict[str, Any] = {}
+    warnings: list[str] = []
+    defaults = {f.name: f.default for f in fields(Settings)}
+    for key, attr in _KEYS.items():
+        if key not in raw or raw[key] is None:
+            continue
+        value = raw[key]
+        if attr == "device" and isinstance(value, str):
+            value = value.strip().lower()
+        if (problem := _check(attr, value)) is None:
+            changes[attr] = value
+        else:
+            changes[attr] = defaults[attr]
+            warnings.append(f"testtailor.{key} = {value!r} is invalid: {problem}; "
+                            f"using {defaults[attr]!r}. Fix it in your editor settings.")
+    return replace(settings, **changes), warnings

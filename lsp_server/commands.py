@@ -1,0 +1,113 @@
+"""``workspace/executeCommand``: ``testtailor.generateCandidates`` and ``testtailor.listAdapters``.
+
+(``testtailor.customizeProject`` lives in :mod:`lsp_server.customize`.) Arguments are one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any, NoReturn
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+
+from customizer.defaults import MAX_CANDIDATES
+from customizer.errors import TestTailorError
+from lsp_server import convert
+from lsp_server.actions import document_version, generate
+from lsp_server.server import TestTailorServer
+
+GENERATE_CANDIDATES = "testtailor.generateCandidates"
+LIST_ADAPTERS = "testtailor.listAdapters"
+
+
+class TestTailorRequestFailed(JsonRpcException):
+    """A command failed for a reason the user can fix (the message says what to do)."""
+
+    __test__ = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message, code=-32803)  # LSP RequestFailed
+
+
+def single_argument(args: tuple[Any, ...], command: str) -> dict[str, Any]:
+    if len(args) != 1 or not isinstance(args[0], dict):
+        raise JsonRpcInvalidParams(f"{command} takes one object argument")
+    return args[0]
+
+
+def raise_reported(ls: TestTailorServer, exc: Exception) -> NoReturn:
+    """Show the error to the user and answer the request with it."""
+    ls.report(exc)
+    if isinstance(exc, TestTailorError):
+        raise TestTailorRequestFailed(exc.message) from exc
+    raise exc
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None  # NaN is not JSON
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def register(server: TestTailorServer) -> None:
+    @server.command(GENERATE_CANDIDATES)
+    async def generate_candidates(ls: TestTailorServer, *args: Any) -> dict[str, Any]:
+        arg = single_argument(args, GENERATE_CANDIDATES)
+        try:
+            uri, position = arg["uri"], arg["position"]
+            line, character = int(position["line"]), int(position["character"])
+            k = int(arg.get("candidates", ls.settings.candidates))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise JsonRpcInvalidParams(f"{GENERATE_CANDIDATES} needs {{uri, position: {{line, character}}, "
+                                       f"candidates?}}: {exc}") from exc
+        k = max(1, min(k, MAX_CANDIDATES))
+        from lsp_server.actions import list_actions
+
+        listed = list_actions(ls, types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=line, character=character),
+                              end=types.Position(line=line, character=character)),
+            context=types.CodeActionContext(diagnostics=[])))
+        if not listed:
+            raise_reported(ls, TestTailorError("no method to test at that position; put the cursor inside a "
+                                              "method of a non-test class"))
+        data = listed[0].data
+        try:
+            result = await generate(ls, uri, data["name"], data["line"], k)
+        except Exception as exc:
+            raise_reported(ls, exc)
+        candidates = []
+        for placed in result.placed:
+            test_uri = convert.test_uri(placed.edit)
+            candidates.append({
+                "rank": placed.rank, "text": placed.text, "score": placed.score, "parses": placed.parses,
+                "title": f"{'Create' if placed.edit.created else 'Add to'} {placed.edit.path.name}: "
+                         f"{placed.edit.method_name}",
+                "edit": convert.to_json(convert.workspace_edit(ls.workspace, placed.edit,
+                                                               document_version(ls, test_uri))),
+                "testUri": test_uri,
+                "testRange": convert.to_json(convert.test_range(ls.workspace, placed.edit)),
+            })
+        return {"method": result.method.name, "model": result.model, "candidates": candidates}
+
+    @server.command(LIST_ADAPTERS)
+    async def list_adapters(ls: TestTailorServer, *args: Any) -> list[Any]:
+        def work() -> list[Any]:
+            from customizer.adapters import AdapterStore
+
+            return [_jsonable(meta) for meta in AdapterStore().list()]
+
+        try:
+            return await asyncio.to_thread(work)
+        except Exception as exc:
+            raise_reported(ls, exc)

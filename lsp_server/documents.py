@@ -1,0 +1,99 @@
+"""Opened Java documents: parsed lazily per version, and the repository's adapter state as ``testtailor/status``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from customizer.java import ParsedFile, parse_java
+from customizer.placement import find_repo_root
+from lsp_server.server import TestTailorServer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JavaDocument:
+    uri: str
+    path: Path
+    repo: Path
+    version: int | None
+    text: str
+    document: TextDocument
+
+    def parse(self) -> ParsedFile:
+        return parse_java(self.text, str(self.path))
+
+
+def java_document(ls: TestTailorServer, uri: str) -> JavaDocument | None:
+    """The open (or on-disk) Java document at ``uri`` inside a git repository; None for anything else."""
+    fs_path = to_fs_path(uri)
+    if not fs_path or not fs_path.endswith(".java"):
+        return None
+    path = Path(fs_path)
+    repo = find_repo_root(path.parent)
+    if repo is None:
+        return None
+    doc = ls.workspace.get_text_document(uri)
+    try:
+        text = doc.source
+    except OSError:
+        return None
+    return JavaDocument(uri=uri, path=path, repo=repo, version=doc.version, text=text, document=doc)
+
+
+def repo_for_uri(ls: TestTailorServer, uri: str | None) -> Path | None:
+    """The git repository of a file URI, else of the workspace root."""
+    fs_path = to_fs_path(uri) if uri else ls.workspace.root_path
+    return find_repo_root(Path(fs_path)) if fs_path else None
+
+
+def _find_adapter(repo: Path, strategy: str) -> Any:
+    from customizer.adapters import AdapterStore
+
+    return AdapterStore().find(repo, strategy)
+
+
+def cached_adapter(ls: TestTailorServer, repo: Path) -> Any:
+    """The adapter meta last seen for the repo and the current strategy (None: base model)."""
+    return ls.adapter_cache.get((repo, ls.settings.strategy))
+
+
+async def refresh_adapter(ls: TestTailorServer, repo: Path) -> Any:
+    strategy = ls.settings.strategy
+    try:
+        meta = await asyncio.to_thread(_find_adapter, repo, strategy)
+    except Exception as exc:
+        ls.report(exc)
+        meta = None
+    ls.adapter_cache[(repo, strategy)] = meta
+    return meta
+
+
+def send_status(ls: TestTailorServer, repo: Path, meta: Any) -> None:
+    if repo in ls.jobs:
+        ls.status("training", strategy=ls.settings.strategy, repo=str(repo))
+    elif meta is None:
+        ls.status("none", strategy=ls.settings.strategy, repo=str(repo),
+                  message="using the base model; run “TestTailor: Customize project” to personalize it")
+    else:
+        created = getattr(meta, "created", None)
+        ls.status("ready", strategy=getattr(meta, "strategy", ls.settings.strategy), repo=str(repo),
+                  createdAt=str(created) if created is not None else None)
+
+
+def register(server: TestTailorServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: TestTailorServer, params: types.DidOpenTextDocumentParams) -> None:
+        doc = java_document(ls, params.text_document.uri)
+        if doc is None:
+            return
+        meta = await refresh_adapter(ls, doc.repo)
+        send_status(ls, doc.repo, meta)

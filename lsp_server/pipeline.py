@@ -1,0 +1,108 @@
+"""The model-thread side of a request: re-find the method, generate candidates, place them.
+
+Plain functions over ``customizer``; the feature modules call them through ``TestTailorServer.in_model_thread``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from customizer.errors import NoJavaFilesError, NoMethodAtPositionError, NoTestsFoundError, TestTailorError
+from customizer.java import MethodInfo, ParsedFile, list_methods, method_at, parse_java
+from customizer.java.tests import detect_tests
+from customizer.mining.conventions import TestConventions
+from customizer.placement import TestEdit, place_test
+
+
+def is_in_test_class(parsed: ParsedFile, method: MethodInfo) -> bool:
+    if "Test" not in parsed.text:  # cheap: no @Test, TestCase or TestNG anywhere
+        return False
+    return any(info.type.class_path == method.class_path for info in detect_tests(parsed))
+
+
+def testable_method_at(parsed: ParsedFile, line: int, column: int) -> MethodInfo | None:
+    """The method a "Generate unit test" action is offered for at (line, column), or None."""
+    method = method_at(parsed, line, column)
+    if method is None or not method.has_body or method.has_error:
+        return None
+    return None if is_in_test_class(parsed, method) else method
+
+
+def find_method(parsed: ParsedFile, name: str, line: int) -> MethodInfo:
+    """The method ``name`` nearest to ``line`` (it may have moved since the action was listed)."""
+    same_name = [m for m in list_methods(parsed) if m.name == name and m.has_body]
+    if not same_name:
+        raise NoMethodAtPositionError(f"method `{name}` is no longer in {Path(parsed.path or '').name}; "
+                                      "put the cursor on a method and ask for the action again")
+    return min(same_name, key=lambda m: abs(m.start_line - line))
+
+
+def conventions_for(cache: dict[Path, Any], repo: Path) -> TestConventions:
+    """The repository's mined test conventions (cached); defaults when it has no tests yet."""
+    if repo not in cache:
+        from customizer.mining.miner import mine_repository
+
+        try:
+            cache[repo] = mine_repository(repo).conventions
+        except (NoTestsFoundError, NoJavaFilesError):
+            cache[repo] = TestConventions()
+    return cache[repo]
+
+
+@dataclass(frozen=True)
+class Placed:
+    rank: int
+    text: str
+    score: float
+    parses: bool
+    edit: TestEdit
+
+
+@dataclass(frozen=True)
+class Result:
+    method: MethodInfo
+    model: str
+    placed: list[Placed]
+
+    def best(self) -> Placed:
+        """The first candidate that parses and is not degenerate, else the first that parses, else the first."""
+        return self.placed[0]
+
+
+def generate_placed(generator: Any, conventions_cache: dict[Path, Any], repo: Path, path: Path, text: str,
+                    name: str, line: int, k: int, strategy: str, open_texts: Mapping[Path, str]) -> Result:
+    """Generate ``k`` candidates for method ``name`` (near ``line``) of the buffer ``text`` and place each."""
+    parsed = parse_java(text, str(path))
+    method = find_method(parsed, name, line)
+    try:
+        on_disk = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    except OSError as exc:
+        raise TestTailorError(f"cannot read {path} ({exc.strerror}); save the file first") from exc
+    if on_disk != parsed.text:
+        raise TestTailorError(f"{path.name} has unsaved changes; save it and run the action again")
+    from customizer.adapters import AdapterStore
+
+    base_only = AdapterStore().find(repo, strategy) is None  # not customized yet: the base model
+    generation = generator.generate_for_position(repo, path, method.name_line, method.name_col, k=k,
+                                                 base_only=base_only, strategy=strategy)
+    conventions = conventions_for(conventions_cache, repo)
+    candidates = sorted(generation.candidates, key=lambda c: (not (c.parses and not c.degenerate),
+                                                             not c.parses, c.rank))
+    placed = []
+    for candidate in candidates:
+        edit = _place(repo, conventions, path, method, candidate.text, open_texts)
+        placed.append(Placed(candidate.rank, candidate.text, float(candidate.score), bool(candidate.parses), edit))
+    if not placed:
+        raise TestTailorError(f"the model produced no test for `{name}`; try again with more candidates")
+    return Result(method=method, model=str(generation.model_description), placed=placed)
+
+
+def _place(repo: Path, conventions: TestConventions, path: Path, method: MethodInfo, text: str,
+           open_texts: Mapping[Path, str]) -> TestEdit:
+    edit = place_test(repo, conventions, path, method, text)
+    if edit.path in open_texts and not edit.created:  # the editor's buffer of the test file wins
+        edit = place_test(repo, conventions, path, method, text, existing_text=open_texts[edit.path])
+    return edit

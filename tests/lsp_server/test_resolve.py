@@ -1,0 +1,59 @@
+"""Resolving the action generates with the (tiny) base model in a worker thread and returns a WorkspaceEdit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsp_helpers import Starter, code_actions, open_doc
+from lsprotocol import types
+
+TEXTS = "src/main/java/org/example/text/Texts.java"
+CALC = "src/main/java/org/example/Calc.java"
+
+
+@pytest.mark.asyncio
+async def test_resolve_extends_the_existing_test_class(start_client: Starter, java_repo: Path) -> None:
+    client = await start_client(configuration={"testtailor": {"candidates": 2}})
+    uri = open_doc(client, java_repo / TEXTS)
+    [action] = await code_actions(client, uri, 4, 10)
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None, client.messages
+    [change] = resolved.edit.document_changes or []
+    assert isinstance(change, types.TextDocumentEdit)
+    assert change.text_document.uri == (java_repo / "src/test/java/org/example/text/TextsTest.java").as_uri()
+    method_edit = change.edits[-1]
+    assert method_edit.range.start.line == 17  # before TextsTest's closing brace
+    assert "@Test" in method_edit.new_text and "void " in method_edit.new_text
+
+
+@pytest.mark.asyncio
+async def test_resolve_creates_a_test_file_when_there_is_none(start_client: Starter, java_repo: Path) -> None:
+    (java_repo / "src/test/java/org/example/CalcTest.java").unlink()
+    client = await start_client()
+    uri = open_doc(client, java_repo / CALC)
+    [action] = await code_actions(client, uri, 6, 10)
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None, client.messages
+    create, content = resolved.edit.document_changes or []
+    test_uri = (java_repo / "src/test/java/org/example/CalcTest.java").as_uri()
+    assert isinstance(create, types.CreateFile) and create.uri == test_uri
+    assert isinstance(content, types.TextDocumentEdit)
+    assert content.edits[0].new_text.startswith("package org.example;\n")
+
+
+@pytest.mark.asyncio
+async def test_resolve_for_a_method_that_is_gone(start_client: Starter, java_repo: Path) -> None:
+    client = await start_client()
+    uri = open_doc(client, java_repo / CALC)
+    [action] = await code_actions(client, uri, 6, 10)
+    renamed = (java_repo / CALC).read_text().replace("add(", "plus(")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=renamed)]))
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is None
+    assert resolved.disabled is not None and "`add` is no longer" in resolved.disabled.reason
+    assert any("`add` is no longer" in m.message for m in client.messages)
+    # the server is still alive and answers
+    assert [a.data["name"] for a in await code_actions(client, uri, 6, 10)] == ["plus"]
