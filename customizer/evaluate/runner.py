@@ -18,8 +18,8 @@ from typing import Any
 from customizer.evaluate.scoring import score_pair
 from customizer.evaluate.store import Cell, is_done, write_cell
 from customizer.evaluate.systems import retrieve_candidates
-from customizer.mining.miner import mine_repository
 from customizer.mining.folds import split_folds
+from customizer.mining.miner import mine_repository
 from customizer.mining.pairs import Pair, read_pairs, write_pairs
 
 Log = Callable[[str], None]

@@ -1,0 +1,83 @@
+"""Model inputs: a focal method and its context → token ids, and a pair → (source ids, target ids).
+
+The budget goes to the focal method first: ``context_text`` is truncated (from its end) before a single token
+of the focal method is dropped, and the focal method is cut only when it alone exceeds the budget. Both
+pieces are tokenized separately and concatenated, the same way at training and at generation time.
+
+Special tokens follow the tokenizer: a BOS token is prepended when the tokenizer itself prepends one
+(BART), and every sequence ends with EOS (T5 and BART both expect it; a bare tokenizer without a
+post-processor would otherwise give targets that never teach the model to stop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from customizer.java.context import ContextLevel, render_input
+from customizer.mining.pairs import Pair
+from customizer.strategies.base import StrategyInit
+
+DEFAULT_MAX_SOURCE = 512
+DEFAULT_MAX_TARGET = 256
+
+
+def _special_wrapping(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """(prefix, suffix) special-token ids that wrap every sequence."""
+    specials = tokenizer("", add_special_tokens=True)["input_ids"]
+    bos = tokenizer.bos_token_id
+    prefix = [bos] if specials and bos is not None and specials[0] == bos else []
+    eos = tokenizer.eos_token_id
+    suffix = [eos] if eos is not None else []
+    return prefix, suffix
+
+
+def _tokens(tokenizer: Any, text: str) -> list[int]:
+    if not text:
+        return []
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def encode_source(tokenizer: Any, focal_text: str, context_text: str = "",
+                  max_tokens: int = DEFAULT_MAX_SOURCE) -> list[int]:
+    """Token ids of ``focal_text`` followed by ``context_text``, at most ``max_tokens`` long with specials.
+
+    The context is cut from its end first; the focal method is cut (from its end) only when it alone does not
+    fit. Raises ``ValueError`` when ``max_tokens`` cannot even hold the special tokens plus one token.
+    """
+    prefix, suffix = _special_wrapping(tokenizer)
+    budget = max_tokens - len(prefix) - len(suffix)
+    if budget < 1:
+        raise ValueError(f"max_tokens={max_tokens} leaves no room for text after special tokens")
+    focal = _tokens(tokenizer, focal_text)[:budget]
+    if context_text and focal_text:
+        context_text = " " + context_text  # tokenized as it reads after the focal method
+    context = _tokens(tokenizer, context_text)[: budget - len(focal)]
+    return prefix + focal + context + suffix
+
+
+def encode_target(tokenizer: Any, test_text: str, max_tokens: int = DEFAULT_MAX_TARGET) -> list[int]:
+    """Token ids of a test method (the decoder's labels), cut from its end to ``max_tokens`` with specials."""
+    prefix, suffix = _special_wrapping(tokenizer)
+    budget = max_tokens - len(prefix) - len(suffix)
+    if budget < 1:
+        raise ValueError(f"max_tokens={max_tokens} leaves no room for text after special tokens")
+    return prefix + _tokens(tokenizer, test_text)[:budget] + suffix
+
+
+def encode_pair(tokenizer: Any, pair: Pair, level: ContextLevel | str = ContextLevel.FULL,
+                max_source: int = DEFAULT_MAX_SOURCE,
+                max_target: int = DEFAULT_MAX_TARGET) -> tuple[list[int], list[int]]:
+    """(source ids, target ids) of a mined pair at a context level (default: the richest)."""
+    focal_text, context_text = render_input(pair.focal.body, pair.context, level)
+    return (encode_source(tokenizer, focal_text, context_text, max_source),
+            encode_target(tokenizer, pair.test.body, max_target))
+
+
+def frequent_token_ids(tokenizer: Any, pairs: Iterable[Pair], n: int) -> list[int]:
+    """The ``n`` most frequent non-special token ids of the pairs' focal and test methods, most frequent first.
+
+    What prefix tuning is initialized from (paper §2.5).
+    """
+    texts = (text for pair in pairs for text in (pair.focal.body, pair.test.body))
+    return StrategyInit.from_texts(tokenizer, texts, limit=n).frequent_token_ids

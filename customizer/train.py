@@ -1,0 +1,453 @@
+"""The training loop: personalize a base model with one strategy, to the best validation loss.
+
+Readable top to bottom (after nanoGPT): copy the base model and apply the strategy; measure the base model's
+validation loss; then AdamW steps over length-bucketed batches, a validation pass at intervals, early stopping
+after ``patience`` passes without improvement, and the best trainable state kept in memory. Compute is counted
+in PF-seconds as in the paper (``customizer.flops``); the progress message prints tokens/s and MFU.
+
+When the strategy leaves the whole encoder frozen (L-LDB), its outputs do not change during training: they are
+computed once per pair (the "encoder cache") and every step runs only the decoder. Frozen encoders run in eval
+mode (no dropout), cached or not, so both paths compute the same function.
+
+SIGINT/SIGTERM (in the main thread) finish the current step and return the best state so far with
+``stop_reason == "interrupted"``; a second signal aborts at once with ``KeyboardInterrupt``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers.modeling_outputs import BaseModelOutput
+
+from customizer.errors import DatasetTooSmallError
+from customizer.flops import ModelShape, encoder_forward_flops, peak_flops, pflop_seconds, training_step_flops
+from customizer.model import BaseModel
+from customizer.strategies.base import Strategy, StrategyInit
+
+Example = tuple[list[int], list[int]]  # (source ids, target ids)
+Event = dict[str, Any]
+IGNORE = -100
+
+
+@dataclass
+class TrainConfig:
+    """Knobs of one customization run; every field has a working default."""
+
+    strategy_options: dict[str, Any] = field(default_factory=dict)  # passed to get_strategy by the caller
+    lr: float | None = None  # None: the strategy's default_lr
+    weight_decay: float = 0.01  # on matrices only (not biases, norms)
+    warmup_steps: int = 20  # linear warm-up, then constant (early stopping decides the end)
+    batch_tokens: int = 8192  # padded source + target tokens per batch
+    max_epochs: int = 30
+    eval_every: int | float = 0.5  # int: steps; float: fraction of an epoch
+    patience: int = 4  # validation passes without improvement before stopping
+    min_delta: float = 1e-3  # improvement smaller than this does not reset patience
+    max_minutes: float | None = None
+    max_pflops: float | None = None
+    seed: int = 0
+    device: str | None = None  # None: where the base model is
+    bf16: bool | None = None  # autocast to bfloat16; None: where the device supports it natively
+    grad_clip: float | None = 1.0
+    num_threads: int | None = None  # CPU threads for torch; None: leave as configured
+    cache_encoder: bool | None = None  # None: when the encoder is frozen and the cache fits cache_max_mb
+    cache_max_mb: float = 2048
+    log_every_s: float = 5.0  # progress message interval
+
+    def __post_init__(self) -> None:
+        for name in ("batch_tokens", "max_epochs", "patience"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"TrainConfig.{name} must be at least 1")
+        if self.eval_every <= 0 or (isinstance(self.eval_every, float) and self.eval_every > 1):
+            raise ValueError("TrainConfig.eval_every is a step count (int >= 1) or an epoch fraction in (0, 1]")
+        for name in ("max_minutes", "max_pflops", "lr"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"TrainConfig.{name} must be positive")
+
+
+@dataclass
+class TrainResult:
+    best_val_loss: float
+    base_val_loss: float  # the untouched base model's
+    state: dict[str, torch.Tensor]  # the strategy's trainable tensors at the best validation loss (CPU)
+    steps: int
+    epochs: float
+    tokens: int  # non-padding source + target tokens trained on
+    pflops: float
+    wall_s: float
+    tokens_per_s: float
+    history: list[dict[str, float]]  # one row per validation pass: step, epoch, pflops, wall_s, train_loss, val_loss
+    best_step: int  # 0: nothing beat the strategy's starting point
+    stop_reason: str  # early_stop | max_epochs | max_minutes | max_pflops | interrupted
+    encoder_cached: bool
+    bf16: bool
+    device: str
+    trainable_params: int
+    total_params: int
+
+    @property
+    def interrupted(self) -> bool:
+        return self.stop_reason == "interrupted"
+
+    @property
+    def improved(self) -> bool:
+        return self.best_step > 0
+
+
+def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example], val_examples: Sequence[Example],
+          config: TrainConfig | None = None, on_event: Callable[[Event], None] | None = None,
+          init_data: StrategyInit | None = None) -> TrainResult:
+    """Train ``strategy`` on a private copy of ``base.model``; the base model itself is not changed."""
+    config = config or TrainConfig()
+    emit = on_event or (lambda event: None)
+    if not train_examples or not val_examples:
+        raise DatasetTooSmallError(f"training needs at least one training and one validation pair, got "
+                                   f"{len(train_examples)} and {len(val_examples)}; add tests to the repository")
+    started = time.perf_counter()
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    device = torch.device(config.device) if config.device else base.device
+    bf16 = _bf16_supported(device) if config.bf16 is None else config.bf16
+    pad_id = base.tokenizer.pad_token_id
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+
+    # the model: a private copy of the base with the strategy applied
+    model = copy.deepcopy(base.model).to(device)
+    module = strategy.apply(model, init_data)
+    trainable = strategy.trainable_parameters(model)
+    n_trainable, n_total = strategy.count(model)
+    optimizer = torch.optim.AdamW(
+        [{"params": [p for _, p in trainable if p.dim() >= 2], "weight_decay": config.weight_decay},
+         {"params": [p for _, p in trainable if p.dim() < 2], "weight_decay": 0.0}],
+        lr=config.lr or strategy.default_lr)
+    shape = ModelShape.of(model)
+    backward_fraction = strategy.backward_fraction(model)
+    peak = peak_flops(device, bf16)
+
+    # a frozen encoder computes the same outputs every epoch: compute them once
+    encoder_frozen = module is model and _encoder_is_frozen(model, device)
+    width = model.get_input_embeddings().embedding_dim
+    cache_mb = 4 * width * sum(len(s) for s, _ in (*train_examples, *val_examples)) / 2**20
+    use_cache = encoder_frozen and (config.cache_encoder is not False) and (
+        config.cache_encoder or cache_mb <= config.cache_max_mb)
+    encoder_cache: list[torch.Tensor] | None = None
+    flops = 0.0
+    if use_cache:
+        encoder_cache = _encode_all(model, [s for s, _ in (*train_examples, *val_examples)], config.batch_tokens,
+                                    pad_id, device, bf16)
+        flops += encoder_forward_flops(shape, [len(s) for s, _ in (*train_examples, *val_examples)])
+    train_cache = encoder_cache[: len(train_examples)] if encoder_cache else None
+    val_cache = encoder_cache[len(train_examples):] if encoder_cache else None
+
+    def validate(net: nn.Module) -> float:
+        return _val_loss(net, val_examples, val_cache, config.batch_tokens, pad_id, device, bf16)
+
+    base_val_loss = validate(base.model if base.device == device else copy.deepcopy(base.model).to(device))
+    best_val_loss, best_step = validate(module), 0
+    best_state = strategy.state_dict(model)
+    history = [{"step": 0, "epoch": 0.0, "pflops": pflop_seconds(flops),
+                "wall_s": time.perf_counter() - started, "train_loss": math.nan, "val_loss": best_val_loss}]
+    emit(_progress(0.0, 0, 0.0, best_val_loss, best_val_loss, flops, f"base model val loss {base_val_loss:.4f}, "
+                   f"{strategy.name} start {best_val_loss:.4f}"
+                   + (f", encoder cached ({cache_mb:.0f} MB)" if use_cache else "")))
+
+    lengths = [len(s) + len(t) for s, t in train_examples]
+    steps_per_epoch = len(_length_bucketed_batches(lengths, train_examples, config.batch_tokens, random.Random(0)))
+    eval_interval = (config.eval_every if isinstance(config.eval_every, int)
+                     else max(1, round(config.eval_every * steps_per_epoch)))
+    lr = config.lr or strategy.default_lr
+    step, tokens, bad_evals, stop_reason = 0, 0, 0, ""
+    loss_sum, loss_tokens = 0.0, 0  # training loss since the last validation pass
+    log_time, log_tokens, log_flops = time.perf_counter(), 0, 0.0
+
+    def evaluate() -> None:
+        """A validation pass: history row, best state, patience."""
+        nonlocal loss_sum, loss_tokens, best_val_loss, best_step, best_state, bad_evals
+        val_loss = validate(module)
+        _set_train_mode(model, encoder_frozen)
+        epochs = _epochs(step, steps_per_epoch)
+        history.append({"step": step, "epoch": epochs, "pflops": pflop_seconds(flops),
+                        "wall_s": time.perf_counter() - started, "train_loss": loss_sum / max(1, loss_tokens),
+                        "val_loss": val_loss})
+        loss_sum, loss_tokens = 0.0, 0
+        if val_loss < best_val_loss:
+            bad_evals = 0 if val_loss < best_val_loss - config.min_delta else bad_evals + 1
+            best_val_loss, best_step, best_state = val_loss, step, strategy.state_dict(model)
+        else:
+            bad_evals += 1
+        emit(_progress(_percent(config, epochs, time.perf_counter() - started, flops), step, epochs, val_loss,
+                       best_val_loss, flops,
+                       f"step {step} | val loss {val_loss:.4f} | best {best_val_loss:.4f} (step {best_step})"))
+
+    _set_train_mode(model, encoder_frozen)
+    with _StopSignals() as signals:
+        for _epoch in range(config.max_epochs):
+            for batch in _length_bucketed_batches(lengths, train_examples, config.batch_tokens, rng):
+                # one optimizer step
+                for group in optimizer.param_groups:
+                    group["lr"] = lr * min(1.0, (step + 1) / max(1, config.warmup_steps))
+                cached = [train_cache[i] for i in batch] if train_cache else None
+                inputs, n_target = _collate([train_examples[i] for i in batch], cached, pad_id, device)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                    loss_total = _loss_sum(module, inputs)
+                (loss_total / n_target).backward()
+                if config.grad_clip:
+                    torch.nn.utils.clip_grad_norm_([p for _, p in trainable], config.grad_clip)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+
+                # bookkeeping: tokens, compute, throughput
+                src_lens = [len(train_examples[i][0]) for i in batch]
+                tgt_lens = [len(train_examples[i][1]) for i in batch]
+                step_flops = training_step_flops(shape, src_lens, tgt_lens, backward_fraction, use_cache)
+                flops += step_flops
+                tokens += sum(src_lens) + sum(tgt_lens)
+                log_tokens += sum(src_lens) + sum(tgt_lens)
+                log_flops += step_flops
+                loss_sum += loss_total.item()
+                loss_tokens += n_target
+                now = time.perf_counter()
+                if now - log_time >= config.log_every_s:
+                    rate = log_tokens / (now - log_time)
+                    mfu = log_flops / (now - log_time) / peak if peak else None
+                    epochs = _epochs(step, steps_per_epoch)
+                    emit(_progress(_percent(config, epochs, now - started, flops), step, epochs,
+                                   history[-1]["val_loss"], best_val_loss, flops,
+                                   f"step {step} | loss {loss_sum / max(1, loss_tokens):.4f} | {rate:,.0f} tok/s"
+                                   + (f" | MFU {100 * mfu:.1f}%" if mfu is not None else ""),
+                                   train_loss=loss_sum / max(1, loss_tokens), tokens_per_s=rate, mfu=mfu))
+                    log_time, log_tokens, log_flops = now, 0, 0.0
+
+                # stop requests and budgets, validation and early stopping
+                if signals.received:
+                    stop_reason = "interrupted"
+                    break
+                if config.max_minutes is not None and now - started >= 60 * config.max_minutes:
+                    stop_reason = "max_minutes"
+                elif config.max_pflops is not None and pflop_seconds(flops) >= config.max_pflops:
+                    stop_reason = "max_pflops"
+                if step % eval_interval == 0 or stop_reason:
+                    evaluate()
+                    if bad_evals >= config.patience and not stop_reason:
+                        stop_reason = "early_stop"
+                if stop_reason:
+                    break
+            if stop_reason:
+                break
+        else:
+            stop_reason = "max_epochs"
+            if history[-1]["step"] != step:
+                evaluate()
+
+    wall_s = time.perf_counter() - started
+    return TrainResult(best_val_loss=best_val_loss, base_val_loss=base_val_loss, state=best_state, steps=step,
+                       epochs=_epochs(step, steps_per_epoch), tokens=tokens, pflops=pflop_seconds(flops),
+                       wall_s=wall_s, tokens_per_s=tokens / wall_s, history=history, best_step=best_step,
+                       stop_reason=stop_reason, encoder_cached=use_cache, bf16=bf16, device=str(device),
+                       trainable_params=n_trainable, total_params=n_total)
+
+
+# --- batches -------------------------------------------------------------------------------------------------
+
+
+def _length_bucketed_batches(lengths: Sequence[int], examples: Sequence[Example], batch_tokens: int,
+                             rng: random.Random) -> list[list[int]]:
+    """Indices grouped into batches of similar length, each at most ``batch_tokens`` padded tokens (a longer
+    example forms its own batch), in random order. Random tie-breaking varies the batches between epochs."""
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    max_src = max_tgt = 0
+    for i in order:
+        src, tgt = max(max_src, len(examples[i][0])), max(max_tgt, len(examples[i][1]))
+        if current and (len(current) + 1) * (src + tgt) > batch_tokens:
+            batches.append(current)
+            current, src, tgt = [], len(examples[i][0]), len(examples[i][1])
+        current.append(i)
+        max_src, max_tgt = src, tgt
+    if current:
+        batches.append(current)
+    rng.shuffle(batches)
+    return batches
+
+
+def _collate(examples: Sequence[Example], encoder_states: Sequence[torch.Tensor] | None, pad_id: int,
+             device: torch.device) -> tuple[dict[str, torch.Tensor], int]:
+    """Model inputs for a batch (padded), and the number of target tokens."""
+    width = max(len(s) for s, _ in examples)
+    target_width = max(len(t) for _, t in examples)
+    mask = torch.zeros(len(examples), width, dtype=torch.long)
+    labels = torch.full((len(examples), target_width), IGNORE, dtype=torch.long)
+    for row, (source, target) in enumerate(examples):
+        mask[row, : len(source)] = 1
+        labels[row, : len(target)] = torch.tensor(target)
+    inputs = {"attention_mask": mask.to(device), "labels": labels.to(device)}
+    if encoder_states is None:
+        ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+        for row, (source, _) in enumerate(examples):
+            ids[row, : len(source)] = torch.tensor(source)
+        inputs["input_ids"] = ids.to(device)
+    else:
+        hidden = torch.zeros(len(examples), width, encoder_states[0].shape[-1], dtype=encoder_states[0].dtype)
+        for row, state in enumerate(encoder_states):
+            hidden[row, : state.shape[0]] = state
+        inputs["encoder_hidden"] = hidden.to(device)
+    return inputs, sum(len(t) for _, t in examples)
+
+
+# --- forward passes ------------------------------------------------------------------------------------------
+
+
+def _loss_sum(module: nn.Module, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Summed token cross-entropy of a batch (teacher forcing)."""
+    labels = inputs["labels"]
+    decoder_input_ids = _shift_right(module, labels)
+    kwargs: dict[str, Any] = {"attention_mask": inputs["attention_mask"], "decoder_input_ids": decoder_input_ids,
+                              "use_cache": False}
+    if "encoder_hidden" in inputs:
+        kwargs["encoder_outputs"] = BaseModelOutput(last_hidden_state=inputs["encoder_hidden"])
+    else:
+        kwargs["input_ids"] = inputs["input_ids"]
+    logits = module(**kwargs).logits
+    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1),
+                           ignore_index=IGNORE, reduction="sum")
+
+
+def _shift_right(module: nn.Module, labels: torch.Tensor) -> torch.Tensor:
+    """Decoder inputs from labels, as the model family does it (BART and T5 start tokens differ)."""
+    config = module.config
+    start = config.decoder_start_token_id
+    shifted = labels.new_full(labels.shape, config.pad_token_id)
+    shifted[:, 1:] = labels[:, :-1].clone()
+    shifted[:, 0] = start
+    return shifted.masked_fill(shifted == IGNORE, config.pad_token_id)
+
+
+@torch.no_grad()
+def _val_loss(module: nn.Module, examples: Sequence[Example], encoder_states: Sequence[torch.Tensor] | None,
+              batch_tokens: int, pad_id: int, device: torch.device, bf16: bool) -> float:
+    """Mean token cross-entropy over the validation examples (eval mode)."""
+    module.eval()
+    total, count = 0.0, 0
+    for batch in _in_length_order(examples, batch_tokens):
+        states = [encoder_states[i] for i in batch] if encoder_states is not None else None
+        inputs, n_target = _collate([examples[i] for i in batch], states, pad_id, device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            total += _loss_sum(module, inputs).item()
+        count += n_target
+    return total / count
+
+
+def _in_length_order(examples: Sequence[Example], batch_tokens: int) -> list[list[int]]:
+    lengths = [len(s) + len(t) for s, t in examples]
+    return _length_bucketed_batches(lengths, examples, batch_tokens, random.Random(0))
+
+
+@torch.no_grad()
+def _encode_all(model: nn.Module, sources: Sequence[list[int]], batch_tokens: int, pad_id: int,
+                device: torch.device, bf16: bool) -> list[torch.Tensor]:
+    """The frozen encoder's output for every source (eval mode), unpadded, float32, on ``device``."""
+    encoder = model.get_encoder()
+    encoder.eval()
+    states: list[torch.Tensor | None] = [None] * len(sources)
+    examples = [(s, []) for s in sources]
+    for batch in _in_length_order(examples, batch_tokens):
+        width = max(len(sources[i]) for i in batch)
+        ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        mask = torch.zeros(len(batch), width, dtype=torch.long)
+        for row, i in enumerate(batch):
+            ids[row, : len(sources[i])] = torch.tensor(sources[i])
+            mask[row, : len(sources[i])] = 1
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            hidden = encoder(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+        for row, i in enumerate(batch):
+            states[i] = hidden[row, : len(sources[i])].float().clone()
+    return [s for s in states if s is not None]
+
+
+def _encoder_is_frozen(model: nn.Module, device: torch.device) -> bool:
+    """True when no trainable parameter influences the encoder's output (checked by running it once)."""
+    probe = torch.tensor([[model.config.eos_token_id or 0]], device=device)
+    with torch.enable_grad():
+        hidden = model.get_encoder()(input_ids=probe, attention_mask=torch.ones_like(probe)).last_hidden_state
+    return not hidden.requires_grad
+
+
+def _set_train_mode(model: nn.Module, encoder_frozen: bool) -> None:
+    model.train()
+    if encoder_frozen:
+        model.get_encoder().eval()
+
+
+# --- small helpers -------------------------------------------------------------------------------------------
+
+
+def _bf16_supported(device: torch.device) -> bool:
+    """Native bfloat16 matmuls: recent NVIDIA GPUs, CPUs with AVX512-BF16 or AMX."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            return False
+    return False
+
+
+def _epochs(step: int, steps_per_epoch: int) -> float:
+    return round(step / max(1, steps_per_epoch), 3)
+
+
+def _percent(config: TrainConfig, epoch: int, elapsed_s: float, flops: float) -> float:
+    """How far along the nearest budget is (epochs, minutes, PF-s); early stopping may end the run sooner."""
+    shares = [epoch / config.max_epochs]
+    if config.max_minutes:
+        shares.append(elapsed_s / (60 * config.max_minutes))
+    if config.max_pflops:
+        shares.append(pflop_seconds(flops) / config.max_pflops)
+    return round(min(99.0, 100 * max(shares)), 1)
+
+
+def _progress(percent: float, step: int, epoch: float, val_loss: float, best_val_loss: float, flops: float,
+              message: str, **extra: Any) -> Event:
+    return {"event": "progress", "percent": percent, "step": step, "epoch": epoch, "val_loss": val_loss,
+            "best_val_loss": best_val_loss, "pflops": pflop_seconds(flops), "message": message, **extra}
+
+
+class _StopSignals:
+    """Within ``with``: the first SIGINT/SIGTERM sets ``received``; a second one raises KeyboardInterrupt.
+
+    Outside the main thread (signals cannot be caught there) it does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.received:
+            raise KeyboardInterrupt
+        self.received = signal.Signals(signum).name
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,108 @@
+"""Generation: ranked candidates with parse flags, adapter caching and hot reload, bad positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from customizer.adapters import AdapterStore
+from customizer.customize import customize_project
+from customizer.errors import AdapterMismatchError, NoMethodAtPositionError, NotJavaFileError
+from customizer.generate import Generator, LoopBlocker, is_degenerate, parses_as_method
+from customizer.train import TrainConfig
+
+CALC = "src/main/java/org/example/Calculator.java"
+ADD_LINE = 6  # 0-based line of `public int add(int a, int b) {`
+
+
+@pytest.fixture(scope="module")
+def adapted(java_repo: Path, tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    store = AdapterStore(tmp_path_factory.mktemp("store"))
+    meta, _ = customize_project(java_repo, "l-ldb", "cpu", tiny_bart_dir, store=store,
+                                config=TrainConfig(num_threads=1, max_epochs=2, lr=3e-3))
+    return store, meta
+
+
+@pytest.fixture
+def generator(adapted, tiny_bart_dir: Path) -> Generator:
+    return Generator(store=adapted[0], base_model=tiny_bart_dir, device="cpu", max_new_tokens=24)
+
+
+def test_k_ranked_candidates_with_parse_flags(generator: Generator, java_repo: Path, adapted) -> None:
+    generation = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3)
+    assert generation.method is not None and generation.method.name == "add"
+    assert generation.adapter == adapted[1] and "l-ldb adapter for calc" in generation.model_description
+    candidates = generation.candidates
+    assert [c.rank for c in candidates] == list(range(1, len(candidates) + 1)) and 1 <= len(candidates) <= 3
+    keys = [(not c.parses, c.degenerate, -c.score) for c in candidates]
+    assert keys == sorted(keys)
+    assert len({" ".join(c.text.split()) for c in candidates}) == len(candidates)
+    for c in candidates:
+        assert c.parses == parses_as_method(c.text)
+        # 24 new tokens are too few for any test: every candidate of the untrained tiny model is cut off
+        assert c.degenerate
+
+
+def test_base_only_and_to_dict(generator: Generator, java_repo: Path) -> None:
+    generation = generator.generate_for_position(java_repo, CALC, ADD_LINE, column=10, k=2, base_only=True)
+    assert generation.adapter is None and "not customized" in generation.model_description
+    data = generation.to_dict()
+    assert data["method"]["name"] == "add" and len(data["candidates"]) == len(generation.candidates)
+
+
+def test_adapter_is_cached_and_reloaded_when_it_changes_on_disk(generator: Generator, java_repo: Path,
+                                                               adapted) -> None:
+    store, meta = adapted
+    first, _ = generator.model_for(java_repo)
+    assert generator.model_for(java_repo)[0] is first
+    _, state = store.load(meta.repo_key, meta.strategy)
+    store.save(meta, {name: tensor + 1.0 for name, tensor in state.items()})
+    second, _ = generator.model_for(java_repo)
+    assert second is not first
+    name = next(iter(state))
+    assert torch.allclose(dict(second.named_parameters())[name], state[name] + 1.0)
+
+
+def test_adapter_for_another_base_model_is_refused(adapted, java_repo: Path, tiny_t5_dir: Path) -> None:
+    generator = Generator(store=adapted[0], base_model=tiny_t5_dir, device="cpu", max_new_tokens=8)
+    with pytest.raises(AdapterMismatchError, match="trained on base model"):
+        generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)
+
+
+def test_position_errors(generator: Generator, java_repo: Path) -> None:
+    with pytest.raises(NotJavaFileError):
+        generator.generate_for_position(java_repo, "README.md", 0)
+    with pytest.raises(NoMethodAtPositionError, match="line 1 of"):
+        generator.generate_for_position(java_repo, CALC, 0)
+
+
+def test_broken_focal_method_is_generated_for_but_flagged(generator: Generator, java_repo: Path,
+                                                         tmp_path: Path) -> None:
+    broken = tmp_path / "Broken.java"
+    broken.write_text("class Broken {\n  int f(int a) {\n    return a +;\n  }\n}\n", encoding="utf-8")
+    generation = generator.generate_for_position(java_repo, broken, 1, k=1, base_only=True)
+    assert generation.focal_has_error and generation.warnings and generation.candidates
+
+
+def test_parses_as_method() -> None:
+    assert parses_as_method("@Test public void testAdd() { assertEquals(3, calc.add(1, 2)); }")
+    assert not parses_as_method("@Test public void testAdd() { assertEquals(3, calc.add(1, 2)); ")
+    assert not parses_as_method("assertEquals(3, calc.add(1, 2));")
+    assert not parses_as_method("void a() {} void b() {}")
+
+
+def test_is_degenerate() -> None:
+    assert is_degenerate('assertEquals("c", "c", "c", "c", "c", "c", "c", "c", "c", "c", "c");')
+    assert is_degenerate("x" + " + 1" * 12)
+    assert not is_degenerate("assertEquals(1, a); assertEquals(2, b); assertEquals(3, c); assertEquals(4, d);")
+
+
+def test_loop_blocker_forbids_only_the_looping_token() -> None:
+    blocker = LoopBlocker(max_repeats=3, max_period=2)
+    ids = torch.tensor([[7, 5, 6, 5, 6, 5, 6], [1, 2, 3, 4, 5, 6, 7], [9, 9, 9, 4, 4, 4, 4]])
+    scores = blocker(ids, torch.zeros(3, 10))
+    assert scores[0, 5] == -float("inf") and torch.isfinite(scores[0, [0, 1, 2, 3, 4, 6, 7, 8, 9]]).all()
+    assert torch.isfinite(scores[1]).all()
+    assert scores[2, 4] == -float("inf") and torch.isfinite(scores[2, 9])
