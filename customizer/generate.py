@@ -28,7 +28,7 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 from customizer.adapters import AdapterMeta, AdapterStore, repo_key
 from customizer.errors import AdapterError, NoMethodAtPositionError
-from customizer.inputs import DEFAULT_MAX_SOURCE, encode_source
+from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, encode_source, position_limit
 from customizer.java.context import ContextLevel, FocalContext, focal_context, render_input
 from customizer.java.methods import MethodInfo, method_at
 from customizer.java.parser import parse_java, read_java_file
@@ -178,7 +178,8 @@ class Generator:
         focal, context_text = render_input(focal_text, context or FocalContext(class_name=""),
                                            level if context is not None else ContextLevel.FM)
         source = encode_source(self.base.tokenizer, focal, context_text,
-                               meta.max_source if meta else DEFAULT_MAX_SOURCE)
+                               clamp_length(meta.max_source if meta else DEFAULT_MAX_SOURCE,
+                                            position_limit(self.base.model)))
         candidates = self.candidates(module, source, k)
         description = self.base.description + " (not customized)" if meta is None else (
             f"{meta.strategy} adapter for {meta.repo_name} ({meta.created}) on {self.base.description}")
@@ -230,8 +231,10 @@ class Generator:
         tokenizer = self.base.tokenizer
         beams = max(k, 5)
         ids = torch.tensor([source_ids], device=self.base.device)
+        limit = position_limit(self.base.model)
+        max_new = clamp_length(self.max_new_tokens, None if limit is None else limit - 1)
         out = module.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=beams,
-                              num_return_sequences=beams, max_new_tokens=self.max_new_tokens, do_sample=False,
+                              num_return_sequences=beams, max_new_tokens=max_new, do_sample=False,
                               early_stopping=True, output_scores=True, return_dict_in_generate=True,
                               logits_processor=LogitsProcessorList([LoopBlocker(self.max_repeats)]))
         eos = tokenizer.eos_token_id
@@ -244,7 +247,7 @@ class Generator:
                 continue
             seen.add(key)
             generated = sequence[1:]
-            cut_off = eos not in generated or generated.index(eos) >= self.max_new_tokens - 1
+            cut_off = eos not in generated or generated.index(eos) >= max_new - 1
             found.append(Candidate(rank=0, text=text, score=float(score), parses=parses_as_method(text),
                                    degenerate=cut_off or is_degenerate(text)))
         found.sort(key=lambda c: (not c.parses, c.degenerate, -c.score))

@@ -38,6 +38,23 @@ def _tokens(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
+def position_limit(model: Any) -> int | None:
+    """How many positions the model can attend to (BART's learned position table); None for relative ones (T5).
+
+    Every source, target and generation length is clamped to this, so a small checkpoint never indexes past
+    its position table.
+    """
+    config = getattr(model, "config", None)
+    if getattr(config, "model_type", None) in ("t5", "mt5", "umt5", "longt5"):
+        return None
+    limit = getattr(config, "max_position_embeddings", None)
+    return int(limit) if limit else None
+
+
+def clamp_length(length: int, limit: int | None) -> int:
+    return length if limit is None else min(length, limit)
+
+
 def encode_source(tokenizer: Any, focal_text: str, context_text: str = "",
                   max_tokens: int = DEFAULT_MAX_SOURCE) -> list[int]:
     """Token ids of ``focal_text`` followed by ``context_text``, at most ``max_tokens`` long with specials.

@@ -14,6 +14,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Tiny models run fastest on one thread, and subprocesses (language server, CLI) inherit this.
+os.environ.setdefault("TESTTAILOR_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 JAVA_SAMPLES = [
     "public int add(int a, int b) { return a + b; }",

@@ -106,3 +106,12 @@ def test_loop_blocker_forbids_only_the_looping_token() -> None:
     assert scores[0, 5] == -float("inf") and torch.isfinite(scores[0, [0, 1, 2, 3, 4, 6, 7, 8, 9]]).all()
     assert torch.isfinite(scores[1]).all()
     assert scores[2, 4] == -float("inf") and torch.isfinite(scores[2, 9])
+
+
+def test_inputs_and_outputs_longer_than_the_position_table_do_not_crash(tiny_bart_dir: Path, tmp_path: Path) -> None:
+    # The tiny BART has 256 positions; the default source budget is 512 and max_new_tokens asks for 400.
+    long_gen = Generator(store=AdapterStore(tmp_path / "store"), base_model=tiny_bart_dir, device="cpu",
+                         max_new_tokens=400)
+    body = "public int sum() { int s = 0; " + "s += values[0] * 3 + offset; " * 80 + "return s; }"
+    result = long_gen.generate_for_source(body, None, k=1)
+    assert len(result.candidates) == 1

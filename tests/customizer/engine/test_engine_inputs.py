@@ -78,3 +78,16 @@ def test_frequent_token_ids_ranks_repository_tokens(tiny_bart) -> None:
     assert not set(ids) & set(tok.all_special_ids)
     counts = {i: (_ids(tok, "return a + b;") + _ids(tok, "assertEquals(3, calc.add(1, 2));")).count(i) for i in ids}
     assert counts[ids[0]] == max(counts.values())
+
+
+def test_lengths_are_clamped_to_the_models_position_table(tiny_bart_dir, tiny_t5_dir):
+    from transformers import AutoModelForSeq2SeqLM
+
+    from customizer.inputs import clamp_length, position_limit
+
+    bart = AutoModelForSeq2SeqLM.from_pretrained(tiny_bart_dir)
+    t5 = AutoModelForSeq2SeqLM.from_pretrained(tiny_t5_dir)
+    assert position_limit(bart) == 256
+    assert position_limit(t5) is None  # relative positions
+    assert clamp_length(512, position_limit(bart)) == 256
+    assert clamp_length(512, position_limit(t5)) == 512

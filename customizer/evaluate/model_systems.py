@@ -1,0 +1,86 @@
+"""Model-based systems of an evaluation: the base model as shipped, and each strategy customized on a fold.
+
+Customization goes through :func:`customizer.customize.fit_pairs`, the same code path as
+``testtailor customize-project``; candidates through :meth:`customizer.generate.Generator.candidates`, the same
+decoding users get. Nothing is stored in the user's adapter store.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from customizer.customize import fit_pairs
+from customizer.evaluate.scoring import score_pair
+from customizer.generate import Generator
+from customizer.inputs import DEFAULT_MAX_SOURCE, DEFAULT_MAX_TARGET, clamp_length, encode_pair, position_limit
+from customizer.java.context import ContextLevel
+from customizer.mining.pairs import Pair
+from customizer.strategies import get_strategy
+from customizer.train import TrainConfig
+
+_GENERATORS: dict[tuple[str | None, str], Generator] = {}
+
+
+def _generator(base_model: str | None, device: str) -> Generator:
+    key = (base_model, device)
+    if key not in _GENERATORS:
+        _GENERATORS[key] = Generator(base_model=base_model, device=device)
+    return _GENERATORS[key]
+
+
+@torch.no_grad()
+def reference_nll(module: nn.Module, examples: Sequence[tuple[list[int], list[int]]], device: torch.device
+                  ) -> list[tuple[float, int]]:
+    """Summed negative log-likelihood (nats) and token count of each reference test under ``module``."""
+    out = []
+    for source, target in examples:
+        ids = torch.tensor([source], device=device)
+        labels = torch.tensor([target], device=device)
+        logits = module(input_ids=ids, attention_mask=torch.ones_like(ids), labels=labels).logits
+        nll = torch.nn.functional.cross_entropy(logits[0].float(), labels[0], reduction="sum")
+        out.append((float(nll), len(target)))
+    return out
+
+
+def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
+                     log: Callable[[str], None]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows for ``test`` and the run's record (training curve, compute) for ``base`` or a strategy name."""
+    generator = _generator(cfg.base_model, cfg.device)
+    base = generator.base
+    t0 = time.time()
+    run: dict[str, Any] = {"system": system, "base_model": base.description}
+    level = ContextLevel.FULL
+    limit = position_limit(base.model)
+    max_source, max_target = clamp_length(DEFAULT_MAX_SOURCE, limit), clamp_length(DEFAULT_MAX_TARGET, limit)
+    if system == "base":
+        module: nn.Module = base.model
+        run.update(pflops=0.0, train_wall_s=0.0)
+    else:
+        strategy = get_strategy(system)
+        config = dataclasses.replace(TrainConfig(), max_minutes=cfg.max_minutes, seed=cfg.seed)
+        fit = fit_pairs(base, strategy, train, level=level, seed=cfg.seed, config=config,
+                        on_event=lambda e: e.get("event") == "progress" and log(
+                            f"  {system}: {e.get('percent', 0):.0f}% val {e.get('val_loss')}"))
+        result = fit.result
+        module = strategy.load_state_dict(copy.deepcopy(base.model), result.state)
+        module.eval()
+        run.update(pflops=result.pflops, train_wall_s=result.wall_s, best_val_loss=result.best_val_loss,
+                   base_val_loss=result.base_val_loss, history=result.history, stop_reason=result.stop_reason,
+                   trainable_params=result.trainable_params, total_params=result.total_params,
+                   train_pairs=len(fit.train_pairs), val_pairs=len(fit.val_pairs), device=result.device)
+    examples = [encode_pair(base.tokenizer, p, level, max_source, max_target) for p in test]
+    nlls = reference_nll(module, examples, base.device)
+    rows = []
+    for pair, (source, _), nll in zip(test, examples, nlls, strict=True):
+        cands = generator.candidates(module, source, cfg.candidates)
+        rows.append(score_pair(pair, [c.text for c in cands], nll=nll,
+                               hit_limit=bool(cands) and cands[0].degenerate))
+    run["wall_s"] = round(time.time() - t0, 2)
+    return rows, run
