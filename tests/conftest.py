@@ -71,3 +71,11 @@ def tiny_t5_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       num_heads=4, pad_token_id=1, eos_token_id=2, decoder_start_token_id=1)
     T5ForConditionalGeneration(config).save_pretrained(out, safe_serialization=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def java_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository with one class of 12 methods and 24 JUnit 4 tests (two per method)."""
+    from gitrepos import calculator_repo
+
+    return calculator_repo(tmp_path_factory.mktemp("repos") / "calc")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from lsp_helpers import Starter
+from lsp_helpers import Starter, ops_files
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -89,14 +89,22 @@ def git(repo: Path, *args: str) -> None:
 
 @pytest.fixture
 def java_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "calc"
-    for rel, text in FILES.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    git(repo.parent, "init", "-q", str(repo))
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "init")
-    return repo
+    return make_repo(tmp_path / "calc", FILES)
+
+
+def make_repo(path: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (path / rel).write_text(text)
+    git(path.parent, "init", "-q", str(path))
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "init")
+    return path
+
+
+@pytest.fixture
+def ops_repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "ops", ops_files())
 
 
 @pytest.fixture
@@ -104,7 +112,7 @@ def server_env(tiny_bart_dir: Path, tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"TESTTAILOR_BASE_MODEL": str(tiny_bart_dir), "TESTTAILOR_HOME": str(tmp_path / "home"),
                 "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-                "OMP_NUM_THREADS": "1"})
+                "OMP_NUM_THREADS": "1", "TESTTAILOR_MAX_NEW_TOKENS": "24"})
     return env
 
 
@@ -134,7 +142,8 @@ async def start_client(server_env: dict[str, str], java_repo: Path) -> AsyncIter
 
         @client.feature("testtailor/status")
         def status(params: Any) -> None:
-            client.statuses.append(params)  # type: ignore[attr-defined]
+            # pygls hands unknown notifications over as namedtuples; the tests read them as dicts
+            client.statuses.append(params._asdict() if hasattr(params, "_asdict") else params)  # type: ignore
 
         if configuration is not None:
             client.set_configuration(configuration)
