@@ -118,7 +118,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
     device = torch.device(config.device) if config.device else base.device
-    bf16 = _bf16_supported(device) if config.bf16 is None else config.bf16
+    bf16 = bf16_supported(device) if config.bf16 is None else config.bf16
     pad_id = base.tokenizer.pad_token_id
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -395,13 +395,13 @@ def _set_train_mode(model: nn.Module, encoder_frozen: bool) -> None:
 # --- small helpers -------------------------------------------------------------------------------------------
 
 
-def _bf16_supported(device: torch.device) -> bool:
+def bf16_supported(device: torch.device) -> bool:
     """Native bfloat16 matmuls: recent NVIDIA GPUs, CPUs with AVX512-BF16 or AMX."""
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        return torch.cuda.isbf16_supported()
     if device.type == "cpu":
         try:
-            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+            return bool(torch.ops.mkldnn._is_mkldnnbf16_supported())
         except (AttributeError, RuntimeError):
             return False
     return False

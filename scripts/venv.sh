@@ -14,7 +14,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 stamp="$VENV/.testtailor-installed"
 want="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+# Reinstall when pyproject.toml changed, or when the editable install no longer imports both packages.
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
+    || ! "$VENV/bin/python" -c "import customizer.cli, lsp_server.__main__" >/dev/null 2>&1; then
     echo "[testtailor] installing dependencies into $VENV (first run takes a few minutes)" >&2
     "$VENV/bin/python" -m pip install -q --upgrade pip >&2
     if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then

@@ -48,9 +48,10 @@ def _prepare(args: argparse.Namespace) -> int:
     from customizer.basemodel.data import iter_pair_dicts, tokenize_pairs
 
     tok = PreTrainedTokenizerFast.from_pretrained(args.tokenizer)
-    files = sorted(args.corpus.glob("*.jsonl"))
-    val_files = [f for f in files if "val" in f.name]
-    train_files = [f for f in files if f not in val_files]
+    train_files = sorted(args.corpus.glob("pairs-*.jsonl"))
+    val_files = sorted(args.corpus.glob("val-*.jsonl"))
+    if not train_files or not val_files:
+        raise SystemExit(f"no pairs-*.jsonl / val-*.jsonl shards in {args.corpus}; run `testtailor corpus merge`")
     args.out.mkdir(parents=True, exist_ok=True)
     stats = {}
     for name, fs in (("val", val_files), ("train", train_files)):
@@ -65,11 +66,16 @@ def _prepare(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    import torch
+
     from customizer.basemodel.data import TokenizedPairs
     from customizer.basemodel.trainer import RunConfig, train_base
+    from customizer.train import bf16_supported
 
     cfg = RunConfig(preset=args.preset, batch_tokens=args.batch_tokens, lr=args.lr,
-                    total_tokens=args.total_tokens, eval_every_s=args.eval_every_s)
+                    total_tokens=args.total_tokens, eval_every_s=args.eval_every_s,
+                    bf16=bf16_supported(torch.device(args.device)))
+    print(f"bf16 autocast: {'on' if cfg.bf16 else 'off (no native bf16 on this device)'}", flush=True)
     summary = train_base(args.run, TokenizedPairs.load(args.data / "train.npz"),
                          TokenizedPairs.load(args.data / "val.npz"), args.tokenizer, cfg, args.minutes,
                          device=args.device, log=lambda m: print(m, flush=True))
