@@ -31,7 +31,8 @@ from customizer.errors import AdapterError, NoMethodAtPositionError
 from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, encode_source, position_limit
 from customizer.java.context import ContextLevel, FocalContext, focal_context, render_input
 from customizer.java.methods import MethodInfo, method_at
-from customizer.java.parser import parse_java, read_java_file
+from customizer.java.parser import read_java_file
+from customizer.java.snippets import parses_as_method
 from customizer.java.source_text import normalize_whitespace
 from customizer.model import BaseModel, load_base_model
 from customizer.strategies import get_strategy
@@ -40,7 +41,6 @@ DEFAULT_MAX_NEW_TOKENS = 256
 MAX_REPEATS = 8  # a unit of 1..4 tokens may repeat this many times in a row while decoding
 DEGENERATE_REPEATS = 10  # a unit of 1..4 code tokens repeated this often marks a candidate degenerate
 _CODE_TOKEN = re.compile(r"[A-Za-z_$][\w$]*|\d+|\S")
-_WRAPPER = "class TestTailorCandidate {\n"
 
 
 @dataclass
@@ -101,19 +101,6 @@ def is_degenerate(text: str, repeats: int = DEGENERATE_REPEATS, max_period: int 
             if run >= period * (repeats - 1):
                 return True
     return False
-
-
-def parses_as_method(text: str) -> bool:
-    """True when ``text`` is exactly one complete method (or constructor) without syntax errors."""
-    parsed = parse_java(_WRAPPER + text + "\n}\n")
-    if parsed.has_error:
-        return False
-    classes = [n for n in parsed.root.named_children if n.type == "class_declaration"]
-    body = classes[0].child_by_field_name("body") if len(classes) == 1 else None
-    if body is None:
-        return False
-    members = [n for n in body.named_children if n.type not in ("line_comment", "block_comment")]
-    return len(members) == 1 and members[0].type in ("method_declaration", "constructor_declaration")
 
 
 class Generator:

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 
 import sacrebleu
 
-from customizer.java.parser import parse_java
+from customizer.java.snippets import parses_as_method
+
+__all__ = ["bleu", "code_tokens", "exact_match", "identifiers", "parses_as_method", "style_similarity",
+           "top_k_hits"]
 
 _TOKEN = re.compile(r"[^\W\d][\w$]*|\$[\w$]*|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?[lLfFdD]?|\S")
 _IDENT = re.compile(r"[^\W\d][\w$]*")
-_WRAP_OPEN = "class __TestTailorProbe__ {\n"
 
 
 def code_tokens(code: str) -> list[str]:
@@ -35,19 +37,6 @@ def bleu(hypothesis: str, reference: str) -> float:
 def exact_match(hypothesis: str, reference: str) -> bool:
     """Equal up to whitespace (compared token by token, so ``a+b`` equals ``a + b``)."""
     return code_tokens(hypothesis) == code_tokens(reference)
-
-
-def parses_as_method(code: str) -> bool:
-    """True when ``code`` is exactly one complete Java method (or constructor) with no syntax error."""
-    parsed = parse_java(_WRAP_OPEN + code + "\n}\n")
-    root = parsed.root
-    if root.has_error or len(root.named_children) != 1:
-        return False
-    body = root.named_children[0].child_by_field_name("body")
-    if body is None:
-        return False
-    members = [c for c in body.named_children if c.type not in ("line_comment", "block_comment")]
-    return len(members) == 1 and members[0].type in ("method_declaration", "constructor_declaration")
 
 
 def identifiers(code: str) -> list[str]:
