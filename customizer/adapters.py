@@ -24,12 +24,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load, save
+
+if TYPE_CHECKING:
+    import torch
 
 from customizer import __version__
 from customizer.errors import AdapterError, AdapterMismatchError, NotAGitRepositoryError, StorageError
@@ -135,7 +136,7 @@ class AdapterStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._recover(target)
             tmp.mkdir()
-            _write_durably(tmp / ADAPTER_FILE, save(_contiguous(state)))
+            _write_durably(tmp / ADAPTER_FILE, _tensors_to_bytes(state))
             _write_durably(tmp / META_FILE, json.dumps(meta.to_dict(), indent=2, sort_keys=True).encode())
             _fsync_dir(tmp)
         except OSError as exc:
@@ -205,7 +206,7 @@ class AdapterStore:
                 f"adapter's base model with --base-model {meta.base_model}")
         target = self.path(key, strategy)
         try:
-            state = load((target / ADAPTER_FILE).read_bytes())
+            state = _tensors_from_bytes((target / ADAPTER_FILE).read_bytes())
         except (OSError, SafetensorError, ValueError, RuntimeError) as exc:
             raise AdapterError(_corrupt(target, f"unreadable {ADAPTER_FILE}: {exc}")) from exc
         return meta, state
@@ -260,7 +261,7 @@ class AdapterStore:
         out = Path(out_file).expanduser()
         if out.is_dir():
             out = out / f"{meta.repo_name}-{strategy}.testtailor.safetensors"
-        data = save(_contiguous(state), metadata={EXPORT_META_KEY: json.dumps(meta.to_dict(), sort_keys=True)})
+        data = _tensors_to_bytes(state, metadata={EXPORT_META_KEY: json.dumps(meta.to_dict(), sort_keys=True)})
         tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:12]}")
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -279,7 +280,7 @@ class AdapterStore:
         try:
             with safe_open(str(source), framework="pt") as handle:
                 header = handle.metadata() or {}
-            state = load(source.read_bytes())
+            state = _tensors_from_bytes(source.read_bytes())
         except (OSError, SafetensorError, ValueError, RuntimeError) as exc:
             raise AdapterError(f"{source} is not a readable adapter export ({exc}); export it again with "
                                "`testtailor adapters export`") from exc
@@ -331,8 +332,18 @@ def _corrupt(target: Path, detail: str) -> str:
             f"remove {key} --strategy {strategy}` and customize the project again")
 
 
-def _contiguous(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {name: tensor.detach().to("cpu").contiguous() for name, tensor in state.items()}
+# torch is imported only where tensors are (de)serialized: listing adapters, which the language server does on
+# every first Java file it sees, stays cheap.
+def _tensors_to_bytes(state: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> bytes:
+    from safetensors.torch import save
+
+    return save({name: t.detach().to("cpu").contiguous() for name, t in state.items()}, metadata=metadata)
+
+
+def _tensors_from_bytes(data: bytes) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load
+
+    return load(data)
 
 
 def _write_durably(path: Path, data: bytes) -> None:

@@ -66,7 +66,7 @@ async def generate(ls: TestTailorServer, uri: str, name: str, line: int, k: int)
     strategy, texts = ls.settings.strategy, open_texts(ls)
 
     def work() -> pipeline.Result:  # in the model thread: importing and loading the model is slow too
-        return pipeline.generate_placed(ls.generator(), ls.conventions, doc.repo, doc.path, doc.text, name, line,
+        return pipeline.generate_placed(ls.generator, ls.conventions, doc.repo, doc.path, doc.text, name, line,
                                         k, strategy, texts)
 
     return await ls.in_model_thread(work)

@@ -1,7 +1,11 @@
 """``testtailor.customizeProject``: run ``customize-project`` as a subprocess with work-done progress.
 
-One job per repository. Cancelling the progress sends SIGTERM (the trainer keeps the previous adapter).
-The Generator hot-loads the new adapter when it next generates.
+One job per repository. Cancelling the progress sends SIGTERM: a job still starting up just ends (the previous
+adapter stays); a training one stops after the current step and, as ``customize-project`` does on Ctrl-C,
+stores the best adapter so far if training improved on the base model (the end message says which happened).
+The Generator hot-loads a new adapter when it next generates.
+``autoCustomize`` runs the same job in the background when a Java file of a repository without an adapter
+for the chosen strategy is opened, at most once per repository per server session.
 """
 
 from __future__ import annotations
@@ -20,28 +24,36 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 
+from customizer.defaults import STRATEGIES
 from customizer.errors import TestTailorError
-from lsp_server.commands import raise_reported, single_argument
+from lsp_server.commands import TestTailorRequestFailed, raise_reported, single_argument
 from lsp_server.documents import refresh_adapter, repo_for_uri, send_status
 from lsp_server.server import TestTailorServer
 
 logger = logging.getLogger(__name__)
 CUSTOMIZE_PROJECT = "testtailor.customizeProject"
 TERMINATE_GRACE_S = 20.0
+TRAINABLE = tuple(s for s in STRATEGIES if s != "retrieve")  # retrieval has nothing to train
 
 
 @dataclass
 class Job:
+    """A running (or starting: ``process`` is None until it is spawned) customization of one repository."""
+
     repo: Path
-    process: asyncio.subprocess.Process
-    token: str | None
+    strategy: str
+    token: str | None = None
+    process: asyncio.subprocess.Process | None = None
     cancelled: bool = False
     stderr: deque[str] = field(default_factory=lambda: deque(maxlen=20))
 
     def cancel(self) -> None:
-        if self.process.returncode is None and not self.cancelled:
-            self.cancelled = True
+        if self.cancelled:
+            return
+        self.cancelled = True
+        if self.process is not None and self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
 
 
@@ -88,16 +100,17 @@ async def _drain(stream: asyncio.StreamReader | None, sink: deque[str]) -> None:
         sink.append(line.decode("utf-8", errors="replace").rstrip())
 
 
-async def run_job(ls: TestTailorServer, job: Job, strategy: str) -> dict[str, Any] | None:
+async def run_job(ls: TestTailorServer, job: Job) -> dict[str, Any] | None:
+    """Follow the subprocess' JSON progress; the ``done`` event, None when cancelled, or raise its error."""
+    assert job.process is not None and job.process.stdout is not None
     done: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     drain = asyncio.create_task(_drain(job.process.stderr, job.stderr))
-    assert job.process.stdout is not None
     while raw := await job.process.stdout.readline():
         try:
             event = json.loads(raw)
         except ValueError:
-            continue
+            continue  # the human-readable summary after the JSON lines
         if not isinstance(event, dict):
             continue
         kind = event.get("event")
@@ -108,7 +121,7 @@ async def run_job(ls: TestTailorServer, job: Job, strategy: str) -> dict[str, An
             percent = float(event.get("percent") or 0)
             message = event.get("message") or f"epoch {event.get('epoch', '?')}, val loss {event.get('val_loss')}"
             await _progress(ls, job, "report", str(message), percent)
-            ls.status("training", percent=percent, strategy=strategy, repo=str(job.repo))
+            ls.status("training", percent=percent, strategy=job.strategy, repo=str(job.repo))
         elif kind == "done":
             done = event
         elif kind == "error":
@@ -124,6 +137,74 @@ async def run_job(ls: TestTailorServer, job: Job, strategy: str) -> dict[str, An
     raise TestTailorError(str(message))
 
 
+def _created(meta: Any) -> Any:
+    return None if meta is None else (getattr(meta, "created", None), getattr(meta, "path", None))
+
+
+async def customize(ls: TestTailorServer, repo: Path, strategy: str, max_minutes: float | None = None,
+                    ) -> dict[str, Any] | None:
+    """Run ``customize-project`` for ``repo`` with work-done progress (the command and autoCustomize).
+
+    Returns the command's result, None when cancelled or when a job for ``repo`` is already running (the user
+    is told); raises the job's error (already reported to the user and as a status).
+    """
+    if repo in ls.jobs:
+        ls.show(f"already customizing {repo.name}; wait for it to finish or cancel it", types.MessageType.Warning)
+        return None
+    job = Job(repo=repo, strategy=strategy)
+    ls.jobs[repo] = job  # before the first await: a second request sees it
+    started = time.monotonic()
+    try:
+        before = _created(await refresh_adapter(ls, repo, strategy))
+        job.token = await _create_token(ls)
+        if job.cancelled:
+            return None
+        cmd = command_line(repo, strategy, ls.settings.device, ls.settings.base_model, max_minutes)
+        job.process = await asyncio.create_subprocess_exec(
+            *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=os.environ.copy(), cwd=str(repo))
+        await _progress(ls, job, "begin", f"mining {repo.name}")
+        ls.status("training", percent=0, strategy=strategy, repo=str(repo))
+        try:
+            done = await run_job(ls, job)
+        except Exception as exc:
+            await _progress(ls, job, "end", f"failed: {exc}")
+            ls.status("error", strategy=strategy, repo=str(repo), message=str(exc))
+            ls.report(exc)
+            raise
+    finally:
+        if job.process is not None and job.process.returncode is None:
+            job.process.kill()
+        ls.jobs.pop(repo, None)
+    ls.conventions.pop(repo, None)
+    meta = await refresh_adapter(ls, repo, strategy)
+    if done is None:
+        kept = "the previous model is kept" if _created(meta) == before else "the best adapter so far was stored"
+        await _progress(ls, job, "end", f"cancelled; {kept}")
+        ls.show(f"customization of {repo.name} cancelled; {kept}")
+        send_status(ls, repo, meta)
+        return None
+    await _progress(ls, job, "end", f"done: validation loss {done.get('best_val_loss')}")
+    send_status(ls, repo, meta)
+    return {"adapter": done.get("adapter"), "strategy": strategy, "bestValLoss": done.get("best_val_loss"),
+            "baseValLoss": done.get("base_val_loss"), "pflops": done.get("pflops"),
+            "wallSeconds": round(time.monotonic() - started, 3)}
+
+
+async def auto_customize(ls: TestTailorServer, repo: Path, meta: Any) -> None:
+    """``autoCustomize``: customize a repository without an adapter, at most once per repo per session."""
+    strategy = ls.settings.strategy
+    if (not ls.settings.auto_customize or meta is not None or strategy not in TRAINABLE
+            or repo in ls.auto_customized or repo in ls.jobs):
+        return
+    ls.auto_customized.add(repo)
+    logger.info("autoCustomize: customizing %s with %s", repo, strategy)
+    try:
+        await customize(ls, repo, strategy)
+    except Exception as exc:  # already reported to the user
+        logger.info("autoCustomize of %s failed: %s", repo, exc)
+
+
 def register(server: TestTailorServer) -> None:
     @server.command(CUSTOMIZE_PROJECT)
     async def customize_project(ls: TestTailorServer, *args: Any) -> dict[str, Any] | None:
@@ -132,44 +213,19 @@ def register(server: TestTailorServer) -> None:
         if repo is None:
             raise_reported(ls, TestTailorError("no git repository found for that file; open a file of a git "
                                                "repository and try again"))
-        if repo in ls.jobs:
-            ls.show(f"already customizing {repo.name}; wait for it to finish or cancel it",
-                    types.MessageType.Warning)
-            return None
         strategy = str(arg.get("strategy") or ls.settings.strategy)
+        if strategy not in TRAINABLE:
+            raise_reported(ls, TestTailorError(f"strategy {strategy!r} cannot be customized; choose one of "
+                                               f"{', '.join(TRAINABLE)} (testtailor.strategy)"))
         max_minutes = arg.get("maxMinutes")
-        cmd = command_line(repo, strategy, ls.settings.device, ls.settings.base_model,
-                           float(max_minutes) if max_minutes is not None else None)
-        started = time.monotonic()
-        token = await _create_token(ls)
-        process = await asyncio.create_subprocess_exec(
-            *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=os.environ.copy(), cwd=str(repo))
-        job = Job(repo=repo, process=process, token=token)
-        ls.jobs[repo] = job
-        await _progress(ls, job, "begin", f"mining {repo.name}")
-        ls.status("training", percent=0, strategy=strategy, repo=str(repo))
         try:
-            done = await run_job(ls, job, strategy)
-        except Exception as exc:
-            await _progress(ls, job, "end", "failed")
-            ls.status("error", strategy=strategy, repo=str(repo), message=str(exc))
-            raise_reported(ls, exc)
-        finally:
-            if process.returncode is None:
-                process.kill()
-            ls.jobs.pop(repo, None)
-        meta = await refresh_adapter(ls, repo)
-        ls.conventions.pop(repo, None)
-        if done is None:
-            await _progress(ls, job, "end", "cancelled")
-            ls.show(f"customization of {repo.name} cancelled; the previous model is kept")
-            send_status(ls, repo, meta)
-            return None
-        await _progress(ls, job, "end", "done")
-        send_status(ls, repo, meta)
-        return {"adapter": done.get("adapter"), "strategy": strategy, "bestValLoss": done.get("best_val_loss"),
-                "baseValLoss": done.get("base_val_loss"), "wallSeconds": round(time.monotonic() - started, 3)}
+            minutes = float(max_minutes) if max_minutes is not None else None
+        except (TypeError, ValueError) as exc:
+            raise JsonRpcInvalidParams(f"{CUSTOMIZE_PROJECT}: maxMinutes must be a number") from exc
+        try:
+            return await customize(ls, repo, strategy, minutes)
+        except TestTailorError as exc:
+            raise TestTailorRequestFailed(exc.message) from exc
 
     @server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
     def cancel(ls: TestTailorServer, params: types.WorkDoneProgressCancelParams) -> None:
@@ -180,6 +236,6 @@ def register(server: TestTailorServer) -> None:
 
 
 def _kill_if_alive(job: Job) -> None:
-    if job.process.returncode is None:
+    if job.process is not None and job.process.returncode is None:
         logger.warning("customize-project did not stop after SIGTERM; killing it")
         job.process.kill()

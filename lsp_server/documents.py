@@ -66,8 +66,9 @@ def cached_adapter(ls: TestTailorServer, repo: Path) -> Any:
     return ls.adapter_cache.get((repo, ls.settings.strategy))
 
 
-async def refresh_adapter(ls: TestTailorServer, repo: Path) -> Any:
-    strategy = ls.settings.strategy
+async def refresh_adapter(ls: TestTailorServer, repo: Path, strategy: str | None = None) -> Any:
+    """Look the repository's adapter up again (for ``strategy``, default: the setting) and cache it."""
+    strategy = strategy or ls.settings.strategy
     try:
         meta = await asyncio.to_thread(_find_adapter, repo, strategy)
     except Exception as exc:
@@ -97,3 +98,9 @@ def register(server: TestTailorServer) -> None:
             return
         meta = await refresh_adapter(ls, doc.repo)
         send_status(ls, doc.repo, meta)
+        if ls.settings.auto_customize:
+            from lsp_server.customize import auto_customize
+
+            task = asyncio.create_task(auto_customize(ls, doc.repo, meta))  # runs after this notification
+            ls.background.add(task)
+            task.add_done_callback(ls.background.discard)

@@ -5,7 +5,8 @@ Plain functions over ``customizer``; the feature modules call them through ``Tes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import subprocess
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,16 +41,30 @@ def find_method(parsed: ParsedFile, name: str, line: int) -> MethodInfo:
     return min(same_name, key=lambda m: abs(m.start_line - line))
 
 
-def conventions_for(cache: dict[Path, Any], repo: Path) -> TestConventions:
-    """The repository's mined test conventions (cached); defaults when it has no tests yet."""
-    if repo not in cache:
-        from customizer.mining.miner import mine_repository
+def head_commit(repo: Path) -> str:
+    """The repository's HEAD commit ("" when unknown): mined conventions are cached per HEAD."""
+    try:
+        done = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "-q", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip()
 
-        try:
-            cache[repo] = mine_repository(repo).conventions
-        except (NoTestsFoundError, NoJavaFilesError):
-            cache[repo] = TestConventions()
-    return cache[repo]
+
+def conventions_for(cache: dict[Path, Any], repo: Path) -> TestConventions:
+    """The repository's mined test conventions, cached per HEAD commit; defaults when it has no tests yet."""
+    head = head_commit(repo)
+    cached = cache.get(repo)
+    if cached is not None and cached[0] == head:
+        return cached[1]
+    from customizer.mining.miner import mine_repository
+
+    try:
+        conventions = mine_repository(repo).conventions
+    except (NoTestsFoundError, NoJavaFilesError):
+        conventions = TestConventions()
+    cache[repo] = (head, conventions)
+    return conventions
 
 
 @dataclass(frozen=True)
@@ -72,9 +87,12 @@ class Result:
         return self.placed[0]
 
 
-def generate_placed(generator: Any, conventions_cache: dict[Path, Any], repo: Path, path: Path, text: str,
-                    name: str, line: int, k: int, strategy: str, open_texts: Mapping[Path, str]) -> Result:
-    """Generate ``k`` candidates for method ``name`` (near ``line``) of the buffer ``text`` and place each."""
+def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Path, Any], repo: Path, path: Path,
+                    text: str, name: str, line: int, k: int, strategy: str, open_texts: Mapping[Path, str]) -> Result:
+    """Generate ``k`` candidates for method ``name`` (near ``line``) of the buffer ``text`` and place each.
+
+    ``get_generator`` is called only once the request is known to be valid: loading the model is the slow part.
+    """
     parsed = parse_java(text, str(path))
     method = find_method(parsed, name, line)
     try:
@@ -86,7 +104,7 @@ def generate_placed(generator: Any, conventions_cache: dict[Path, Any], repo: Pa
     from customizer.adapters import AdapterStore
 
     base_only = AdapterStore().find(repo, strategy) is None  # not customized yet: the base model
-    generation = generator.generate_for_position(repo, path, method.name_line, method.name_col, k=k,
+    generation = get_generator().generate_for_position(repo, path, method.name_line, method.name_col, k=k,
                                                  base_only=base_only, strategy=strategy)
     conventions = conventions_for(conventions_cache, repo)
     candidates = sorted(generation.candidates, key=lambda c: (not (c.parses and not c.degenerate),

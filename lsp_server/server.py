@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +20,23 @@ from lsp_server import __version__
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 STATUS_NOTIFICATION = "testtailor/status"
+MAX_NEW_TOKENS_ENV = "TESTTAILOR_MAX_NEW_TOKENS"  # cap on generated tokens (tests use a small one)
+THREADS_ENV = "TESTTAILOR_THREADS"  # torch CPU threads for generation (default: OMP_NUM_THREADS if set)
+
+
+def env_int(name: str) -> int | None:
+    """A positive integer from the environment, or None (unset or invalid: logged, never fatal)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        logger.warning("ignoring %s=%r: not a positive whole number", name, raw)
+        return None
+    return value
 
 
 class TestTailorServer(LanguageServer):
@@ -32,16 +50,33 @@ class TestTailorServer(LanguageServer):
         # One model worker: generation is CPU/GPU bound and the Generator caches one model at a time.
         self.model_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="testtailor-model")
         self.jobs: dict[Path, Any] = {}  # repo root -> running customize job
-        self.conventions: dict[Path, Any] = {}  # repo root -> mined TestConventions
+        self.conventions: dict[Path, Any] = {}  # repo root -> (HEAD commit, mined TestConventions)
         self.adapter_cache: dict[tuple[Path, str], Any] = {}  # (repo root, strategy) -> AdapterMeta | None
+        self.background: set[asyncio.Task[Any]] = set()  # fire-and-forget tasks (kept alive here)
+        self.auto_customized: set[Path] = set()  # repos whose automatic customization started this session
         self._generator: Any = None
+        self._generator_key: tuple[str, str] | None = None
 
     def generator(self) -> Any:
-        """The engine's cached Generator (imported lazily: torch is slow to import). Model thread only."""
-        if self._generator is None:
+        """The engine's Generator for the current base-model and device settings (imported lazily: torch is
+        slow to import; rebuilt when those settings change). Model thread only."""
+        key = (self.settings.base_model, self.settings.device)
+        if self._generator is None or self._generator_key != key:
             from customizer.generate import Generator
 
-            self._generator = Generator()
+            options: dict[str, Any] = {"device": self.settings.device}
+            if self.settings.base_model:
+                options["base_model"] = self.settings.base_model
+            if (max_new_tokens := env_int(MAX_NEW_TOKENS_ENV)) is not None:
+                options["max_new_tokens"] = max_new_tokens
+            generator = Generator(**options)
+            generator.base  # noqa: B018  load now: loading configures torch's CPU threads, overridden below
+            threads = env_int(THREADS_ENV) or env_int("OMP_NUM_THREADS")
+            if threads is not None:
+                import torch
+
+                torch.set_num_threads(threads)
+            self._generator, self._generator_key = generator, key
         return self._generator
 
     async def in_model_thread(self, fn: Callable[..., T], *args: Any) -> T:
