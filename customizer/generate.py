@@ -27,14 +27,16 @@ from torch import nn
 from transformers import LogitsProcessor, LogitsProcessorList
 
 from customizer.adapters import AdapterMeta, AdapterStore, repo_key
-from customizer.errors import AdapterError, NoMethodAtPositionError
+from customizer.errors import AdapterError, NoMethodAtPositionError, NoTestsFoundError
 from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, encode_source, position_limit
 from customizer.java.context import ContextLevel, FocalContext, focal_context, render_input
 from customizer.java.methods import MethodInfo, method_at
 from customizer.java.parser import read_java_file
 from customizer.java.snippets import parses_as_method
 from customizer.java.source_text import normalize_whitespace
+from customizer.mining.miner import mine_repository
 from customizer.model import BaseModel, load_base_model
+from customizer.retrieval import RetrievalIndex, adapt_test
 from customizer.strategies import get_strategy
 
 DEFAULT_MAX_NEW_TOKENS = 256
@@ -50,6 +52,7 @@ class Candidate:
     score: float  # beam score: length-normalized log-probability
     parses: bool  # a complete Java method (no ERROR/MISSING nodes when wrapped in a class)
     degenerate: bool  # cut off at the length limit, or looping
+    source: str = "model"  # "model", or "retrieved: <TestClass>.<method>" for the project's own nearest test
 
 
 @dataclass
@@ -72,6 +75,16 @@ class Generation:
                                                               "created": self.adapter.created},
                 "focal_has_error": self.focal_has_error, "warnings": list(self.warnings),
                 "candidates": [asdict(c) for c in self.candidates]}
+
+
+RETRIEVE = "retrieve"
+
+
+def _repo_relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 class LoopBlocker(LogitsProcessor):
@@ -118,6 +131,7 @@ class Generator:
         self._base: BaseModel | None = None
         self._adapted: OrderedDict[tuple[str, str], tuple[Any, AdapterMeta, nn.Module]] = OrderedDict()
         self._lock = threading.RLock()
+        self._indexes: dict[str, tuple[tuple[str, str, str], RetrievalIndex]] = {}
 
     @property
     def base(self) -> BaseModel:
@@ -146,8 +160,11 @@ class Generator:
         if method is None:
             raise NoMethodAtPositionError(f"no method at line {line + 1} of {path}; put the cursor inside a "
                                           "method or on its signature")
-        generation = self.generate_for_source(method.text, focal_context(parsed, method), k=k, repo=repo,
-                                              base_only=base_only, strategy=strategy)
+        if strategy is not None and strategy.strip().lower() == RETRIEVE:
+            generation = self.retrieve(repo, method.text, method.class_name, k, exclude=(path, method.signature))
+        else:
+            generation = self.generate_for_source(method.text, focal_context(parsed, method), k=k, repo=repo,
+                                                  base_only=base_only, strategy=strategy)
         generation.method, generation.file = method, str(path)
         if method.has_error:
             generation.focal_has_error = True
@@ -172,6 +189,44 @@ class Generator:
             f"{meta.strategy} adapter for {meta.repo_name} ({meta.created}) on {self.base.description}")
         return Generation(method=None, file=None, candidates=candidates, model_description=description,
                           adapter=meta)
+
+    def retrieve(self, repo: str | os.PathLike[str], focal_text: str, class_name: str = "", k: int = 5,
+                 exclude: tuple[Path, str] | None = None) -> Generation:
+        """The ``retrieve`` strategy: the project's own nearest existing tests, renamed to the query method.
+
+        ``exclude`` = (focal file, signature) leaves out the tests of the query method itself. No model is
+        loaded. The index is rebuilt when HEAD or the working tree's tracked files change.
+        """
+        root, index = self._index(repo)
+        skip = None if exclude is None else (_repo_relative(root, exclude[0]), exclude[1])
+        hits = index.query(focal_text, k=k, class_name=class_name, exclude_focal=skip)
+        if not hits:
+            raise NoTestsFoundError(f"{repo} has no mined tests to retrieve from; write a few tests first or "
+                                    "use a model strategy")
+        candidates = []
+        for rank, hit in enumerate(hits, start=1):
+            text = adapt_test(hit.pair.test.body, hit.pair.focal.body, focal_text, hit.pair.focal.class_,
+                              class_name)
+            candidates.append(Candidate(rank=rank, text=text, score=hit.score, parses=parses_as_method(text),
+                                        degenerate=False,
+                                        source=f"retrieved: {hit.pair.test.class_}.{hit.pair.test.method}"))
+        return Generation(method=None, file=None, candidates=candidates, adapter=None,
+                          model_description=f"retrieval from {len(index)} existing tests of the project (no model)")
+
+    def _index(self, repo: str | os.PathLike[str]) -> tuple[Path, RetrievalIndex]:
+        from customizer.mining.gitfiles import head_commit, open_repository
+
+        git_repo = open_repository(repo)
+        key = (str(Path(git_repo.working_tree_dir or repo).resolve()), head_commit(git_repo),
+               git_repo.git.status("--porcelain", "--untracked-files=no"))
+        with self._lock:
+            cached = self._indexes.get(key[0])
+            if cached is not None and cached[0] == key:
+                return Path(key[0]), cached[1]
+        index = RetrievalIndex(mine_repository(repo).pairs)
+        with self._lock:
+            self._indexes[key[0]] = (key, index)
+        return Path(key[0]), index
 
     # --- models ------------------------------------------------------------------------------------------
 

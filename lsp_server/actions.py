@@ -19,6 +19,8 @@ GENERATE_TEST_KIND = "refactor.generateTest"
 
 
 def action_title(ls: TestTailorServer, name: str, repo: Path) -> str:
+    if ls.settings.strategy == "retrieve":
+        return f"Generate unit test for `{name}` (from the project's nearest existing test)"
     meta = cached_adapter(ls, repo)
     model = "base model" if meta is None else f"personalized: {getattr(meta, 'strategy', ls.settings.strategy)}"
     return f"Generate unit test for `{name}` ({model})"

@@ -103,7 +103,8 @@ def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Pa
         raise TestTailorError(f"{path.name} has unsaved changes; save it and run the action again")
     from customizer.adapters import AdapterStore
 
-    base_only = AdapterStore().find(repo, strategy) is None  # not customized yet: the base model
+    # not customized yet: the base model (retrieval needs no adapter)
+    base_only = strategy != "retrieve" and AdapterStore().find(repo, strategy) is None
     generation = get_generator().generate_for_position(repo, path, method.name_line, method.name_col, k=k,
                                                  base_only=base_only, strategy=strategy)
     conventions = conventions_for(conventions_cache, repo)

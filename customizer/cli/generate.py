@@ -42,7 +42,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--candidates", type=_candidates, default=DEFAULT_CANDIDATES, metavar="K",
                         help=f"number of candidates, 1..{MAX_CANDIDATES} (default: {DEFAULT_CANDIDATES})")
     parser.add_argument("--base-only", action="store_true", help="ignore adapters; use the base model")
-    parser.add_argument("--strategy", help="use this strategy's adapter (default: the newest adapter)")
+    parser.add_argument("--strategy", help="use this strategy's adapter (default: the newest adapter), or "
+                        "'retrieve' for the project's nearest existing test renamed to this method (no model)")
     parser.add_argument("--base-model", metavar="PATH", help="a local seq2seq checkpoint directory")
     parser.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or cuda:N (default: auto)")
     parser.add_argument("--max-new-tokens", type=_positive_int, default=256, metavar="T",
@@ -69,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     for candidate in generation.candidates:
         flags = [flag for flag, on in (("does not parse", not candidate.parses),
                                        ("degenerate", candidate.degenerate)) if on]
-        print(f"\n#{candidate.rank}  score {candidate.score:.3f}" + (f"  [{', '.join(flags)}]" if flags else ""))
+        origin = "" if candidate.source == "model" else f"  ({candidate.source})"
+        marks = f"  [{', '.join(flags)}]" if flags else ""
+        print(f"\n#{candidate.rank}  score {candidate.score:.3f}{origin}{marks}")
         print(candidate.text)
     return 0

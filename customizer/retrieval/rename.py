@@ -43,16 +43,32 @@ def identifier_mapping(retrieved_focal: str, query_focal: str, retrieved_class: 
     return {a: b for a, b in mapping.items() if targets.count(b) == 1 and b not in mapping}
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+
+
 def adapt_test(test_body: str, retrieved_focal: str, query_focal: str, retrieved_class: str = "",
                query_class: str = "") -> str:
-    """The retrieved test with the one-to-one identifier mapping applied (whole words and camelCase parts)."""
+    """The retrieved test with the one-to-one identifier mapping applied, in one pass over its identifiers.
+
+    An identifier equal to a mapped name is replaced; otherwise each ``_``-separated segment equal to a mapped
+    name is (``exempt_category_makesRateZero``), and a capitalized mapped name inside a camelCase word is
+    (``testAddItem`` → ``testRemoveItem``). One pass, so a replacement is never renamed again.
+    """
     mapping = identifier_mapping(retrieved_focal, query_focal, retrieved_class, query_class)
     if not mapping:
         return test_body
-    # Whole identifiers first; then the method/class name as a capitalized part of a longer identifier.
     names = sorted(mapping, key=len, reverse=True)
-    whole = re.compile(r"(?<![\w$])(" + "|".join(map(re.escape, names)) + r")(?![\w$])")
-    text = whole.sub(lambda m: mapping[m.group(1)], test_body)
-    inner = re.compile(r"(?<=[a-z0-9_])(" + "|".join(re.escape(_cap(n)) for n in names) + r")(?=[A-Z0-9_(]|\b)")
     caps = {_cap(a): _cap(b) for a, b in mapping.items()}
-    return inner.sub(lambda m: caps[m.group(1)], text)
+    targets = set(mapping.values())
+    inner = re.compile(r"(?<=[a-z0-9])(" + "|".join(re.escape(_cap(n)) for n in names) + r")(?![a-z])")
+
+    def rename(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in mapping:
+            return mapping[word]
+        if word in targets:  # already the query's name (e.g. a sibling method the test also calls)
+            return word
+        segments = word.split("_")
+        return "_".join(mapping.get(seg) or inner.sub(lambda m: caps[m.group(1)], seg) for seg in segments)
+
+    return _IDENTIFIER.sub(rename, test_body)

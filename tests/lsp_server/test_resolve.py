@@ -57,3 +57,25 @@ async def test_resolve_for_a_method_that_is_gone(start_client: Starter, java_rep
     assert any("`add` is no longer" in m.message for m in client.messages)
     # the server is still alive and answers
     assert [a.data["name"] for a in await code_actions(client, uri, 6, 10)] == ["plus"]
+
+
+@pytest.mark.asyncio
+async def test_retrieve_strategy_places_the_nearest_existing_test_renamed(start_client: Starter, ops_repo: Path
+                                                                          ) -> None:
+    from lsp_helpers import OPS_MAIN, OPS_TEST
+
+    # remove add's own test so that a sibling's test is retrieved and renamed to `add`
+    test_file = ops_repo / OPS_TEST
+    text = test_file.read_text()
+    start = text.index("    @Test\n    void testAdd()")
+    test_file.write_text(text[:start] + text[text.index("    @Test", start + 5):])
+    settings = {"strategy": "retrieve", "candidates": 1}
+    client = await start_client(init_options=settings, configuration={"testtailor": settings}, root=ops_repo)
+    uri = open_doc(client, ops_repo / OPS_MAIN)
+    [action] = await code_actions(client, uri, 3, 30)
+    assert "nearest existing test" in action.title
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None, client.messages
+    [change] = resolved.edit.document_changes or []
+    new_text = change.edits[-1].new_text
+    assert "void testAdd()" in new_text and "Ops.add(" in new_text

@@ -115,3 +115,14 @@ def test_inputs_and_outputs_longer_than_the_position_table_do_not_crash(tiny_bar
     body = "public int sum() { int s = 0; " + "s += values[0] * 3 + offset; " * 80 + "return s; }"
     result = long_gen.generate_for_source(body, None, k=1)
     assert len(result.candidates) == 1
+
+
+def test_retrieve_strategy_needs_no_model_and_excludes_the_methods_own_tests(java_repo: Path, tmp_path: Path) -> None:
+    gen = Generator(store=AdapterStore(tmp_path / "store"), base_model=tmp_path / "no-model-here", device="cpu")
+    result = gen.generate_for_position(java_repo, "src/main/java/org/example/Calculator.java", 5, k=2,
+                                       strategy="retrieve")
+    assert result.method is not None and result.method.name == "add"
+    assert len(result.candidates) == 2 and "no model" in result.model_description
+    for c in result.candidates:
+        assert c.source.startswith("retrieved: CalculatorTest.test") and not c.source.endswith(("Add1", "Add2"))
+        assert c.parses and "calc.add(" in c.text and "void testAdd" in c.text  # renamed to the query method

@@ -64,3 +64,11 @@ def test_adapt_test_leaves_unrelated_identifiers_alone():
     test = "@Test void testTotalPrice() { assertEquals(totalPrices, cart.total()); }"
     out = adapt_test(test, "Money total() {}", "Money subtotal() {}")
     assert "cart.subtotal()" in out and "totalPrices" in out and "testSubtotalPrice" in out
+
+
+def test_adapt_test_renames_underscore_segments_once_and_keeps_existing_target_names():
+    test = ("@Test void exempt_category_makesRateZero() { calc.exempt(\"NL\", c); "
+            "assertTrue(calc.isExempt(\"NL\", \"FOOD\")); }")
+    out = adapt_test(test, "void exempt(String r, String c) {}", "boolean isExempt(String r, String c) {}")
+    assert out == ("@Test void isExempt_category_makesRateZero() { calc.isExempt(\"NL\", c); "
+                   "assertTrue(calc.isExempt(\"NL\", \"FOOD\")); }")
