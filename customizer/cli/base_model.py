@@ -39,7 +39,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex = bsub.add_parser("export", help="copy the best checkpoint into customizer/base_model as bf16")
     ex.add_argument("--run", type=Path, default=basemodel_dir() / "runs" / "cpu-small")
     ex.add_argument("--name", default="testtailor-base-interim")
+    ex.add_argument("--interim", action="store_true", help="mark the export as an interim (CPU) model")
     ex.set_defaults(func=_export)
+
+    ev = bsub.add_parser("card", help="measure the packaged base model on dev-eval and write docs/model-card.md")
+    ev.add_argument("--run", type=Path, default=basemodel_dir() / "runs" / "cpu-small")
+    ev.add_argument("--model", type=Path, default=None, help="model directory (default: the packaged one)")
+    ev.add_argument("--data", type=Path, default=basemodel_dir() / "data")
+    ev.add_argument("--dev-eval", type=Path, default=dev_cache() / "corpus" / "dev-eval")
+    ev.add_argument("--per-package", type=int, default=3)
+    ev.add_argument("--docs", type=Path, default=Path("docs"))
+    ev.set_defaults(func=_card)
 
 
 def _prepare(args: argparse.Namespace) -> int:
@@ -86,6 +96,33 @@ def _train(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from customizer.basemodel.export import export_checkpoint
 
-    out = export_checkpoint(args.run / "best", name=args.name)
+    out = export_checkpoint(args.run / "best", name=args.name, extra_meta={"interim": bool(args.interim)})
     print(f"exported {args.run / 'best'} -> {out}")
+    return 0
+
+
+def _card(args: argparse.Namespace) -> int:
+    from customizer.basemodel.card import evaluate_base, loss_plot, render_card, sample_dev_eval
+    from customizer.basemodel.export import PACKAGE_MODEL_DIR
+
+    model = args.model or PACKAGE_MODEL_DIR
+    pairs = sample_dev_eval(args.dev_eval, args.per_package)
+    evaluation = evaluate_base(model, pairs)
+    (args.run / "dev-eval.json").write_text(json.dumps(evaluation, indent=1))
+    history = [json.loads(x) for x in (args.run / "history.jsonl").read_text().splitlines() if x.strip()]
+    args.docs.mkdir(parents=True, exist_ok=True)
+    loss_plot(history, args.docs / "model-card-loss.png")
+    stats_file = args.data / "stats.json"
+    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    commands = [
+        "testtailor corpus fetch --list all && testtailor corpus build && testtailor corpus merge",
+        "testtailor corpus tokenizer",
+        "testtailor base-model prepare --tokenizer TOKENIZER_DIR",
+        "testtailor base-model train --tokenizer TOKENIZER_DIR --run RUN_DIR --minutes 80   # resumable; repeat",
+        "testtailor base-model export --run RUN_DIR --interim",
+        f"testtailor base-model card --run RUN_DIR --per-package {args.per_package}",
+    ]
+    text = render_card(model, args.run, evaluation, stats, "model-card-loss.png", commands)
+    (args.docs / "model-card.md").write_text(text, encoding="utf-8")
+    print(json.dumps({k: v for k, v in evaluation.items() if k not in ("per_package", "examples")}, indent=1))
     return 0

@@ -62,3 +62,26 @@ def test_train_resumes_and_exports_a_loadable_bf16_checkpoint(tiny_bart_dir, tmp
     model = AutoModelForSeq2SeqLM.from_pretrained(out, use_safetensors=True)
     assert next(model.parameters()).dtype.is_floating_point
     assert json.loads((out / "testtailor.json").read_text())["name"] == "t"
+
+
+def test_card_measures_a_model_on_dev_eval_pairs(tiny_bart_dir, tmp_path):
+    from customizer.basemodel.card import evaluate_base, sample_dev_eval
+    from customizer.mining.pairs import Pair, write_pairs
+
+    dev = tmp_path / "dev-eval"
+    dev.mkdir()
+    for pkg in ("a", "b"):
+        pairs = [Pair.from_dict({"id": f"{pkg}{i}", "repo": pkg, "commit": "c", "heuristic": "name",
+                                 "focal": {"file": "F.java", "class": "F", "method": f"m{i}",
+                                           "signature": f"int m{i}()", "body": f"int m{i}() {{ return {i}; }}",
+                                           "byte_range": [0, 1], "line": 1},
+                                 "context": {"class_name": "F", "constructors": [], "methods": [], "fields": []},
+                                 "test": {"file": "T.java", "class": "T", "method": f"testM{i}",
+                                          "body": f"@Test void testM{i}() {{ assertEquals({i}, f.m{i}()); }}"}})
+                 for i in range(3)]
+        write_pairs(dev / f"{pkg}.jsonl", pairs)
+    sample = sample_dev_eval(dev, per_package=2)
+    assert len(sample) == 4 and {p.repo for p in sample} == {"a", "b"}
+    result = evaluate_base(tiny_bart_dir, sample)
+    assert result["pairs"] == 4 and set(result["per_package"]) == {"a", "b"}
+    assert result["perplexity"] > 1 and 0 <= result["parse_rate"] <= 100
