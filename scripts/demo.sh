@@ -61,3 +61,6 @@ testtailor generate "$DEMO" --file "$FILE" --line "$LINE" --candidates 2 --base-
 echo
 echo "--- personalized to shopkit ($STRATEGY)"
 testtailor generate "$DEMO" --file "$FILE" --line "$LINE" --candidates 2 --strategy "$STRATEGY" --device "$DEVICE"
+echo
+echo "--- the project's nearest existing test, renamed to this method (retrieve: no model, the bar to beat)"
+testtailor generate "$DEMO" --file "$FILE" --line "$LINE" --candidates 1 --strategy retrieve
