@@ -1,0 +1,57 @@
+"""Customize the bundled example project (examples/shopkit) with every strategy from the base model, on CPU.
+
+For each strategy: validation loss of the base model → best after customization, trainable parameters, steps,
+PF-seconds and wall time, as Markdown rows for ``docs/benchmarks.md``. The example is copied into a temporary git
+repository and adapters go to a temporary store, so nothing of the user's is touched.
+Usage: ``python bench/bench_customize.py [--strategies full,l-eo,l-ldb,prefix,lora] [--max-minutes 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from customizer.adapters import AdapterStore  # noqa: E402
+from customizer.customize import customize_project  # noqa: E402
+
+
+def example_repo(tmp: Path) -> Path:
+    repo = tmp / "shopkit"
+    shutil.copytree(ROOT / "examples" / "shopkit", repo)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@x"}
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shopkit"]):
+        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True)
+    return repo
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strategies", default="full,l-eo,l-ldb,prefix,lora")
+    parser.add_argument("--max-minutes", type=float, default=3.0)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    print("| strategy | trainable / total params | val loss base → best | steps | PF-s | wall s | stop |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = example_repo(Path(tmp))
+        store = AdapterStore(Path(tmp) / "store")
+        for strategy in args.strategies.split(","):
+            meta, result = customize_project(repo, strategy=strategy, device=args.device,
+                                             max_minutes=args.max_minutes, store=store)
+            print(f"| {meta.strategy} | {meta.trainable_params / 1e6:.2f}M / {meta.total_params / 1e6:.2f}M | "
+                  f"{result.base_val_loss:.3f} → {result.best_val_loss:.3f} | {result.steps} | "
+                  f"{result.pflops:.4f} | {result.wall_s:.0f} | {result.stop_reason} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
