@@ -97,9 +97,13 @@ def _reporter(mode: str) -> tuple[Callable[[Event], None], Callable[[], None]]:
         return lambda event: None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=100.0, file=sys.stderr, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}")
+    bars: list[Any] = []  # created on the first event, so a bad argument prints no empty bar
 
     def update(event: Event) -> None:
+        if not bars:
+            bars.append(tqdm(total=100.0, file=sys.stderr, unit="%",
+                             bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}"))
+        bar = bars[0]
         if event["event"] == "start":
             bar.set_description(f"{event['strategy']} on {event['pairs']['train']} pairs")
         elif event["event"] == "progress":
@@ -108,4 +112,4 @@ def _reporter(mode: str) -> tuple[Callable[[Event], None], Callable[[], None]]:
         elif event["event"] == "done":
             bar.update(100.0 - bar.n)
 
-    return update, bar.close
+    return update, lambda: bars and bars[0].close()
