@@ -7,7 +7,9 @@ copy with ``load_base_model(..., cache=False)``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -42,8 +44,14 @@ class BaseModel:
 
     @property
     def description(self) -> str:
-        """One line for users and logs, e.g. ``base model testtailor-base-v0 (sha256 1a2b3c4d…)``."""
-        return f"base model {self.path.name} (sha256 {self.fingerprint[:8]}…)"
+        """One line for users and logs, e.g. ``base model testtailor-base-v0 (sha256 1a2b3c4d…)``.
+
+        The name is the one the export recorded in ``testtailor.json`` (else the directory's name).
+        """
+        name = self.path.name
+        with contextlib.suppress(OSError, ValueError):
+            name = json.loads((self.path / "testtailor.json").read_text(encoding="utf-8")).get("name") or name
+        return f"base model {name} (sha256 {self.fingerprint[:8]}…)"
 
 
 def _is_checkpoint_dir(path: Path) -> bool:
