@@ -105,9 +105,10 @@ def render_card(model_dir: Path, run_dir: Path, evaluation: dict[str, Any], corp
     lines = [
         f"# Model card: {meta['name']}", "",
         "**Status: INTERIM.** Trained on 2 CPU cores (AVX2, no bf16) in the background of one development "
-        "session, far short of what the recipe needs (the calibration note measured that one GPU hour-scale "
-        "run is what makes a model read its input). It ships so that the product works end to end; "
-        "personalization and the `retrieve` strategy carry the quality until a GPU-trained model replaces it.", "",
+        "session, far short of what the recipe needs (the calibration note measured that minutes on one GPU "
+        "give a model that reads its input, while an hour of CPU barely starts one). It ships so that the "
+        "product works end to end; personalization and the `retrieve` strategy carry the quality until a "
+        "GPU-trained model replaces it.", "",
         "## Model", "",
         f"- BART-style encoder–decoder (`transformers` `BartForConditionalGeneration`), {meta['params'] / 1e6:.1f}M "
         f"parameters, d_model {config['d_model']}, {config['encoder_layers']}+{config['decoder_layers']} layers, "
