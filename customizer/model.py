@@ -243,9 +243,11 @@ def _load(path: Path, device: torch.device, dtype: torch.dtype | None) -> BaseMo
     if not getattr(config, "is_encoder_decoder", False):
         raise ModelLoadError(f"{path} holds a '{config.model_type}' model, which is not an encoder-decoder; "
                              "TestTailor needs a seq2seq checkpoint such as BART or T5")
-    kwargs: dict = {"local_files_only": True, "use_safetensors": True, "attn_implementation": "sdpa"}
-    if dtype is not None:
-        kwargs["dtype"] = dtype
+    # Weights are shipped in bf16 to halve the download, but the model computes in float32 unless asked
+    # otherwise: training needs fp32 master weights, and CPUs without native bf16 would emulate it (slowly).
+    # Mixed precision comes from autocast in the training loop where the device supports it.
+    kwargs: dict = {"local_files_only": True, "use_safetensors": True, "attn_implementation": "sdpa",
+                    "dtype": dtype if dtype is not None else torch.float32}
     try:
         model = AutoModelForSeq2SeqLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

@@ -52,3 +52,19 @@ def test_strategies_table_for_the_shipped_model(capsys):
 
 def test_no_stray_files_written_into_the_package():
     assert not any(p.name.startswith(".base_model") for p in PACKAGED_BASE_MODEL_DIR.parent.iterdir())
+
+
+def test_bf16_shipped_weights_load_as_float32_and_train(shopkit_repo, tmp_path):
+    """The weights are stored in bf16; loading must give fp32 parameters so CPU training works."""
+    import torch
+
+    from customizer.adapters import AdapterStore
+    from customizer.customize import customize_project
+    from customizer.train import TrainConfig
+
+    base = load_base_model(PACKAGED_BASE_MODEL_DIR, device="cpu", cache=False)
+    assert {p.dtype for p in base.model.parameters()} == {torch.float32}
+    meta, result = customize_project(shopkit_repo, strategy="l-ldb", device="cpu", base_model=PACKAGED_BASE_MODEL_DIR,
+                                     store=AdapterStore(tmp_path / "store"),
+                                     config=TrainConfig(max_epochs=1, max_minutes=0.5))
+    assert result.steps >= 1 and meta.strategy == "l-ldb"
