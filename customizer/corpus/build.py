@@ -109,6 +109,16 @@ def is_done(package: str, layout: CorpusLayout, fingerprint: str | None = None) 
     return fingerprint is None or marker.get("status") != BUILT or marker.get("miner") == fingerprint
 
 
+def _mine_and_write(miner: Miner, repo: Path, package: str, pairs_file: Path, methods_file: Path,
+                    include_tests: bool = False) -> tuple[Any, str, int, int]:
+    """Mine ``repo`` into ``pairs_file`` and its plain methods into ``methods_file``; returns the result, the
+    reason there are no pairs (or ""), and the two counts."""
+    result, no_pairs = _mine(miner, repo)
+    n_pairs = write_jsonl(pairs_file, _pair_records(result, package))
+    methods = ({**m, "package": package} for m in extract_methods(repo, include_tests=include_tests))
+    return result, no_pairs, n_pairs, write_jsonl(methods_file, methods)
+
+
 def build_package(
     package: str,
     lists: PackageLists,
@@ -134,10 +144,8 @@ def build_package(
             raise CorpusError(f"{package}: {reason}")
         marker: dict[str, Any] = {"package": package, "status": NO_REPO, "reason": reason, "pairs": 0, "methods": 0}
     else:
-        result, no_pairs = _mine(miner, repo)
-        n_pairs = write_jsonl(layout.pairs / f"{package}.jsonl", _pair_records(result, package))
-        methods = ({**m, "package": package} for m in extract_methods(repo))
-        n_methods = write_jsonl(layout.methods / f"{package}.jsonl", methods)
+        result, no_pairs, n_pairs, n_methods = _mine_and_write(
+            miner, repo, package, layout.pairs / f"{package}.jsonl", layout.methods / f"{package}.jsonl")
         marker = {"package": package, "status": BUILT, "pairs": n_pairs, "methods": n_methods,
                   "mining": _mining_stats(result), "miner": miner_fingerprint()}
         if no_pairs:
@@ -169,10 +177,8 @@ def build_dev_eval_package(
     if not repo.joinpath(".git").is_dir():
         raise CorpusError(f"dev-eval package {package} is not fetched; run `testtailor corpus fetch --list dev-eval`")
     start = time.monotonic()
-    result, _ = _mine(miner, repo)
-    n_pairs = write_jsonl(folder / f"{package}.jsonl", _pair_records(result, package))
-    methods = ({**m, "package": package} for m in extract_methods(repo, include_tests=True))
-    n_methods = write_jsonl(folder / f"{package}.methods.jsonl", methods)
+    _, _, n_pairs, n_methods = _mine_and_write(miner, repo, package, folder / f"{package}.jsonl",
+                                               folder / f"{package}.methods.jsonl", include_tests=True)
     marker = {"package": package, "status": BUILT, "pairs": n_pairs, "methods": n_methods,
               "seconds": round(time.monotonic() - start, 2)}
     atomic_write_json(done, marker)
