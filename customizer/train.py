@@ -132,7 +132,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
         [{"params": [p for _, p in trainable if p.dim() >= 2], "weight_decay": config.weight_decay},
          {"params": [p for _, p in trainable if p.dim() < 2], "weight_decay": 0.0}],
         lr=config.lr or strategy.default_lr)
-    shape = ModelShape.of(model)
+    shape = ModelShape.of(base.model)  # the untouched anatomy (LoRA wraps the projections it would look for)
     backward_fraction = strategy.backward_fraction(model)
     peak = peak_flops(device, bf16)
 

@@ -102,3 +102,19 @@ def test_cli_adapters_list_when_empty(home: Path, capsys: pytest.CaptureFixture[
     assert "no adapters stored" in capsys.readouterr().out
     assert main(["adapters", "show", "0123abc"]) == 24
     assert "matches no stored adapter" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("strategy", ["full", "l-eo", "l-ldb", "prefix", "lora"])
+def test_every_strategy_customizes_and_round_trips_through_the_store(strategy: str, java_repo: Path,
+                                                                     tiny_bart_dir: Path, tmp_path: Path) -> None:
+    """The whole customize path for each strategy (LoRA once failed here: its wrapped projections hid the
+    attention modules from the FLOP accounting)."""
+    from customizer.generate import Generator
+
+    store = AdapterStore(tmp_path / "adapters")
+    meta, result = customize_project(java_repo, strategy, "cpu", tiny_bart_dir, store=store,
+                                     config=TrainConfig(num_threads=1, max_epochs=1, log_every_s=0.0))
+    assert meta.strategy == strategy and result.steps >= 1 and result.pflops > 0
+    generation = Generator(store=store, base_model=tiny_bart_dir, device="cpu", max_new_tokens=8).generate_for_position(
+        java_repo, "src/main/java/org/example/Calculator.java", 5, k=1, strategy=strategy)
+    assert generation.adapter is not None and generation.adapter.strategy == strategy
