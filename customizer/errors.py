@@ -42,6 +42,22 @@ class NoMethodAtPositionError(TestTailorError):
     exit_code = 15
 
 
+class UnknownContextLevelError(TestTailorError):
+    exit_code = 16
+
+
+class UnsafeTestPathError(TestTailorError):
+    """The test file would lie outside the repository (a crafted path, a symlink, odd conventions)."""
+
+    exit_code = 27
+
+
+class DatasetFormatError(TestTailorError):
+    """A pairs file that is not the JSONL written by ``testtailor mine``."""
+
+    exit_code = 28
+
+
 class DatasetTooSmallError(TestTailorError):
     exit_code = 20
 

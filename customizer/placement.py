@@ -21,7 +21,7 @@ from typing import Protocol
 
 from tree_sitter import Node
 
-from customizer.errors import JavaSyntaxError, StorageError, TestTailorError
+from customizer.errors import JavaSyntaxError, StorageError, UnsafeTestPathError
 from customizer.java.parser import ParsedFile, parse_java
 
 FRAMEWORKS = ("junit3", "junit4", "junit5", "testng")
@@ -40,12 +40,6 @@ _JUNIT_ASSERTS = ("assertEquals", "assertNotEquals", "assertTrue", "assertFalse"
                   "assertSame", "assertNotSame", "assertArrayEquals", "assertThrows", "assertDoesNotThrow",
                   "assertAll", "assertIterableEquals", "assertLinesMatch", "assertTimeout", "fail", "assertThat")
 _CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
-
-
-class UnsafeTestPathError(TestTailorError):
-    """The test file would lie outside the repository (a crafted path, a symlink, odd conventions)."""
-
-    exit_code = 27
 
 
 class TestConventionsLike(Protocol):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from customizer.errors import TestTailorError
+from customizer.errors import UnknownContextLevelError
 from customizer.java.methods import MethodInfo, list_methods
 from customizer.java.parser import ParsedFile
 from customizer.java.source_text import normalize_whitespace
@@ -26,10 +26,6 @@ __all__ = [
     "parse_context_level",
     "render_input",
 ]
-
-
-class UnknownContextLevelError(TestTailorError):
-    exit_code = 16
 
 
 class ContextLevel(StrEnum):

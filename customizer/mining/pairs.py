@@ -15,14 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from customizer.errors import StorageError, TestTailorError
+from customizer.errors import DatasetFormatError, StorageError
 from customizer.java.context import FocalContext
-
-
-class DatasetFormatError(TestTailorError):
-    """A pairs file that is not the JSONL written by ``testtailor mine``."""
-
-    exit_code = 28
 
 
 @dataclass(frozen=True)
