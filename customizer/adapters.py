@@ -90,6 +90,9 @@ class AdapterMeta:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     version: str = __version__
     conventions: dict[str, Any] = field(default_factory=dict)
+    retrieval: int = 0  # nearest project tests in each input (--retrieval k); generation uses the same k
+    index_state: str = ""  # HEAD+status key of the stored retrieval pairs (customizer.retrieval.stored)
+    length_prior: dict[str, Any] = field(default_factory=dict)  # customizer.decoding.LengthPrior of its tests
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -123,12 +126,17 @@ class AdapterStore:
 
     # --- writing -----------------------------------------------------------------------------------------
 
-    def save(self, meta: AdapterMeta, state: dict[str, torch.Tensor]) -> Path:
-        """Store ``state`` and ``meta``, replacing any adapter of the same repository and strategy atomically.
+    def save(self, meta: AdapterMeta, state: dict[str, torch.Tensor], extra_files: dict[str, bytes] | None = None
+             ) -> Path:
+        """Store ``state`` and ``meta`` (and ``extra_files``, name → bytes, such as the retrieval index's pairs),
+        replacing any adapter of the same repository and strategy atomically.
 
         Raises :class:`StorageError` when the disk is full or unwritable; the previous adapter stays intact.
         """
         target = self.path(meta.repo_key, meta.strategy)
+        bad = [n for n in extra_files or {} if n in (ADAPTER_FILE, META_FILE) or "/" in n or n.startswith(".")]
+        if bad:
+            raise ValueError(f"invalid extra adapter file names {bad}")
         token = uuid.uuid4().hex[:12]
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{token}")
         aside = target.with_name(f".{target.name}.old-{token}")
@@ -137,6 +145,8 @@ class AdapterStore:
             self._recover(target)
             tmp.mkdir()
             _write_durably(tmp / ADAPTER_FILE, _tensors_to_bytes(state))
+            for name, data in (extra_files or {}).items():
+                _write_durably(tmp / name, data)
             _write_durably(tmp / META_FILE, json.dumps(meta.to_dict(), indent=2, sort_keys=True).encode())
             _fsync_dir(tmp)
         except OSError as exc:

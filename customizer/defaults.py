@@ -18,9 +18,15 @@ DEFAULT_CANDIDATES = 5
 MAX_CANDIDATES = 20
 DEFAULT_AUTO_CUSTOMIZE = False
 DEFAULT_VALIDATE = False
+# Nearest existing project tests in every model input (--retrieval k); 0 = off until the evaluation decides.
+DEFAULT_RETRIEVAL = 0
+MAX_RETRIEVAL = 8
 
 STRATEGIES = ("full", "l-eo", "l-ldb", "prefix", "lora", "retrieve")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# Where decoding runs on the CPU: PyTorch, or ONNX Runtime (customizer.ort; fp32, or int8-quantized weights).
+DEFAULT_RUNTIME = "torch"
+RUNTIMES = ("torch", "onnx", "onnx-int8")
 
 SETTINGS_SECTION = "testtailor"
 
@@ -35,10 +41,12 @@ class Settings:
     candidates: int = DEFAULT_CANDIDATES
     auto_customize: bool = DEFAULT_AUTO_CUSTOMIZE
     validate: bool = DEFAULT_VALIDATE
+    classpath: str = ""  # extra classpath for validation (plain layouts); entries separated by os.pathsep
+    runtime: str = DEFAULT_RUNTIME
 
 
 _KEYS = {"strategy": "strategy", "device": "device", "baseModel": "base_model", "candidates": "candidates",
-         "autoCustomize": "auto_customize", "validate": "validate"}
+         "autoCustomize": "auto_customize", "validate": "validate", "classpath": "classpath", "runtime": "runtime"}
 
 
 def _check(key: str, value: Any) -> str | None:
@@ -50,6 +58,10 @@ def _check(key: str, value: Any) -> str | None:
         return None if ok else f"must be one of {', '.join(DEVICES)} or cuda:N"
     if key == "base_model":
         return None if isinstance(value, str) else "must be a path to a local checkpoint directory or empty"
+    if key == "runtime":
+        return None if value in RUNTIMES else f"must be one of {', '.join(RUNTIMES)}"
+    if key == "classpath":
+        return None if isinstance(value, str) else "must be a classpath string (entries separated by ':') or empty"
     if key == "candidates":
         ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_CANDIDATES
         return None if ok else f"must be a whole number from 1 to {MAX_CANDIDATES}"
@@ -76,7 +88,7 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
         if key not in raw or raw[key] is None:
             continue
         value = raw[key]
-        if attr == "device" and isinstance(value, str):
+        if attr in ("device", "runtime") and isinstance(value, str):
             value = value.strip().lower()
         if (problem := _check(attr, value)) is None:
             changes[attr] = value

@@ -58,6 +58,12 @@ class DatasetFormatError(TestTailorError):
     exit_code = 28
 
 
+class ClasspathError(TestTailorError):
+    """A user-given classpath entry (``--classpath``, ``testtailor.classpath``) that does not exist."""
+
+    exit_code = 29
+
+
 class DatasetTooSmallError(TestTailorError):
     exit_code = 20
 
@@ -88,6 +94,21 @@ class StorageError(TestTailorError):
     """Disk full or unwritable location while saving; the previous state is intact."""
 
     exit_code = 26
+
+
+class ServingSettingsError(TestTailorError):
+    """An invalid adapter-serving setting (cache limits, a batch the serving cache cannot run)."""
+
+    exit_code = 33
+
+
+class OnnxExportError(TestTailorError):
+    """The ONNX Runtime path cannot serve this model (onnxruntime missing, unsupported model or strategy).
+
+    Generation catches it and falls back to PyTorch with its message; it exits only where ONNX was required.
+    """
+
+    exit_code = 34
 
 
 class TrainingInterrupted(TestTailorError):

@@ -1,11 +1,10 @@
 """Generate ranked candidate tests for a focal method with the base model or a repository's adapter.
 
-Decoding is beam search (``num_beams = max(k, 5)``). Code repeats legitimately (``assertEquals`` lines, argument
-lists), so n-gram blocking is wrong for it; what breaks outputs is a short unit looping to the length limit
-(``"%s%s%s…"``, ``"c", "c", …``). :class:`LoopBlocker` therefore forbids only the token that would repeat a
-unit of 1–4 tokens more than ``max_repeats`` times in a row. Every candidate is parsed with tree-sitter as a
-method inside a class: those that do not parse, and degenerate ones (cut off at the length limit, or with a
-unit repeated 10+ times, TeCo's criterion), are ranked after the rest; whitespace-only duplicates are dropped.
+Decoding is beam search (``num_beams = max(k, 5)``) with the pieces of :mod:`customizer.decoding`: a loop
+blocker that leaves legitimate repetition alone, ``max_new_tokens`` and a ranking term from a length prior fitted
+to the project's tests (the base model's corpus without an adapter), and a repair that closes a test the
+decoder left open when the result then parses. Candidates that do not parse, and degenerate ones (cut off at the
+length limit, or looping), are ranked after the rest; whitespace-only duplicates are dropped.
 
 :class:`Generator` keeps the base model and a few adapted models in memory (LRU) and reloads an adapter when
 its file on disk changes, so the language server picks up a new customization without restarting.
@@ -14,21 +13,33 @@ its file on disk changes, so the language server picks up a new customization wi
 from __future__ import annotations
 
 import copy
+import logging
 import os
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
-from transformers import LogitsProcessor, LogitsProcessorList
+from transformers import ExponentialDecayLengthPenalty, LogitsProcessorList
 
 from customizer.adapters import AdapterMeta, AdapterStore, repo_key
-from customizer.errors import AdapterError, NoMethodAtPositionError, NoTestsFoundError
-from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, encode_source, position_limit
+from customizer.decoding import (
+    DEGENERATE_REPEATS,
+    MAX_REPEATS,
+    DecodingConfig,
+    LengthPrior,
+    LoopBlocker,
+    is_degenerate,
+    prior_for_model_dir,
+    repair_truncated,
+)
+from customizer.decoding import rank as rank_candidates
+from customizer.defaults import DEFAULT_RETRIEVAL
+from customizer.errors import AdapterError, NoJavaFilesError, NoMethodAtPositionError, NoTestsFoundError
+from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, encode_source, position_limit, source_budget
 from customizer.java.context import ContextLevel, FocalContext, focal_context, render_input
 from customizer.java.methods import MethodInfo, method_at
 from customizer.java.parser import read_java_file
@@ -36,13 +47,16 @@ from customizer.java.snippets import parses_as_method
 from customizer.java.source_text import normalize_whitespace
 from customizer.mining.miner import mine_repository
 from customizer.model import BaseModel, load_base_model
-from customizer.retrieval import RetrievalIndex, adapt_test
+from customizer.retrieval import RetrievalIndex, adapt_test, retrieved_texts
+from customizer.retrieval.stored import stored_pairs, worktree_state
 from customizer.strategies import get_strategy
 
-DEFAULT_MAX_NEW_TOKENS = 256
-MAX_REPEATS = 8  # a unit of 1..4 tokens may repeat this many times in a row while decoding
-DEGENERATE_REPEATS = 10  # a unit of 1..4 code tokens repeated this often marks a candidate degenerate
-_CODE_TOKEN = re.compile(r"[A-Za-z_$][\w$]*|\d+|\S")
+if TYPE_CHECKING:
+    from customizer.validation import ValidationResult
+
+DEFAULT_MAX_NEW_TOKENS = 256  # the legacy decoding's limit; the default now comes from the length prior
+__all__ = ["DEGENERATE_REPEATS", "MAX_REPEATS", "Candidate", "Generation", "Generator", "LoopBlocker",
+           "is_degenerate", "parses_as_method"]
 
 
 @dataclass
@@ -53,6 +67,9 @@ class Candidate:
     parses: bool  # a complete Java method (no ERROR/MISSING nodes when wrapped in a class)
     degenerate: bool  # cut off at the length limit, or looping
     source: str = "model"  # "model", or "retrieved: <TestClass>.<method>" for the project's own nearest test
+    hit_limit: bool = False  # the decoder was cut at max_new_tokens (before any repair)
+    repaired: bool = False  # open braces were closed (after cutting back to the last statement if cut off)
+    validation: ValidationResult | None = None  # compiled and run in the project (opt-in: validate=True)
 
 
 @dataclass
@@ -87,51 +104,40 @@ def _repo_relative(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-class LoopBlocker(LogitsProcessor):
-    """Forbid the next token when it would repeat a unit of 1..``max_period`` tokens more than
-    ``max_repeats`` times in a row."""
-
-    def __init__(self, max_repeats: int = MAX_REPEATS, max_period: int = 4) -> None:
-        self.max_repeats = max_repeats
-        self.max_period = max_period
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        for row, sequence in enumerate(input_ids.tolist()):
-            for period in range(1, self.max_period + 1):
-                span = period * self.max_repeats
-                if len(sequence) >= span and sequence[-span:] == sequence[-period:] * self.max_repeats:
-                    scores[row, sequence[-period]] = -float("inf")
-        return scores
-
-
-def is_degenerate(text: str, repeats: int = DEGENERATE_REPEATS, max_period: int = 4) -> bool:
-    """True when a unit of 1..``max_period`` code tokens occurs ``repeats`` times in a row."""
-    tokens = _CODE_TOKEN.findall(text)
-    for period in range(1, max_period + 1):
-        run = 0
-        for i in range(period, len(tokens)):
-            run = run + 1 if tokens[i] == tokens[i - period] else 0
-            if run >= period * (repeats - 1):
-                return True
-    return False
+def retrieval_k(meta: AdapterMeta | None, requested: int | None, warnings: list[str]) -> int:
+    """How many retrieved tests go into the input: the adapter's own k (training and generation must build
+    inputs alike; a different request is noted in ``warnings``), else the request or the default."""
+    if requested is not None and requested < 0:
+        raise ValueError("retrieval must be 0 (off) or a positive number of tests")
+    if meta is None:
+        return DEFAULT_RETRIEVAL if requested is None else requested
+    if requested is not None and requested != meta.retrieval:
+        warnings.append(f"the {meta.strategy} adapter was customized with --retrieval {meta.retrieval}, so it "
+                        f"generates with {meta.retrieval}; to use {requested}, run `testtailor customize-project "
+                        f"{meta.worktree} --strategy {meta.strategy} --retrieval {requested}`")
+    return meta.retrieval
 
 
 class Generator:
     """Generates tests; caches the base model and up to ``cached_adapters`` adapted models (LRU)."""
 
     def __init__(self, store: AdapterStore | None = None, base_model: str | os.PathLike[str] | None = None,
-                 device: str = "auto", max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS, cached_adapters: int = 3,
-                 max_repeats: int = MAX_REPEATS) -> None:
+                 device: str = "auto", max_new_tokens: int | None = None, cached_adapters: int = 3,
+                 decoding: DecodingConfig | None = None, runtime: str = "torch") -> None:
         self.store = store or AdapterStore()
+        self.runtime = runtime  # "torch", or "onnx"/"onnx-int8": ONNX Runtime on the CPU (customizer.ort)
+        self.runtime_note: str | None = None  # why the asked-for runtime is not used (one line), if so
+        self._onnx: Any = None
         self.base_model_path = base_model
         self.device = device
         self.max_new_tokens = max_new_tokens
         self.cached_adapters = cached_adapters
-        self.max_repeats = max_repeats
+        self.decoding = decoding or DecodingConfig()
+        self._base_prior: LengthPrior | None = None
         self._base: BaseModel | None = None
         self._adapted: OrderedDict[tuple[str, str], tuple[Any, AdapterMeta, nn.Module]] = OrderedDict()
         self._lock = threading.RLock()
-        self._indexes: dict[str, tuple[tuple[str, str, str], RetrievalIndex]] = {}
+        self._indexes: dict[Path, tuple[str, RetrievalIndex]] = {}  # root → (HEAD+status key, index)
 
     @property
     def base(self) -> BaseModel:
@@ -144,10 +150,13 @@ class Generator:
 
     def generate_for_position(self, repo: str | os.PathLike[str], file: str | os.PathLike[str], line: int,
                               column: int | None = None, k: int = 5, base_only: bool = False,
-                              strategy: str | None = None) -> Generation:
+                              strategy: str | None = None, retrieval: int | None = None, validate: bool = False,
+                              classpath: str | None = None) -> Generation:
         """Candidates for the method at (0-based ``line``, ``column``) of ``file`` (absolute or repo-relative).
 
-        Without ``column`` the first non-blank character of the line is used.
+        Without ``column`` the first non-blank character of the line is used. ``retrieval``: see
+        :meth:`generate_for_source`. ``validate`` compiles and runs each candidate in the project (extra
+        ``classpath`` entries) and ranks them by outcome (:mod:`customizer.validation`).
         """
         path = Path(file)
         if not path.is_absolute():
@@ -164,31 +173,64 @@ class Generator:
             generation = self.retrieve(repo, method.text, method.class_name, k, exclude=(path, method.signature))
         else:
             generation = self.generate_for_source(method.text, focal_context(parsed, method), k=k, repo=repo,
-                                                  base_only=base_only, strategy=strategy)
+                                                  base_only=base_only, strategy=strategy, retrieval=retrieval,
+                                                  focal=(path, method.signature))
         generation.method, generation.file = method, str(path)
         if method.has_error:
             generation.focal_has_error = True
             generation.warnings.append(f"{method.name} has syntax errors; the tests may be off until it is fixed")
+        if validate:
+            from customizer.validation import validate_generation
+
+            validate_generation(generation, repo, classpath)
         return generation
 
     def generate_for_source(self, focal_text: str, context: FocalContext | dict[str, Any] | None = None,
                             k: int = 5, repo: str | os.PathLike[str] | None = None, base_only: bool = False,
-                            strategy: str | None = None) -> Generation:
-        """Candidates for a focal method given as text, with its class context (None: no context)."""
+                            strategy: str | None = None, retrieval: int | None = None,
+                            focal: tuple[Path, str] | None = None) -> Generation:
+        """Candidates for a focal method given as text, with its class context (None: no context).
+
+        ``retrieval`` = k puts the project's k nearest existing tests into the input (needs ``repo``); an
+        adapter is always used with the k it was customized with (a different request adds a warning), the
+        base model with ``retrieval`` or ``DEFAULT_RETRIEVAL``. ``focal`` = (file, signature) of the method
+        leaves its own tests out of the retrieved ones, as in training.
+        """
         if k < 1:
             raise ValueError("k must be at least 1")
         module, meta = self.model_for(repo, base_only=base_only or repo is None, strategy=strategy)
         level = ContextLevel(meta.input_level) if meta else ContextLevel.FULL
-        focal, context_text = render_input(focal_text, context or FocalContext(class_name=""),
-                                           level if context is not None else ContextLevel.FM)
-        source = encode_source(self.base.tokenizer, focal, context_text,
-                               clamp_length(meta.max_source if meta else DEFAULT_MAX_SOURCE,
-                                            position_limit(self.base.model)))
-        candidates = self.candidates(module, source, k)
+        focal_input, context_text = render_input(focal_text, context or FocalContext(class_name=""),
+                                                 level if context is not None else ContextLevel.FM)
+        warnings: list[str] = []
+        n_retrieved = retrieval_k(meta, retrieval, warnings)
+        limit = position_limit(self.base.model)
+        max_source = clamp_length(meta.max_source, limit) if meta else source_budget(DEFAULT_MAX_SOURCE,
+                                                                                     n_retrieved, limit)
+        class_name = (context.get("class_name", "") if isinstance(context, dict) else
+                      context.class_name if context is not None else "")
+        retrieved = self.retrieved_context(repo, focal_text, n_retrieved, class_name, focal) if repo else []
+        source = encode_source(self.base.tokenizer, focal_input, context_text, max_source, retrieved)
+        candidates = self.candidates(module, source, k,
+                                     LengthPrior.from_dict(meta.length_prior) if meta else None)
         description = self.base.description + " (not customized)" if meta is None else (
             f"{meta.strategy} adapter for {meta.repo_name} ({meta.created}) on {self.base.description}")
+        if retrieved:
+            description += f", with {len(retrieved)} retrieved project tests in the input"
         return Generation(method=None, file=None, candidates=candidates, model_description=description,
-                          adapter=meta)
+                          adapter=meta, warnings=warnings)
+
+    def retrieved_context(self, repo: str | os.PathLike[str], focal_text: str, k: int, class_name: str = "",
+                          focal: tuple[Path, str] | None = None) -> list[str]:
+        """The rendered k nearest existing tests for a model input (none when the project has no tests)."""
+        if k <= 0:
+            return []
+        try:
+            root, index = self._index(repo)
+        except (NoTestsFoundError, NoJavaFilesError):
+            return []
+        skip = None if focal is None else (_repo_relative(root, Path(focal[0])), focal[1])
+        return retrieved_texts(index, focal_text, k, class_name=class_name, focal=skip)
 
     def retrieve(self, repo: str | os.PathLike[str], focal_text: str, class_name: str = "", k: int = 5,
                  exclude: tuple[Path, str] | None = None) -> Generation:
@@ -214,19 +256,22 @@ class Generator:
                           model_description=f"retrieval from {len(index)} existing tests of the project (no model)")
 
     def _index(self, repo: str | os.PathLike[str]) -> tuple[Path, RetrievalIndex]:
-        from customizer.mining.gitfiles import head_commit, open_repository
-
-        git_repo = open_repository(repo)
-        key = (str(Path(git_repo.working_tree_dir or repo).resolve()), head_commit(git_repo),
-               git_repo.git.status("--porcelain", "--untracked-files=no"))
+        """The repository's index, cached per HEAD+status; from the pairs stored with its newest adapter when
+        they are fresh (no mining), else mined again."""
+        root, state = worktree_state(repo)
         with self._lock:
-            cached = self._indexes.get(key[0])
-            if cached is not None and cached[0] == key:
-                return Path(key[0]), cached[1]
-        index = RetrievalIndex(mine_repository(repo).pairs)
+            cached = self._indexes.get(root)
+            if cached is not None and cached[0] == state:
+                return root, cached[1]
+        try:
+            meta = self.store.find(root)
+        except AdapterError:
+            meta = None
+        pairs = stored_pairs(self.store, meta, state)
+        index = RetrievalIndex(mine_repository(root).pairs if pairs is None else pairs)
         with self._lock:
-            self._indexes[key[0]] = (key, index)
-        return Path(key[0]), index
+            self._indexes[root] = (state, index)
+        return root, index
 
     # --- models ------------------------------------------------------------------------------------------
 
@@ -267,32 +312,96 @@ class Generator:
 
     # --- decoding ----------------------------------------------------------------------------------------
 
-    @torch.no_grad()
-    def candidates(self, module: nn.Module, source_ids: list[int], k: int) -> list[Candidate]:
-        """Beam search from token ids; ``k`` (or fewer, after removing duplicates) ranked candidates."""
-        tokenizer = self.base.tokenizer
-        beams = max(k, 5)
-        ids = torch.tensor([source_ids], device=self.base.device)
+    @property
+    def base_prior(self) -> LengthPrior:
+        """The length prior shipped with the base model (``testtailor.json``), else the documented default."""
+        with self._lock:
+            if self._base_prior is None:
+                self._base_prior = prior_for_model_dir(self.base.path)
+            return self._base_prior
+
+    def max_new_tokens_for(self, prior: LengthPrior | None = None) -> int:
+        """The decoder's token budget: the Generator's explicit ``max_new_tokens``, else the prior's (legacy: 256),
+        always within the model's position table."""
         limit = position_limit(self.base.model)
-        max_new = clamp_length(self.max_new_tokens, None if limit is None else limit - 1)
-        out = module.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=beams,
-                              num_return_sequences=beams, max_new_tokens=max_new, do_sample=False,
-                              early_stopping=True, output_scores=True, return_dict_in_generate=True,
-                              logits_processor=LogitsProcessorList([LoopBlocker(self.max_repeats)]))
+        cap = None if limit is None else limit - 1
+        if self.max_new_tokens is not None:
+            return clamp_length(self.max_new_tokens, cap)
+        if not self.decoding.length_prior:
+            return clamp_length(DEFAULT_MAX_NEW_TOKENS, cap)
+        return (prior or self.base_prior).max_new_tokens(cap)
+
+    def runner(self, module: nn.Module) -> Any:
+        """What decodes for ``module``: itself, or its ONNX Runtime export when ``runtime`` asks for one.
+
+        When the export is not possible the module decodes with PyTorch and ``runtime_note`` says why.
+        """
+        if self.runtime == "torch":
+            self.runtime_note = None
+            return module
+        from customizer.errors import OnnxExportError
+        from customizer.ort import OnnxRuntimeCache
+        from customizer.ort.runtime import fallback_message
+
+        with self._lock:
+            if self._onnx is None or self._onnx.runtime != self.runtime:
+                self._onnx = OnnxRuntimeCache(self.runtime)
+        try:
+            runner = self._onnx.runner(module, self.base.model, self.base.fingerprint)
+        except OnnxExportError as exc:
+            note = fallback_message(self.runtime, exc.message)
+            if note != self.runtime_note:
+                logging.getLogger(__name__).info("%s", note)
+            self.runtime_note = note
+            return module
+        self.runtime_note = None
+        return runner
+
+    @torch.no_grad()
+    def candidates(self, module: nn.Module, source_ids: list[int], k: int,
+                   prior: LengthPrior | None = None) -> list[Candidate]:
+        """Beam search from token ids; ``k`` (or fewer, after removing duplicates) ranked candidates.
+
+        ``prior``: the length prior of the tests the module was customized on (None: the base model's).
+        """
+        tokenizer = self.base.tokenizer
+        config = self.decoding
+        prior = prior or self.base_prior
+        beams = max(k, config.beams)
+        ids = torch.tensor([source_ids], device=self.base.device)
+        max_new = self.max_new_tokens_for(prior)
+        processors = LogitsProcessorList([LoopBlocker(config.max_repeats, config.max_period)])
+        if config.length_prior and config.eos_push and prior.p90 < max_new:
+            # past the prior's 90th percentile, favour ending ever more (the decoder starts from one token)
+            processors.append(ExponentialDecayLengthPenalty((prior.p90, config.eos_push), tokenizer.eos_token_id, 1))
+        out = self.runner(module).generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=beams,
+                                           num_return_sequences=beams, max_new_tokens=max_new, do_sample=False,
+                                           early_stopping=True, output_scores=True, return_dict_in_generate=True,
+                                           logits_processor=processors)
         eos = tokenizer.eos_token_id
+        special = set(tokenizer.all_special_ids)
         seen: set[str] = set()
         found: list[Candidate] = []
+        lengths: list[int] = []
         for sequence, score in zip(out.sequences.tolist(), out.sequences_scores.tolist(), strict=True):
             text = tokenizer.decode(sequence, skip_special_tokens=True, clean_up_tokenization_spaces=False).strip()
+            generated = sequence[1:]
+            cut_off = eos not in generated or generated.index(eos) >= max_new - 1
+            parses, repaired = parses_as_method(text), False
+            if not parses and config.repair:
+                fixed = repair_truncated(text, cut_off)
+                if fixed is not None:
+                    text, parses, repaired = fixed, True, True
             key = normalize_whitespace(text)
             if key in seen:
                 continue
             seen.add(key)
-            generated = sequence[1:]
-            cut_off = eos not in generated or generated.index(eos) >= max_new - 1
-            found.append(Candidate(rank=0, text=text, score=float(score), parses=parses_as_method(text),
-                                   degenerate=cut_off or is_degenerate(text)))
-        found.sort(key=lambda c: (not c.parses, c.degenerate, -c.score))
-        for rank, candidate in enumerate(found[:k], start=1):
-            candidate.rank = rank
-        return found[:k]
+            found.append(Candidate(rank=0, text=text, score=float(score), parses=parses,
+                                   degenerate=cut_off or is_degenerate(text,
+                                                                       line_repeats=config.degenerate_line_repeats),
+                                   hit_limit=cut_off, repaired=repaired))
+            lengths.append(sum(1 for t in generated if t not in special))
+        ranked = rank_candidates(found, lengths, prior if config.length_prior else None, config.length_weight)[:k]
+        for position, candidate in enumerate(ranked, start=1):
+            candidate.rank = position
+        return ranked

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import math
-import random
 import signal
 import threading
 import time
@@ -25,11 +24,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers.modeling_outputs import BaseModelOutput
 
+from customizer.batching import IGNORE, collate_sequences, length_bucketed_batches
 from customizer.errors import DatasetTooSmallError
 from customizer.flops import ModelShape, encoder_forward_flops, peak_flops, pflop_seconds, training_step_flops
 from customizer.model import BaseModel
@@ -37,7 +38,6 @@ from customizer.strategies.base import Strategy, StrategyInit
 
 Example = tuple[list[int], list[int]]  # (source ids, target ids)
 Event = dict[str, Any]
-IGNORE = -100
 
 
 @dataclass
@@ -121,7 +121,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
     bf16 = bf16_supported(device) if config.bf16 is None else config.bf16
     pad_id = base.tokenizer.pad_token_id
     torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
+    rng = np.random.default_rng(config.seed)
 
     # the model: a private copy of the base with the strategy applied
     model = copy.deepcopy(base.model).to(device)
@@ -163,8 +163,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
                    f"{strategy.name} start {best_val_loss:.4f}"
                    + (f", encoder cached ({cache_mb:.0f} MB)" if use_cache else "")))
 
-    lengths = [len(s) + len(t) for s, t in train_examples]
-    steps_per_epoch = len(_length_bucketed_batches(lengths, train_examples, config.batch_tokens, random.Random(0)))
+    steps_per_epoch = len(_batches(train_examples, config.batch_tokens, np.random.default_rng(0)))
     eval_interval = (config.eval_every if isinstance(config.eval_every, int)
                      else max(1, round(config.eval_every * steps_per_epoch)))
     lr = config.lr or strategy.default_lr
@@ -194,7 +193,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
     _set_train_mode(model, encoder_frozen)
     with _StopSignals() as signals:
         for _epoch in range(config.max_epochs):
-            for batch in _length_bucketed_batches(lengths, train_examples, config.batch_tokens, rng):
+            for batch in _batches(train_examples, config.batch_tokens, rng):
                 # one optimizer step
                 for group in optimizer.param_groups:
                     group["lr"] = lr * min(1.0, (step + 1) / max(1, config.warmup_steps))
@@ -263,49 +262,27 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
 # --- batches -------------------------------------------------------------------------------------------------
 
 
-def _length_bucketed_batches(lengths: Sequence[int], examples: Sequence[Example], batch_tokens: int,
-                             rng: random.Random) -> list[list[int]]:
-    """Indices grouped into batches of similar length, each at most ``batch_tokens`` padded tokens (a longer
-    example forms its own batch), in random order. Random tie-breaking varies the batches between epochs."""
-    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
-    batches: list[list[int]] = []
-    current: list[int] = []
-    max_src = max_tgt = 0
-    for i in order:
-        src, tgt = max(max_src, len(examples[i][0])), max(max_tgt, len(examples[i][1]))
-        if current and (len(current) + 1) * (src + tgt) > batch_tokens:
-            batches.append(current)
-            current, src, tgt = [], len(examples[i][0]), len(examples[i][1])
-        current.append(i)
-        max_src, max_tgt = src, tgt
-    if current:
-        batches.append(current)
-    rng.shuffle(batches)
-    return batches
-
-
 def _collate(examples: Sequence[Example], encoder_states: Sequence[torch.Tensor] | None, pad_id: int,
              device: torch.device) -> tuple[dict[str, torch.Tensor], int]:
-    """Model inputs for a batch (padded), and the number of target tokens."""
-    width = max(len(s) for s, _ in examples)
-    target_width = max(len(t) for _, t in examples)
-    mask = torch.zeros(len(examples), width, dtype=torch.long)
-    labels = torch.full((len(examples), target_width), IGNORE, dtype=torch.long)
-    for row, (source, target) in enumerate(examples):
-        mask[row, : len(source)] = 1
-        labels[row, : len(target)] = torch.tensor(target)
-    inputs = {"attention_mask": mask.to(device), "labels": labels.to(device)}
+    """Model inputs for a batch (padded; cached encoder states instead of ids when given), and the number of
+    target tokens."""
+    batch = collate_sequences([s for s, _ in examples], [t for _, t in examples], pad_id)
+    inputs = {"attention_mask": batch["attention_mask"].to(device), "labels": batch["labels"].to(device)}
     if encoder_states is None:
-        ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-        for row, (source, _) in enumerate(examples):
-            ids[row, : len(source)] = torch.tensor(source)
-        inputs["input_ids"] = ids.to(device)
+        inputs["input_ids"] = batch["input_ids"].to(device)
     else:
+        width = batch["input_ids"].shape[1]
         hidden = torch.zeros(len(examples), width, encoder_states[0].shape[-1], dtype=encoder_states[0].dtype)
         for row, state in enumerate(encoder_states):
             hidden[row, : state.shape[0]] = state
         inputs["encoder_hidden"] = hidden.to(device)
     return inputs, sum(len(t) for _, t in examples)
+
+
+def _batches(examples: Sequence[Example], batch_tokens: int, rng: np.random.Generator) -> list[list[int]]:
+    """Length-bucketed index batches (:func:`customizer.batching.length_bucketed_batches`), in random order."""
+    return [b.tolist() for b in length_bucketed_batches([len(s) for s, _ in examples], [len(t) for _, t in examples],
+                                                        batch_tokens, rng)]
 
 
 # --- forward passes ------------------------------------------------------------------------------------------
@@ -352,8 +329,7 @@ def _val_loss(module: nn.Module, examples: Sequence[Example], encoder_states: Se
 
 
 def _in_length_order(examples: Sequence[Example], batch_tokens: int) -> list[list[int]]:
-    lengths = [len(s) + len(t) for s, t in examples]
-    return _length_bucketed_batches(lengths, examples, batch_tokens, random.Random(0))
+    return _batches(examples, batch_tokens, np.random.default_rng(0))
 
 
 @torch.no_grad()

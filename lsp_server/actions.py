@@ -11,7 +11,7 @@ from pygls.uris import to_fs_path
 
 from customizer.errors import TestTailorError
 from lsp_server import convert, pipeline
-from lsp_server.documents import cached_adapter, java_document
+from lsp_server.documents import cached_adapter, java_document, parsed
 from lsp_server.server import TestTailorServer
 
 logger = logging.getLogger(__name__)
@@ -19,11 +19,17 @@ GENERATE_TEST_KIND = "refactor.generateTest"
 
 
 def action_title(ls: TestTailorServer, name: str, repo: Path) -> str:
+    checked = "; compiles and runs it first" if ls.settings.validate else ""
     if ls.settings.strategy == "retrieve":
-        return f"Generate unit test for `{name}` (from the project's nearest existing test)"
+        return f"Generate unit test for `{name}` (from the project's nearest existing test{checked})"
     meta = cached_adapter(ls, repo)
     model = "base model" if meta is None else f"personalized: {getattr(meta, 'strategy', ls.settings.strategy)}"
-    return f"Generate unit test for `{name}` ({model})"
+    return f"Generate unit test for `{name}` ({model}{checked})"
+
+
+def verified_title(name: str, best: pipeline.Placed) -> str:
+    """The title once the candidate was validated: what was verified, e.g. ``(compiles, passes)``."""
+    return f"Generate unit test for `{name}` ({best.validation.summary()})" if best.validation else ""
 
 
 def list_actions(ls: TestTailorServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
@@ -34,10 +40,10 @@ def list_actions(ls: TestTailorServer, params: types.CodeActionParams) -> list[t
         return None
     start = ls.workspace.position_codec.position_from_client_units(
         doc.document.lines, types.Position(line=params.range.start.line, character=params.range.start.character))
-    parsed = doc.parse()
-    if start.line >= parsed.line_count:
+    tree = parsed(ls, doc)
+    if start.line >= tree.line_count:
         return None
-    method = pipeline.testable_method_at(parsed, start.line, start.character)
+    method = pipeline.testable_method_at(tree, start.line, start.character)
     if method is None:
         return None
     data = {"uri": doc.uri, "line": method.start_line, "character": method.name_col, "name": method.name,
@@ -66,10 +72,11 @@ async def generate(ls: TestTailorServer, uri: str, name: str, line: int, k: int)
         raise TestTailorError(f"{to_fs_path(uri) or uri} is not a Java file inside a git repository; "
                               "open a .java file of your project")
     strategy, texts = ls.settings.strategy, open_texts(ls)
+    validate, classpath = ls.settings.validate, ls.settings.classpath
 
     def work() -> pipeline.Result:  # in the model thread: importing and loading the model is slow too
         return pipeline.generate_placed(ls.generator, ls.conventions, doc.repo, doc.path, doc.text, name, line,
-                                        k, strategy, texts)
+                                        k, strategy, texts, validate=validate, classpath=classpath)
 
     return await ls.in_model_thread(work)
 
@@ -87,9 +94,17 @@ async def resolve_action(ls: TestTailorServer, action: types.CodeAction) -> type
         return action
     best = result.best()
     test_uri = convert.test_uri(best.edit)
-    action.edit = convert.workspace_edit(ls.workspace, best.edit, document_version(ls, test_uri))
+    action.edit = convert.workspace_edit(ls.workspace, best.edit, document_version(ls, test_uri),
+                                         convert.EditSupport.of(ls.client_capabilities))
+    if action.edit is None:  # a new test file, and the client cannot create files through an edit
+        action.command = convert.create_command(ls.workspace, best.edit)
     verb = "Create" if best.edit.created else "Add to"
     logger.info("%s %s: %s", verb, best.edit.path, best.edit.method_name)
+    if best.validation is not None:  # clients that render the title before resolving still learn the outcome
+        action.title = verified_title(data["name"], best)
+        detail = f": {best.validation.message}" if best.validation.message else ""
+        ls.show(f"the test for `{data['name']}` {best.validation.summary()}{detail} "
+                f"(best of {len(result.placed)} checked)")
     return action
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
 from typing import Any, NoReturn
 
 from lsprotocol import types
@@ -16,6 +17,7 @@ from customizer.defaults import MAX_CANDIDATES
 from customizer.errors import TestTailorError
 from lsp_server import convert
 from lsp_server.actions import document_version, generate
+from lsp_server.documents import repo_for_uri
 from lsp_server.server import TestTailorServer
 
 GENERATE_CANDIDATES = "testtailor.generateCandidates"
@@ -59,6 +61,32 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def active_key(repo: Path | None) -> str | None:
+    """The adapter-store key of the workspace's repository (None when there is none or it has no commit)."""
+    if repo is None:
+        return None
+    from customizer.adapters import repo_key
+
+    try:
+        return repo_key(repo)
+    except TestTailorError:
+        return None
+
+
+def adapter_info(store: Any, meta: Any, active: str | None, strategy: str) -> dict[str, Any]:
+    """One ``listAdapters`` element: the adapter's meta fields plus the camelCase fields editors show
+    (``repo``, ``repoName``, ``bestValLoss``, ``baseValLoss``, ``sizeBytes``, ``path``, ``active``: the adapter
+    that generation uses for the workspace's repository with the current strategy)."""
+    folder = store.path(meta.repo_key, meta.strategy)
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+    data = _jsonable(meta)
+    data.update({"repo": meta.worktree or meta.repo_name, "repoName": meta.repo_name,
+                 "bestValLoss": data.get("best_val_loss"), "baseValLoss": data.get("base_val_loss"),
+                 "sizeBytes": size, "path": str(folder),
+                 "active": active is not None and meta.repo_key == active and meta.strategy == strategy})
+    return data
+
+
 def register(server: TestTailorServer) -> None:
     @server.command(GENERATE_CANDIDATES)
     async def generate_candidates(ls: TestTailorServer, *args: Any) -> dict[str, Any]:
@@ -87,14 +115,17 @@ def register(server: TestTailorServer) -> None:
         except Exception as exc:
             raise_reported(ls, exc)
         candidates = []
+        support = convert.EditSupport.of(ls.client_capabilities)
         for placed in result.placed:
             test_uri = convert.test_uri(placed.edit)
+            edit = convert.workspace_edit(ls.workspace, placed.edit, document_version(ls, test_uri), support)
             candidates.append({
                 "rank": placed.rank, "text": placed.text, "score": placed.score, "parses": placed.parses,
+                "validation": placed.validation.to_dict() if placed.validation is not None else None,
                 "title": f"{'Create' if placed.edit.created else 'Add to'} {placed.edit.path.name}: "
                          f"{placed.edit.method_name}",
-                "edit": convert.to_json(convert.workspace_edit(ls.workspace, placed.edit,
-                                                               document_version(ls, test_uri))),
+                "edit": convert.to_json(edit),  # null: run "command" (a new file the client cannot create)
+                "command": None if edit else convert.to_json(convert.create_command(ls.workspace, placed.edit)),
                 "testUri": test_uri,
                 "testRange": convert.to_json(convert.test_range(ls.workspace, placed.edit)),
             })
@@ -102,10 +133,13 @@ def register(server: TestTailorServer) -> None:
 
     @server.command(LIST_ADAPTERS)
     async def list_adapters(ls: TestTailorServer, *args: Any) -> list[Any]:
+        repo, strategy = repo_for_uri(ls, None), ls.settings.strategy
+
         def work() -> list[Any]:
             from customizer.adapters import AdapterStore
 
-            return [_jsonable(meta) for meta in AdapterStore().list()]
+            store = AdapterStore()
+            return [adapter_info(store, meta, active_key(repo), strategy) for meta in store.list()]
 
         try:
             return await asyncio.to_thread(work)

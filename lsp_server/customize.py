@@ -4,8 +4,9 @@ One job per repository. Cancelling the progress sends SIGTERM: a job still start
 adapter stays); a training one stops after the current step and, as ``customize-project`` does on Ctrl-C,
 stores the best adapter so far if training improved on the base model (the end message says which happened).
 The Generator hot-loads a new adapter when it next generates.
-``autoCustomize`` runs the same job in the background when a Java file of a repository without an adapter
-for the chosen strategy is opened, at most once per repository per server session.
+``autoCustomize`` runs the same job in the background when a Java file of a repository is opened that has no
+adapter for the chosen strategy or whose HEAD moved far from the adapter's (:mod:`lsp_server.staleness`), at most
+once per repository per server session.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from customizer.defaults import STRATEGIES
 from customizer.errors import TestTailorError
 from lsp_server.commands import TestTailorRequestFailed, raise_reported, single_argument
 from lsp_server.documents import refresh_adapter, repo_for_uri, send_status
+from lsp_server.pipeline import head_commit
 from lsp_server.server import TestTailorServer
+from lsp_server.staleness import reason_to_customize
 
 logger = logging.getLogger(__name__)
 CUSTOMIZE_PROJECT = "testtailor.customizeProject"
@@ -93,6 +96,12 @@ async def _create_token(ls: TestTailorServer) -> str | None:
     return token
 
 
+def _log(ls: TestTailorServer, job: Job, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+    """A line in the client's server log (VS Code: the TestTailor output channel), so that a slow or stuck job
+    shows how far it got."""
+    ls.window_log_message(types.LogMessageParams(type=kind, message=f"customize {job.repo.name}: {message}"))
+
+
 async def _drain(stream: asyncio.StreamReader | None, sink: deque[str]) -> None:
     if stream is None:
         return
@@ -117,11 +126,13 @@ async def run_job(ls: TestTailorServer, job: Job) -> dict[str, Any] | None:
         if kind == "start":
             pairs = event.get("pairs") or {}
             await _progress(ls, job, "report", f"training on {pairs.get('train', '?')} pairs", 0)
+            _log(ls, job, f"training on {pairs.get('train', '?')} pairs, validating on {pairs.get('val', '?')}")
         elif kind == "progress":
             percent = float(event.get("percent") or 0)
             message = event.get("message") or f"epoch {event.get('epoch', '?')}, val loss {event.get('val_loss')}"
             await _progress(ls, job, "report", str(message), percent)
             ls.status("training", percent=percent, strategy=job.strategy, repo=str(job.repo))
+            _log(ls, job, f"{percent:.0f}% {message}")
         elif kind == "done":
             done = event
         elif kind == "error":
@@ -129,9 +140,13 @@ async def run_job(ls: TestTailorServer, job: Job) -> dict[str, Any] | None:
     await job.process.wait()
     await drain
     if job.cancelled:
+        _log(ls, job, f"cancelled (exit code {job.process.returncode})")
         return None
     if done is not None and job.process.returncode == 0:
+        _log(ls, job, f"done in {done.get('wall_s', 0):.0f} s: {done.get('adapter')}")
         return done
+    _log(ls, job, f"failed with exit code {job.process.returncode}; its last output:\n" + "\n".join(job.stderr),
+         types.MessageType.Error)
     message = (error or {}).get("message") or (job.stderr[-1] if job.stderr else "") or \
         f"customize-project exited with code {job.process.returncode}"
     raise TestTailorError(str(message))
@@ -142,11 +157,12 @@ def _created(meta: Any) -> Any:
 
 
 async def customize(ls: TestTailorServer, repo: Path, strategy: str, max_minutes: float | None = None,
-                    ) -> dict[str, Any] | None:
+                    why: str | None = None) -> dict[str, Any] | None:
     """Run ``customize-project`` for ``repo`` with work-done progress (the command and autoCustomize).
 
     Returns the command's result, None when cancelled or when a job for ``repo`` is already running (the user
-    is told); raises the job's error (already reported to the user and as a status).
+    is told); raises the job's error (already reported to the user and as a status). ``why``: the reason shown
+    when the job was not asked for (autoCustomize).
     """
     if repo in ls.jobs:
         ls.show(f"already customizing {repo.name}; wait for it to finish or cancel it", types.MessageType.Warning)
@@ -160,10 +176,11 @@ async def customize(ls: TestTailorServer, repo: Path, strategy: str, max_minutes
         if job.cancelled:
             return None
         cmd = command_line(repo, strategy, ls.settings.device, ls.settings.base_model, max_minutes)
+        _log(ls, job, " ".join(cmd))
         job.process = await asyncio.create_subprocess_exec(
             *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=os.environ.copy(), cwd=str(repo))
-        await _progress(ls, job, "begin", f"mining {repo.name}")
+        await _progress(ls, job, "begin", f"{why}; mining {repo.name}" if why else f"mining {repo.name}")
         ls.status("training", percent=0, strategy=strategy, repo=str(repo))
         try:
             done = await run_job(ls, job)
@@ -192,15 +209,22 @@ async def customize(ls: TestTailorServer, repo: Path, strategy: str, max_minutes
 
 
 async def auto_customize(ls: TestTailorServer, repo: Path, meta: Any) -> None:
-    """``autoCustomize``: customize a repository without an adapter, at most once per repo per session."""
+    """``autoCustomize``: customize a repository without an adapter, or whose HEAD moved far from the adapter's
+    (:mod:`lsp_server.staleness`), at most once per repository per session; each HEAD is judged once."""
     strategy = ls.settings.strategy
-    if (not ls.settings.auto_customize or meta is not None or strategy not in TRAINABLE
-            or repo in ls.auto_customized or repo in ls.jobs):
+    if not ls.settings.auto_customize or strategy not in TRAINABLE or repo in ls.auto_customized or repo in ls.jobs:
+        return
+    head = await asyncio.to_thread(head_commit, repo)
+    if (repo, strategy, head) in ls.drift_checked:
+        return
+    ls.drift_checked.add((repo, strategy, head))
+    reason = await asyncio.to_thread(reason_to_customize, repo, meta, head)
+    if reason is None or repo in ls.auto_customized or repo in ls.jobs:
         return
     ls.auto_customized.add(repo)
-    logger.info("autoCustomize: customizing %s with %s", repo, strategy)
+    logger.info("autoCustomize: customizing %s with %s (%s)", repo, strategy, reason)
     try:
-        await customize(ls, repo, strategy)
+        await customize(ls, repo, strategy, why=reason)
     except Exception as exc:  # already reported to the user
         logger.info("autoCustomize of %s failed: %s", repo, exc)
 

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from customizer.errors import NoJavaFilesError, NoMethodAtPositionError, NoTestsFoundError, TestTailorError
 from customizer.java import MethodInfo, ParsedFile, list_methods, method_at, parse_java
 from customizer.java.tests import detect_tests
 from customizer.mining.conventions import TestConventions
 from customizer.placement import TestEdit, place_test
+
+if TYPE_CHECKING:
+    from customizer.validation import ValidationResult
 
 
 def is_in_test_class(parsed: ParsedFile, method: MethodInfo) -> bool:
@@ -74,6 +77,7 @@ class Placed:
     score: float
     parses: bool
     edit: TestEdit
+    validation: ValidationResult | None = None  # set when testtailor.validate is on
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,10 @@ class Result:
 
 
 def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Path, Any], repo: Path, path: Path,
-                    text: str, name: str, line: int, k: int, strategy: str, open_texts: Mapping[Path, str]) -> Result:
-    """Generate ``k`` candidates for method ``name`` (near ``line``) of the buffer ``text`` and place each.
+                    text: str, name: str, line: int, k: int, strategy: str, open_texts: Mapping[Path, str],
+                    validate: bool = False, classpath: str = "") -> Result:
+    """Generate ``k`` candidates for method ``name`` (near ``line``) of the buffer ``text`` and place each;
+    with ``validate``, compile and run each placed candidate and rank them by outcome (best first).
 
     ``get_generator`` is called only once the request is known to be valid: loading the model is the slow part.
     """
@@ -116,7 +122,21 @@ def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Pa
         placed.append(Placed(candidate.rank, candidate.text, float(candidate.score), bool(candidate.parses), edit))
     if not placed:
         raise TestTailorError(f"the model produced no test for `{name}`; try again with more candidates")
+    if validate:
+        placed = validate_placed(repo, conventions, placed, classpath)
     return Result(method=method, model=str(generation.model_description), placed=placed)
+
+
+def validate_placed(repo: Path, conventions: TestConventions, placed: list[Placed],
+                    classpath: str = "") -> list[Placed]:
+    """Each candidate compiled and run as placed (the editor's buffer of the test file included), best first."""
+    from customizer.validation import Validator, rank_by_validation
+
+    validator = Validator(repo, classpath or None, main_roots=conventions.main_roots,
+                          test_roots=conventions.test_roots)
+    results = validator.validate_edits([p.edit for p in placed])
+    checked = [replace(p, validation=result) for p, result in zip(placed, results, strict=True)]
+    return rank_by_validation(checked, lambda p: p.validation)
 
 
 def _place(repo: Path, conventions: TestConventions, path: Path, method: MethodInfo, text: str,

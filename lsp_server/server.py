@@ -51,9 +51,11 @@ class TestTailorServer(LanguageServer):
         self.model_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="testtailor-model")
         self.jobs: dict[Path, Any] = {}  # repo root -> running customize job
         self.conventions: dict[Path, Any] = {}  # repo root -> (HEAD commit, mined TestConventions)
+        self.parse_cache: dict[str, Any] = {}  # uri -> (text, ParsedFile) last listed (documents.parsed)
         self.adapter_cache: dict[tuple[Path, str], Any] = {}  # (repo root, strategy) -> AdapterMeta | None
         self.background: set[asyncio.Task[Any]] = set()  # fire-and-forget tasks (kept alive here)
         self.auto_customized: set[Path] = set()  # repos whose automatic customization started this session
+        self.drift_checked: set[tuple[Path, str, str]] = set()  # (repo, strategy, HEAD) judged by autoCustomize
         self._generator: Any = None
         self._generator_key: tuple[str, str] | None = None
 
@@ -77,6 +79,7 @@ class TestTailorServer(LanguageServer):
 
                 torch.set_num_threads(threads)
             self._generator, self._generator_key = generator, key
+        self._generator.runtime = self.settings.runtime  # torch | onnx | onnx-int8: switches without a reload
         return self._generator
 
     async def in_model_thread(self, fn: Callable[..., T], *args: Any) -> T:
@@ -105,9 +108,9 @@ class TestTailorServer(LanguageServer):
 
 
 def create_server() -> TestTailorServer:
-    from lsp_server import actions, commands, config, customize, documents
+    from lsp_server import actions, commands, config, customize, documents, new_file
 
     server = TestTailorServer()
-    for module in (config, documents, actions, commands, customize):
+    for module in (config, documents, actions, commands, customize, new_file):
         module.register(server)
     return server

@@ -85,6 +85,13 @@ def loss_plot(history: list[dict[str, Any]], out: Path) -> None:
     train = [(h["tokens"] / 1e6, h["train_loss"]) for h in history if h.get("train_loss")]
     if train:
         ax.plot(*zip(*train, strict=True), alpha=0.6, label="training")
+    denoise = [(h["tokens"] / 1e6, h["val_loss_denoise"]) for h in history if "val_loss_denoise" in h]
+    if denoise:
+        ax.plot(*zip(*denoise, strict=True), marker=".", label="validation (denoising, methods)")
+    denoise_rows = [h for h in history if h.get("phase") == "denoise"]
+    if denoise_rows and history[-1].get("phase") == "pairs":  # the last denoise row is taken at the switch
+        switch = denoise_rows[-1]["tokens"] / 1e6
+        ax.axvline(switch, color="grey", linestyle=":", label="denoise → pairs")
     ax.set_xlabel("tokens seen (millions)")
     ax.set_ylabel("loss (nats/token)")
     ax.set_title("base model: loss vs tokens")
@@ -92,6 +99,20 @@ def loss_plot(history: list[dict[str, Any]], out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
+
+
+def _count(n: int | None) -> str:
+    return "?" if n is None else f"{n:,}"  # a card without corpus statistics still renders
+
+
+def _denoise_line(run_cfg: dict[str, Any], history: list[dict[str, Any]]) -> str:
+    if not run_cfg.get("denoise_tokens"):
+        return "- No denoising pretraining in this run."
+    rows = [h for h in history if h.get("phase") == "denoise"]
+    done = rows[-1]["phase_tokens"]["denoise"] if rows else 0
+    return (f"- Denoising pretraining first (BART text infilling on plain methods of the same packages: Poisson(3) "
+            f"spans, 30% of tokens masked): {done:,} of {run_cfg['denoise_tokens']:,.0f} tokens planned, then "
+            "the pairs.")
 
 
 def render_card(model_dir: Path, run_dir: Path, evaluation: dict[str, Any], corpus_stats: dict[str, Any],
@@ -123,12 +144,12 @@ def render_card(model_dir: Path, run_dir: Path, evaluation: dict[str, Any], corp
         "Focal-method → test pairs mined with TestTailor's own miner from Debian source packages of "
         "`corpus/pretrain-packages.txt` only; pairs whose focal method or test also occurs in a dev-eval "
         "package were dropped, then exact and near duplicates (see [corpus.md](corpus.md)).", "",
-        f"- Training pairs used by this model: {corpus_stats.get('train', {}).get('pairs', '?'):,} from "
+        f"- Training pairs used by this model: {_count(corpus_stats.get('train', {}).get('pairs'))} from "
         f"{corpus_stats.get('train', {}).get('packages', '?')} packages (the corpus build was partial when "
         f"training started); validation: {corpus_stats.get('val', {}).get('pairs', '?')} pairs.",
         f"- Tests longer than the target budget were dropped, not cut "
         f"({corpus_stats.get('train', {}).get('dropped_long_target', '?')} of them), so the model always sees "
-        "a test's end.", "- No denoising pretraining in this interim run.", "",
+        "a test's end.", _denoise_line(run_cfg, history), "",
         "## Training", "",
         f"- AdamW (β {tuple(run_cfg['betas'])}), lr {run_cfg['lr']} with {run_cfg['warmup_steps']} warm-up "
         f"steps and cosine decay, ~{run_cfg['batch_tokens']:,} padded tokens per batch (length-bucketed), "

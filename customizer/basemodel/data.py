@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from customizer.batching import collate_sequences
+from customizer.batching import length_bucketed_batches as bucketed
 from customizer.inputs import encode_source, encode_target
 from customizer.java.context import ContextLevel, render_input
 
@@ -94,43 +96,21 @@ def tokenize_pairs(tokenizer, pairs: Iterable[dict], max_source: int = 512, max_
 
 def length_bucketed_batches(data: TokenizedPairs, max_tokens: int, rng: np.random.Generator,
                             max_batch: int = 256) -> list[np.ndarray]:
-    """Index batches of similar length whose padded size (rows × longest row, src + tgt) stays under max_tokens."""
+    """Index batches of similar length whose padded size (rows × longest row, src + tgt) stays under max_tokens.
+
+    Lengths within 8 tokens are mixed (jitter 8) so epochs see different batches; the same ``rng`` state gives
+    the same batches, which is what lets a run resume mid-epoch.
+    """
     sl, tl = data.lengths()
-    noisy = sl + tl + rng.uniform(0, 8, size=len(sl))  # shuffle within equal lengths
-    order = np.argsort(noisy, kind="stable")
-    batches, cur, cur_s, cur_t = [], [], 0, 0
-    for i in order:
-        s, t = max(cur_s, sl[i]), max(cur_t, tl[i])
-        if cur and ((len(cur) + 1) * (s + t) > max_tokens or len(cur) >= max_batch):
-            batches.append(np.asarray(cur))
-            cur, s, t = [], sl[i], tl[i]
-        cur.append(i)
-        cur_s, cur_t = s, t
-    if cur:
-        batches.append(np.asarray(cur))
-    rng.shuffle(batches)
-    return batches
+    return bucketed(sl, tl, max_tokens, rng, max_batch=max_batch, jitter=8.0)
 
 
 def collate(data: TokenizedPairs, idx: np.ndarray, pad_id: int, start_id: int,
             sources: TokenizedPairs | None = None, source_idx: np.ndarray | None = None) -> dict[str, torch.Tensor]:
-    """A padded batch: decoder input = start + target[:-1], labels = target (-100 on padding).
+    """Padded model inputs with decoder inputs (``start_id`` + target shifted right) and -100-padded labels.
 
-    ``sources``/``source_idx`` swap in other sources (the shuffle test of whether the model reads its input).
+    ``sources``/``source_idx`` take the sources from other rows (the shuffled-source validation).
     """
     src_data = sources if sources is not None else data
     s_idx = source_idx if source_idx is not None else idx
-    srcs = [src_data.source(i) for i in s_idx]
-    tgts = [data.target(i) for i in idx]
-    ls, lt = max(len(s) for s in srcs), max(len(t) for t in tgts)
-    input_ids = torch.full((len(idx), ls), pad_id, dtype=torch.long)
-    dec_in = torch.full((len(idx), lt), pad_id, dtype=torch.long)
-    labels = torch.full((len(idx), lt), -100, dtype=torch.long)
-    for r, (s, t) in enumerate(zip(srcs, tgts, strict=True)):
-        input_ids[r, : len(s)] = torch.from_numpy(s.astype(np.int64))
-        tt = torch.from_numpy(t.astype(np.int64))
-        dec_in[r, 0] = start_id
-        dec_in[r, 1 : len(t)] = tt[:-1]
-        labels[r, : len(t)] = tt
-    return {"input_ids": input_ids, "attention_mask": (input_ids != pad_id).long(),
-            "decoder_input_ids": dec_in, "decoder_attention_mask": (dec_in != pad_id).long(), "labels": labels}
+    return collate_sequences([src_data.source(i) for i in s_idx], [data.target(i) for i in idx], pad_id, start_id)

@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     prep.add_argument("--out", type=Path, default=basemodel_dir() / "data")
     prep.add_argument("--max-source", type=int, default=512)
     prep.add_argument("--max-target", type=int, default=384)
+    prep.add_argument("--methods", action="store_true",
+                      help="tokenize the plain methods (methods-*.jsonl) for denoising instead of the pairs")
+    prep.add_argument("--max-methods", type=int, default=200_000,
+                      help="cap on methods kept (a seeded sample spread over all packages)")
+    prep.add_argument("--max-method-tokens", type=int, default=512, help="longer methods are dropped, not cut")
+    prep.add_argument("--val-methods", type=int, default=1000, help="methods held out for the denoising loss")
     prep.set_defaults(func=_prepare)
 
     tr = bsub.add_parser("train", help="train or resume for a time budget")
@@ -34,6 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--lr", type=float, default=4e-4)
     tr.add_argument("--total-tokens", type=float, default=60e6)
     tr.add_argument("--eval-every-s", type=float, default=300.0)
+    tr.add_argument("--max-steps", type=int, default=None, help="stop at this step of the run (and checkpoint)")
+    tr.add_argument("--loader-workers", type=int, default=None,
+                    help="processes that noise and collate batches ahead (default: 4 on a GPU, 0 on CPU)")
+    tr.add_argument("--denoise-tokens", type=float, default=0.0,
+                    help="denoising pretraining on methods.npz for this many tokens before the pairs phase "
+                    "(0: pairs only); the phase is recorded in the run, so repeat the same command to resume")
     tr.set_defaults(func=_train)
 
     ex = bsub.add_parser("export", help="copy the best checkpoint into customizer/base_model as bf16")
@@ -52,12 +64,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.set_defaults(func=_card)
 
 
+def _update_stats(out: Path, new: dict) -> None:
+    path = out / "stats.json"
+    stats = json.loads(path.read_text()) if path.exists() else {}
+    stats.update(new)
+    path.write_text(json.dumps(stats, indent=1))
+
+
+def _prepare_methods(args: argparse.Namespace, tok) -> int:
+    import numpy as np
+
+    from customizer.basemodel.denoise_data import iter_method_records, select_methods, tokenize_methods
+
+    files = sorted(args.corpus.glob("methods-*.jsonl"))
+    if not files:
+        raise SystemExit(f"no methods-*.jsonl shards in {args.corpus}; run `testtailor corpus merge`")
+    records = select_methods(iter_method_records(files), args.max_methods + args.val_methods)
+    held_out = set(np.random.default_rng(0).permutation(len(records))[:args.val_methods].tolist())
+    args.out.mkdir(parents=True, exist_ok=True)
+    stats = {}
+    for name, part in (("methods-val", [r for i, r in enumerate(records) if i in held_out]),
+                       ("methods", [r for i, r in enumerate(records) if i not in held_out])):
+        data, st = tokenize_methods(tok, part, args.max_method_tokens)
+        data.save(args.out / f"{name}.npz")
+        stats[name] = {**st, "tokens_mean": float(data.lengths().mean()) if len(data) else 0.0,
+                       "files": [f.name for f in files]}
+        print(name, json.dumps(stats[name]))
+    _update_stats(args.out, stats)
+    return 0
+
+
 def _prepare(args: argparse.Namespace) -> int:
     from transformers import PreTrainedTokenizerFast
 
     from customizer.basemodel.data import iter_pair_dicts, tokenize_pairs
 
     tok = PreTrainedTokenizerFast.from_pretrained(args.tokenizer)
+    if args.methods:
+        return _prepare_methods(args, tok)
     train_files = sorted(args.corpus.glob("pairs-*.jsonl"))
     val_files = sorted(args.corpus.glob("val-*.jsonl"))
     if not train_files or not val_files:
@@ -71,7 +115,7 @@ def _prepare(args: argparse.Namespace) -> int:
         stats[name] = {**st, "source_tokens_mean": float(sl.mean()), "target_tokens_mean": float(tl.mean()),
                        "files": [f.name for f in fs]}
         print(name, json.dumps(stats[name]))
-    (args.out / "stats.json").write_text(json.dumps(stats, indent=1))
+    _update_stats(args.out, stats)
     return 0
 
 
@@ -79,16 +123,25 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from customizer.basemodel.data import TokenizedPairs
+    from customizer.basemodel.denoise_data import TokenizedMethods
     from customizer.basemodel.trainer import RunConfig, train_base
     from customizer.train import bf16_supported
 
     cfg = RunConfig(preset=args.preset, batch_tokens=args.batch_tokens, lr=args.lr,
                     total_tokens=args.total_tokens, eval_every_s=args.eval_every_s,
-                    bf16=bf16_supported(torch.device(args.device)))
+                    bf16=bf16_supported(torch.device(args.device)), denoise_tokens=args.denoise_tokens,
+                    loader_workers=args.loader_workers if args.loader_workers is not None
+                    else (4 if torch.device(args.device).type == "cuda" else 0))
     print(f"bf16 autocast: {'on' if cfg.bf16 else 'off (no native bf16 on this device)'}", flush=True)
+    methods = methods_val = None
+    if cfg.denoise_tokens > 0 and (args.data / "methods.npz").exists():
+        methods = TokenizedMethods.load(args.data / "methods.npz")
+        if (args.data / "methods-val.npz").exists():
+            methods_val = TokenizedMethods.load(args.data / "methods-val.npz")
     summary = train_base(args.run, TokenizedPairs.load(args.data / "train.npz"),
                          TokenizedPairs.load(args.data / "val.npz"), args.tokenizer, cfg, args.minutes,
-                         device=args.device, log=lambda m: print(m, flush=True))
+                         device=args.device, log=lambda m: print(m, flush=True), methods=methods,
+                         methods_val=methods_val, max_steps=args.max_steps)
     print(json.dumps(summary))
     return 0
 
@@ -114,11 +167,19 @@ def _card(args: argparse.Namespace) -> int:
     loss_plot(history, args.docs / "model-card-loss.png")
     stats_file = args.data / "stats.json"
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    run_cfg = json.loads((args.run / "config.json").read_text())
+    denoised = run_cfg.get("denoise_tokens", 0) > 0
+    # the recipe's default: ~1.4 epochs of 200k methods (~28M tokens each), ~20% of a 6-minute H100 budget
+    denoise = run_cfg["denoise_tokens"] if denoised else 40e6
     commands = [
         "testtailor corpus fetch --list all && testtailor corpus build && testtailor corpus merge",
         "testtailor corpus tokenizer",
         "testtailor base-model prepare --tokenizer TOKENIZER_DIR",
-        "testtailor base-model train --tokenizer TOKENIZER_DIR --run RUN_DIR --minutes 80   # resumable; repeat",
+        "testtailor base-model prepare --tokenizer TOKENIZER_DIR --methods --max-methods 200000",
+        "# phase 1 denoises methods for --denoise-tokens, phase 2 trains on pairs; resumable across the switch"
+        + ("" if denoised else " (this model: --denoise-tokens 0, pairs only)"),
+        f"testtailor base-model train --tokenizer TOKENIZER_DIR --run RUN_DIR --denoise-tokens {denoise / 1e6:g}e6 "
+        "--minutes 80   # repeat",
         "testtailor base-model export --run RUN_DIR --interim",
         f"testtailor base-model card --run RUN_DIR --per-package {args.per_package}",
     ]

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from customizer.defaults import DEFAULT_DEVICE, DEFAULT_STRATEGY
+from customizer.defaults import DEFAULT_DEVICE, DEFAULT_RETRIEVAL, DEFAULT_STRATEGY, MAX_RETRIEVAL
 from customizer.errors import TestTailorError
 
 Event = dict[str, Any]
@@ -27,6 +27,21 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
     return value
+
+
+def retrieval_count(text: str) -> int:
+    """``--retrieval K``: 0 (off) to MAX_RETRIEVAL nearest project tests in each model input."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_RETRIEVAL:
+        raise argparse.ArgumentTypeError(f"{text} must be from 0 (off) to {MAX_RETRIEVAL}")
+    return value
+
+
+RETRIEVAL_HELP = ("put the K nearest existing tests of the project into every model input, after the method and "
+                  f"its context; 0 = off (default: {DEFAULT_RETRIEVAL})")
 
 
 def register(subparsers: Any) -> None:
@@ -47,6 +62,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--max-pflops", type=positive_float, metavar="P",
                         help="stop training after P PF-seconds of compute")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--retrieval", type=retrieval_count, default=DEFAULT_RETRIEVAL, metavar="K",
+                        help=RETRIEVAL_HELP + "; the adapter records K and generation uses it")
     parser.add_argument("--progress", choices=("bar", "json", "none"), default="bar",
                         help="progress as a bar on stderr, JSON lines on stdout, or none (default: bar)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -60,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         meta, result = customize_project(args.repo, strategy=args.strategy, device=args.device,
                                           base_model=args.base_model, max_minutes=args.max_minutes,
-                                          max_pflops=args.max_pflops, seed=args.seed, on_event=reporter)
+                                          max_pflops=args.max_pflops, seed=args.seed, on_event=reporter,
+                                          retrieval=args.retrieval)
     except TestTailorError as exc:
         close()
         if args.progress == "json":

@@ -8,6 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from customizer.cli.customize import retrieval_count
 from customizer.strategies import STRATEGY_NAMES
 
 SYSTEMS = ("retrieve", "base", *STRATEGY_NAMES)
@@ -36,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base-model", default=None)
     p.add_argument("--max-minutes", type=float, default=None, help="budget per customization run")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--retrieval", type=retrieval_count, default=0, metavar="K",
+                   help="model systems get the K nearest training-fold tests in their input; stored as separate "
+                   "systems (e.g. l-ldb+r2) beside the runs without (default: 0, off)")
     p.add_argument("--out", type=Path, default=Path("evaluation-results"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_run)
@@ -58,7 +62,8 @@ def _run(args: argparse.Namespace) -> int:
         raise UnknownStrategyError(f"unknown split {', '.join(bad)}; choose among random, method, class")
     cfg = EvalConfig(out=args.out, systems=args.strategies, folds=args.folds, run_folds=args.run_folds,
                      splits=args.split, seed=args.seed, max_test=args.max_test, candidates=args.candidates,
-                     device=args.device, base_model=args.base_model, max_minutes=args.max_minutes)
+                     device=args.device, base_model=args.base_model, max_minutes=args.max_minutes,
+                     retrieval=args.retrieval)
     log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.json else (lambda m: print(m, flush=True))
     n = evaluate_repositories(args.repos, cfg, log=log)
     if args.json:

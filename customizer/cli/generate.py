@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
-from customizer.defaults import DEFAULT_CANDIDATES, DEFAULT_DEVICE, MAX_CANDIDATES
+from customizer.cli.customize import retrieval_count
+from customizer.defaults import (
+    DEFAULT_CANDIDATES,
+    DEFAULT_DEVICE,
+    DEFAULT_RETRIEVAL,
+    DEFAULT_RUNTIME,
+    MAX_CANDIDATES,
+    RUNTIMES,
+)
 
 
 def _positive_int(text: str) -> int:
@@ -46,8 +55,21 @@ def register(subparsers: Any) -> None:
                         "'retrieve' for the project's nearest existing test renamed to this method (no model)")
     parser.add_argument("--base-model", metavar="PATH", help="a local seq2seq checkpoint directory")
     parser.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or cuda:N (default: auto)")
-    parser.add_argument("--max-new-tokens", type=_positive_int, default=256, metavar="T",
-                        help="longest test, in tokens (default: 256)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME,
+                        help="decode with PyTorch, or on the CPU with ONNX Runtime (onnx; onnx-int8 quantizes the "
+                        "weights): exported once per model and cached; falls back to PyTorch with a note when the "
+                        f"model cannot be exported (default: {DEFAULT_RUNTIME})")
+    parser.add_argument("--max-new-tokens", type=_positive_int, default=None, metavar="T",
+                        help="longest test, in tokens (default: from the lengths of the project's tests)")
+    parser.add_argument("--retrieval", type=retrieval_count, default=None, metavar="K",
+                        help="with the base model: put the K nearest existing tests of the project into the input "
+                        f"(default: {DEFAULT_RETRIEVAL}); an adapter always uses the K it was customized with")
+    parser.add_argument("--validate", action="store_true",
+                        help="compile each candidate in a scratch copy of its test class and run it (project code "
+                        "runs: in a subprocess, with a time limit, without network where possible); rank passing > "
+                        "failing > not compiling > not parsing")
+    parser.add_argument("--classpath", metavar="CP", help="with --validate: extra classpath entries (jars, class "
+                        "folders, dir/*) for projects that are neither Maven nor Gradle, or not built")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
 
@@ -55,10 +77,14 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from customizer.generate import Generator
 
-    generator = Generator(base_model=args.base_model, device=args.device, max_new_tokens=args.max_new_tokens)
+    generator = Generator(base_model=args.base_model, device=args.device, max_new_tokens=args.max_new_tokens,
+                          runtime=args.runtime)
     generation = generator.generate_for_position(
         args.repo, args.file, args.line - 1, None if args.column is None else args.column - 1,
-        k=args.candidates, base_only=args.base_only, strategy=args.strategy)
+        k=args.candidates, base_only=args.base_only, strategy=args.strategy, retrieval=args.retrieval,
+        validate=args.validate, classpath=args.classpath)
+    if generator.runtime_note:  # the asked-for runtime was not possible: say so once, on stderr
+        print(f"testtailor: note: {generator.runtime_note}", file=sys.stderr)
     if args.json:
         print(json.dumps(generation.to_dict(), indent=2))
         return 0
@@ -69,8 +95,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}")
     for candidate in generation.candidates:
         flags = [flag for flag, on in (("does not parse", not candidate.parses),
-                                       ("degenerate", candidate.degenerate)) if on]
+                                       ("degenerate", candidate.degenerate),
+                                       ("braces closed by repair", candidate.repaired)) if on]
         origin = "" if candidate.source == "model" else f"  ({candidate.source})"
+        if candidate.validation is not None and candidate.validation.outcome != "not_parsing":
+            checked = candidate.validation
+            flags.insert(0, checked.summary() + (f": {checked.message}" if checked.message else ""))
         marks = f"  [{', '.join(flags)}]" if flags else ""
         print(f"\n#{candidate.rank}  score {candidate.score:.3f}{origin}{marks}")
         print(candidate.text)

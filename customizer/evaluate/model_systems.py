@@ -1,5 +1,8 @@
 """Model-based systems of an evaluation: the base model as shipped, and each strategy customized on a fold.
 
+With ``cfg.retrieval`` = k the inputs carry the k nearest tests of the training fold (never the test fold),
+chosen as the product chooses them (``customizer.retrieval.augment``).
+
 Customization goes through :func:`customizer.customize.fit_pairs`, the same code path as
 ``testtailor customize-project``; candidates through :meth:`customizer.generate.Generator.candidates`, the same
 decoding users get. Nothing is stored in the user's adapter store.
@@ -17,11 +20,20 @@ import torch
 from torch import nn
 
 from customizer.customize import fit_pairs
+from customizer.decoding import prior_from_tests
 from customizer.evaluate.scoring import score_pair
 from customizer.generate import Generator
-from customizer.inputs import DEFAULT_MAX_SOURCE, DEFAULT_MAX_TARGET, clamp_length, encode_pair, position_limit
+from customizer.inputs import (
+    DEFAULT_MAX_SOURCE,
+    DEFAULT_MAX_TARGET,
+    clamp_length,
+    encode_pair,
+    position_limit,
+    source_budget,
+)
 from customizer.java.context import ContextLevel
 from customizer.mining.pairs import Pair
+from customizer.retrieval import RetrievalIndex, retrieved_for_pairs
 from customizer.strategies import get_strategy
 from customizer.train import TrainConfig
 
@@ -55,17 +67,19 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
     generator = _generator(cfg.base_model, cfg.device)
     base = generator.base
     t0 = time.time()
-    run: dict[str, Any] = {"system": system, "base_model": base.description}
+    retrieval = int(getattr(cfg, "retrieval", 0))
+    run: dict[str, Any] = {"system": system, "base_model": base.description, "retrieval": retrieval}
     level = ContextLevel.FULL
     limit = position_limit(base.model)
-    max_source, max_target = clamp_length(DEFAULT_MAX_SOURCE, limit), clamp_length(DEFAULT_MAX_TARGET, limit)
+    max_source = source_budget(DEFAULT_MAX_SOURCE, retrieval, limit)
+    max_target = clamp_length(DEFAULT_MAX_TARGET, limit)
     if system == "base":
         module: nn.Module = base.model
         run.update(pflops=0.0, train_wall_s=0.0)
     else:
         strategy = get_strategy(system)
         config = dataclasses.replace(TrainConfig(), max_minutes=cfg.max_minutes, seed=cfg.seed)
-        fit = fit_pairs(base, strategy, train, level=level, seed=cfg.seed, config=config,
+        fit = fit_pairs(base, strategy, train, level=level, seed=cfg.seed, config=config, retrieval=retrieval,
                         on_event=lambda e: e.get("event") == "progress" and log(
                             f"  {system}: {e.get('percent', 0):.0f}% val {e.get('val_loss')}"))
         result = fit.result
@@ -75,12 +89,16 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
                    base_val_loss=result.base_val_loss, history=result.history, stop_reason=result.stop_reason,
                    trainable_params=result.trainable_params, total_params=result.total_params,
                    train_pairs=len(fit.train_pairs), val_pairs=len(fit.val_pairs), device=result.device)
-    examples = [encode_pair(base.tokenizer, p, level, max_source, max_target) for p in test]
+    retrieved = retrieved_for_pairs(RetrievalIndex(train), test, retrieval) if retrieval > 0 else {}
+    examples = [encode_pair(base.tokenizer, p, level, max_source, max_target, retrieved.get(p.id, ()))
+                for p in test]
     nlls = reference_nll(module, examples, base.device)
+    # a customized model sizes its outputs like the fold's training tests, as an adapter does for a project
+    prior = None if system == "base" else prior_from_tests(base.tokenizer, [p.test.body for p in train])
     rows = []
     for pair, (source, _), nll in zip(test, examples, nlls, strict=True):
-        cands = generator.candidates(module, source, cfg.candidates)
+        cands = generator.candidates(module, source, cfg.candidates, prior)
         rows.append(score_pair(pair, [c.text for c in cands], nll=nll,
-                               hit_limit=bool(cands) and cands[0].degenerate))
+                               hit_limit=bool(cands) and cands[0].hit_limit))
     run["wall_s"] = round(time.time() - t0, 2)
     return rows, run

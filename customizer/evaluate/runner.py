@@ -4,6 +4,10 @@ For every repository the mined pairs are cached (``<out>/<repo>/pairs.jsonl``), 
 folds grouped by ``split`` (identical for every system, so statistics stay paired), and every requested system is
 run on the chosen folds: the test part is the fold, the training part the other folds. Only training folds are
 indexed by ``retrieve`` and seen by customization.
+
+With ``retrieval`` = k > 0 the model systems get retrieval-augmented input (k nearest training-fold tests, the
+same as ``--retrieval k`` in the product) and are stored under their own cell names (``l-ldb+r2``), so a
+results folder holds runs with and without it side by side and the report shows both.
 """
 
 from __future__ import annotations
@@ -38,7 +42,13 @@ class EvalConfig:
     device: str = "auto"
     base_model: str | None = None
     max_minutes: float | None = None  # per customization
+    retrieval: int = 0  # nearest training-fold tests in each model input (0: off)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def system_cell_name(system: str, retrieval: int) -> str:
+    """The cell name of a system: ``l-ldb+r2`` with 2 retrieved tests in the input; ``retrieve`` has no input."""
+    return system if retrieval <= 0 or system == "retrieve" else f"{system}+r{retrieval}"
 
 
 def mined_pairs(repo: Path, out: Path, log: Log) -> tuple[str, list[Pair]]:
@@ -86,10 +96,10 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
                 test = sample_test(folds[fold], cfg.max_test, cfg.seed)
                 train = [p for i, f in enumerate(folds) if i != fold for p in f]
                 for system in cfg.systems:
-                    cell = Cell(name, split, fold, system)
+                    cell = Cell(name, split, fold, system_cell_name(system, cfg.retrieval))
                     if is_done(cfg.out, cell):
                         continue
-                    log(f"{name} {split} fold {fold}: {system} (train {len(train)}, test {len(test)})")
+                    log(f"{name} {split} fold {fold}: {cell.system} (train {len(train)}, test {len(test)})")
                     rows, run = run_cell(system, train, test, cfg, log)
                     write_cell(cfg.out, cell, rows, run)
                     computed += 1

@@ -68,17 +68,35 @@ class AttentionPrefix(nn.Module):
         self.key = nn.Parameter(torch.zeros(heads, length, head_dim, device=device, dtype=dtype))
         self.value = nn.Parameter(torch.zeros(heads, length, head_dim, device=device, dtype=dtype))
         self.causal = causal
+        #: False: attention runs as if no prefix were installed (a serving slot with no prefix adapter active).
+        self.enabled = True
+        #: Per-row prefixes (rows, kv heads, P, head dim) used instead of ``key``/``value`` while set, so one
+        #: batch can serve several repositories; see :func:`set_row_prefixes`.
+        self.rows: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @property
     def length(self) -> int:
-        return self.key.shape[1]
+        return self.key.shape[1] if self.rows is None else self.rows[0].shape[2]
+
+    def _prefix_states(self, batch: int, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+        """(batch, heads, P, dim) prefix keys and values: the shared parameters, or the per-row ones repeated
+        for beam search (generate repeats each row ``num_beams`` times in a row, ``repeat_interleave``)."""
+        if self.rows is None:
+            return (self.key.to(dtype).unsqueeze(0).expand(batch, -1, -1, -1),
+                    self.value.to(dtype).unsqueeze(0).expand(batch, -1, -1, -1))
+        keys, values = self.rows
+        repeat, rest = divmod(batch, keys.shape[0])
+        if rest or not repeat:
+            raise ValueError(f"a batch of {batch} rows cannot use per-row prefixes for {keys.shape[0]} rows")
+        if repeat > 1:
+            keys, values = keys.repeat_interleave(repeat, dim=0), values.repeat_interleave(repeat, dim=0)
+        return keys.to(dtype), values.to(dtype)
 
     def extend(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, mask: torch.Tensor | None,
                position_bias: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
         """Prepend the prefix to (batch, heads, keys, dim) key/value states; extend mask and position bias."""
         batch, q_len, k_len, length = key.shape[0], query.shape[-2], key.shape[-2], self.length
-        prefix_key = self.key.to(key.dtype).unsqueeze(0).expand(batch, -1, -1, -1)
-        prefix_value = self.value.to(value.dtype).unsqueeze(0).expand(batch, -1, -1, -1)
+        prefix_key, prefix_value = self._prefix_states(batch, key.dtype)
         key = torch.cat([prefix_key, key], dim=-2)
         value = torch.cat([prefix_value, value], dim=-2)
         if mask is None:
@@ -140,10 +158,11 @@ def prefixed_attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor
                        attention_mask: torch.Tensor | None, **kwargs: Any) -> tuple[torch.Tensor, Any]:
     """Attention with the module's prefix prepended; delegates to the model's own implementation."""
     prefix: AttentionPrefix = getattr(module, PREFIX_MODULE)
-    key, value, attention_mask, position_bias = prefix.extend(query, key, value, attention_mask,
-                                                              kwargs.get("position_bias"))
-    if position_bias is not None:
-        kwargs["position_bias"] = position_bias
+    if prefix.enabled:
+        key, value, attention_mask, position_bias = prefix.extend(query, key, value, attention_mask,
+                                                                  kwargs.get("position_bias"))
+        if position_bias is not None:
+            kwargs["position_bias"] = position_bias
     base = module.config.base_attn_implementation
     if base == "eager":
         function = getattr(sys.modules.get(type(module).__module__), "eager_attention_forward", _generic_eager)
@@ -153,6 +172,64 @@ def prefixed_attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor
 
 
 AttentionInterface.register(PREFIX_ATTENTION, prefixed_attention)
+
+
+def _check_attention_implementation(model: PreTrainedModel) -> None:
+    implementation = model.config._attn_implementation or "eager"
+    if implementation not in SUPPORTED_ATTENTION:
+        raise ModelLoadError(f"prefix tuning supports attention implementations {SUPPORTED_ATTENTION}, not "
+                             f"'{implementation}'; load the base model with attn_implementation='sdpa'")
+
+
+def _attach(module: nn.Module, prefix: AttentionPrefix) -> None:
+    """Give an attention module its prefix and route its attention call through :func:`prefixed_attention`."""
+    module.add_module(PREFIX_MODULE, prefix)
+    module.config = _PrefixConfigView(module.config)
+
+
+def install_prefix_slots(model: PreTrainedModel) -> dict[str, AttentionPrefix]:
+    """Give every attention module (encoder, decoder, cross) a disabled prefix slot, for serving many prefix
+    adapters on one model; returns {state-key stem: slot}, the stem being ``<module name>.testtailor_prefix``
+    as in :meth:`PrefixStrategy.state_dict`. Call it before other adapters wrap the attention projections.
+
+    A disabled slot leaves attention exactly as it was; :func:`set_row_prefixes` fills and enables slots.
+    """
+    _check_attention_implementation(model)
+    slots: dict[str, AttentionPrefix] = {}
+    for name, module, kind in anatomy.self_attention_modules(model):
+        heads, head_dim = anatomy.attention_geometry(module)
+        weight = anatomy.attention_projections(module).k.weight
+        slot = AttentionPrefix(1, heads, head_dim, causal=kind == "decoder", device=weight.device,
+                               dtype=weight.dtype).requires_grad_(False)
+        slot.enabled = False
+        _attach(module, slot)
+        slots[f"{name}.{PREFIX_MODULE}"] = slot
+    return slots
+
+
+def set_row_prefixes(slots: dict[str, AttentionPrefix], states: Sequence[dict[str, torch.Tensor]]) -> None:
+    """Row ``i`` of the next batches attends to the prefixes of ``states[i]`` (a prefix adapter's tensors).
+
+    Every row must have the same prefix length and prefix the same modules (group rows by strategy options);
+    slots no state fills stay disabled. Undo with :func:`clear_row_prefixes`.
+    """
+    clear_row_prefixes(slots)
+    for stem, slot in slots.items():
+        present = [f"{stem}.key" in state for state in states]
+        if not any(present):
+            continue
+        if not all(present):
+            raise ValueError(f"some rows have no prefix for {stem}; batch only adapters with the same options")
+        slot.rows = (torch.stack([state[f"{stem}.key"] for state in states]),
+                     torch.stack([state[f"{stem}.value"] for state in states]))
+        slot.enabled = True
+
+
+def clear_row_prefixes(slots: dict[str, AttentionPrefix]) -> None:
+    """Disable every slot: attention runs as in the base model again."""
+    for slot in slots.values():
+        slot.rows = None
+        slot.enabled = False
 
 
 def _cycled(ids: Sequence[int], length: int) -> list[int]:
@@ -204,10 +281,7 @@ class PrefixStrategy(Strategy):
         return [(module, kind) for _, module, kind in anatomy.self_attention_modules(model) if kind in kinds]
 
     def _prepare(self, model: PreTrainedModel, init_data: StrategyInit | None) -> nn.Module:
-        implementation = model.config._attn_implementation or "eager"
-        if implementation not in SUPPORTED_ATTENTION:
-            raise ModelLoadError(f"prefix tuning supports attention implementations {SUPPORTED_ATTENTION}, not "
-                                 f"'{implementation}'; load the base model with attn_implementation='sdpa'")
+        _check_attention_implementation(model)
         targets = self._targets(model)
         length = self.config.length
         initial = (_activation_prefixes(model, targets, init_data, length)
@@ -224,8 +298,7 @@ class PrefixStrategy(Strategy):
                 else:
                     prefix.key.normal_(0.0, self.config.init_std)
                     prefix.value.normal_(0.0, self.config.init_std)
-            module.add_module(PREFIX_MODULE, prefix)
-            module.config = _PrefixConfigView(module.config)
+            _attach(module, prefix)
         return model
 
     def _prefixes(self, model: nn.Module) -> list[tuple[AttentionPrefix, str]]:

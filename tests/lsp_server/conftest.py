@@ -134,7 +134,8 @@ async def start_client(server_env: dict[str, str], java_repo: Path) -> AsyncIter
     clients: list[LanguageClient] = []
 
     async def start(init_options: Any = None, configuration: dict[str, Any] | None = None,
-                    root: Path | None = None) -> LanguageClient:
+                    root: Path | None = None, capabilities: types.ClientCapabilities | None = None
+                    ) -> LanguageClient:
         config = ClientServerConfig(server_command=[sys.executable, "-m", "lsp_server"], server_env=server_env)
         client = await config.start()
         assert isinstance(client, LanguageClient)
@@ -150,7 +151,7 @@ async def start_client(server_env: dict[str, str], java_repo: Path) -> AsyncIter
         clients.append(client)
         root = root or java_repo
         client.init_result = await client.initialize_session(types.InitializeParams(  # type: ignore[attr-defined]
-            capabilities=CAPABILITIES, root_uri=root.as_uri(), initialization_options=init_options,
+            capabilities=capabilities or CAPABILITIES, root_uri=root.as_uri(), initialization_options=init_options,
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)]))
         return client
 

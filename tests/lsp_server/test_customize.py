@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from lsp_helpers import OPS_MAIN, OPS_TEST, Starter, code_actions, execute, open_doc, wait_for
+from lsp_helpers import OPS_MAIN, OPS_TEST, Starter, code_actions, execute, git, open_doc, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -57,7 +57,10 @@ async def test_customize_reports_progress_and_the_adapter_is_used(start_client: 
     [after] = await code_actions(client, uri, 4, 10)
     assert after.title == "Generate unit test for `add` (personalized: l-ldb)"
     [listed] = await execute(client, "testtailor.listAdapters")
-    assert listed["strategy"] == "l-ldb"
+    assert listed["strategy"] == "l-ldb" and listed["active"] is True  # the workspace's adapter for the setting
+    assert listed["repoName"] == "ops" and listed["repo"] == str(ops_repo.resolve())
+    assert listed["bestValLoss"] == result["bestValLoss"] and listed["path"] == result["adapter"]
+    assert listed["sizeBytes"] > 0
 
 
 @pytest.mark.asyncio
@@ -139,3 +142,33 @@ async def test_customize_with_retrieve_or_too_few_pairs_fails_cleanly(start_clie
     end = progress_of(client)[-1]
     assert isinstance(end, types.WorkDoneProgressEnd) and end.message.startswith("failed")
     assert client.statuses[-1]["state"] == "error"
+
+
+@pytest.mark.asyncio
+async def test_auto_customize_when_head_moved_far_from_the_adapter(start_client: Starter, ops_repo: Path,
+                                                                   tiny_bart_dir: Path,
+                                                                   server_env: dict[str, str]) -> None:
+    from customizer.adapters import AdapterStore
+    from customizer.customize import customize_project
+    from customizer.train import TrainConfig
+    from lsp_server.staleness import STALE_COMMITS
+
+    home = Path(server_env["TESTTAILOR_HOME"])
+    customize_project(ops_repo, base_model=tiny_bart_dir, device="cpu", max_minutes=0.05,
+                      store=AdapterStore(home / "adapters"), config=TrainConfig(num_threads=1))
+    client = await start_client(init_options={"testtailor": {"autoCustomize": True}}, root=ops_repo)
+    open_doc(client, ops_repo / OPS_MAIN)  # the adapter was trained at HEAD: nothing to do
+    await wait_for(lambda: client.statuses and client.statuses[-1]["state"] == "ready", what="status ready")
+    await asyncio.sleep(1.5)
+    assert client.progress_reports == {}
+
+    for i in range(STALE_COMMITS):
+        git(ops_repo, "commit", "-q", "--allow-empty", "-m", f"work {i}")
+    open_doc(client, ops_repo / OPS_TEST)
+    await wait_for(lambda: progress_of(client), timeout=30, what="automatic customization to start")
+    begin = progress_of(client)[0]
+    assert isinstance(begin, types.WorkDoneProgressBegin)
+    assert begin.message == f"{STALE_COMMITS} commits since the adapter was trained; mining ops"
+    [token] = [t for t in client.progress_reports if str(t).startswith("testtailor-customize-")]
+    client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+    await wait_for(lambda: ended(client), timeout=JOB_TIMEOUT, what="progress end")

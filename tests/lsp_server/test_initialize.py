@@ -19,4 +19,5 @@ async def test_capabilities(start_client: Starter) -> None:
     assert list(provider.code_action_kinds or []) == ["refactor.generateTest"]
     assert caps.execute_command_provider is not None
     assert set(caps.execute_command_provider.commands) == {
-        "testtailor.generateCandidates", "testtailor.customizeProject", "testtailor.listAdapters"}
+        "testtailor.generateCandidates", "testtailor.customizeProject", "testtailor.listAdapters",
+        "testtailor.createTestFile"}

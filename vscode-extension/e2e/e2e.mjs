@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
-const { E2E_URL, E2E_WS, E2E_MODE = "fake", E2E_OUT = ".", E2E_DOCS_PNG } = process.env;
+const { E2E_URL, E2E_WS, E2E_MODE = "fake", E2E_OUT = ".", E2E_DOCS_PNG, E2E_LOGS } = process.env;
 const real = E2E_MODE === "real";
 const GEN_TIMEOUT = real ? 300_000 : 30_000;
 const results = [];
@@ -15,6 +15,25 @@ const shot = async (page, name) => {
   await page.screenshot({ path: file }).catch(() => {});
   return file;
 };
+
+/** The last lines of the extension's "TestTailor" output channel (the server's log), for a failed step. */
+function serverLogTail(lines = 25) {
+  const found = [];
+  const walk = (d) => {
+    for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+      } else if (e.name === "TestTailor.log") {
+        found.push(p);
+      }
+    }
+  };
+  if (E2E_LOGS) {
+    walk(E2E_LOGS);
+  }
+  return found.flatMap((f) => fs.readFileSync(f, "utf8").trimEnd().split("\n").slice(-lines));
+}
 
 async function step(page, name, fn) {
   if (failed) {
@@ -30,7 +49,7 @@ async function step(page, name, fn) {
   } catch (e) {
     failed = true;
     const file = await shot(page, `FAIL-${name.replace(/\W+/g, "-")}`);
-    results.push({ name, status: "fail", ms: Date.now() - t0, error: String(e?.message ?? e).split("\n").slice(0, 6).join("\n"), screenshot: file });
+    results.push({ name, status: "fail", ms: Date.now() - t0, error: String(e?.message ?? e).split("\n").slice(0, 6).join("\n"), screenshot: file, serverLog: serverLogTail() });
     console.log(`FAIL ${name}: ${e?.message ?? e}`);
     return undefined;
   }
@@ -220,8 +239,9 @@ if (E2E_MODE === "missing") {
     const labels = (await rows(page).allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim());
     await shot(page, "adapters");
     await page.keyboard.press("Escape");
-    if (!labels.some((l) => /l-ldb|lora|prefix|l-eo|full|retrieve/.test(l))) {
-      throw new Error(`no adapter row in ${JSON.stringify(labels)}`);
+    // the row names the project and the validation loss (the server's listAdapters fields reach the picker)
+    if (!labels.some((l) => /shopkit · (l-ldb|lora|prefix|l-eo|full)/.test(l) && /val loss \d/.test(l))) {
+      throw new Error(`no adapter row for shopkit with a validation loss in ${JSON.stringify(labels)}`);
     }
     return labels;
   });

@@ -74,7 +74,8 @@ cleanup() {
     if [ -n "${E2E_KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT  # killed from outside (a runner's timeout): still save the logs (the output channel)
 for _ in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.2; done
 E2E_URL="http://127.0.0.1:$PORT/?folder=$W/shopkit" E2E_WS="$W/shopkit" E2E_MODE="$MODE" E2E_OUT="$OUT" \
-E2E_DOCS_PNG="${E2E_DOCS:+$ROOT/docs/vscode-generate.png}" \
+E2E_DOCS_PNG="${E2E_DOCS:+$ROOT/docs/vscode-generate.png}" E2E_LOGS="$W/ud/logs" \
     node "$EXT/e2e/e2e.mjs"

@@ -8,6 +8,7 @@ export type Strategy = (typeof STRATEGIES)[number];
 export interface TestTailorSettings {
   strategy: string;
   device: string;
+  runtime: string;
   baseModel: string;
   candidates: number;
   autoCustomize: boolean;
@@ -19,6 +20,7 @@ export interface TestTailorSettings {
 export const DEFAULTS: TestTailorSettings = {
   strategy: "l-ldb",
   device: "auto",
+  runtime: "torch",
   baseModel: "",
   candidates: 5,
   autoCustomize: false,
@@ -47,6 +49,7 @@ export function readSettings(get: (key: keyof TestTailorSettings) => unknown): T
   return {
     strategy: str("strategy", DEFAULTS.strategy) || DEFAULTS.strategy,
     device: DEVICE_PATTERN.test(device) ? device : DEFAULTS.device,
+    runtime: str("runtime", DEFAULTS.runtime) || DEFAULTS.runtime,
     baseModel: str("baseModel", DEFAULTS.baseModel),
     candidates: Math.max(1, Math.min(10, Math.round(num("candidates", DEFAULTS.candidates)))),
     autoCustomize: bool("autoCustomize", DEFAULTS.autoCustomize),

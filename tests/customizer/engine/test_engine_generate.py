@@ -9,6 +9,7 @@ import torch
 
 from customizer.adapters import AdapterStore
 from customizer.customize import customize_project
+from customizer.decoding import DecodingConfig, LengthPrior
 from customizer.errors import AdapterMismatchError, NoMethodAtPositionError, NotJavaFileError
 from customizer.generate import Generator, LoopBlocker, is_degenerate, parses_as_method
 from customizer.train import TrainConfig
@@ -36,13 +37,14 @@ def test_k_ranked_candidates_with_parse_flags(generator: Generator, java_repo: P
     assert generation.adapter == adapted[1] and "l-ldb adapter for calc" in generation.model_description
     candidates = generation.candidates
     assert [c.rank for c in candidates] == list(range(1, len(candidates) + 1)) and 1 <= len(candidates) <= 3
-    keys = [(not c.parses, c.degenerate, -c.score) for c in candidates]
+    keys = [(not c.parses, c.degenerate) for c in candidates]  # within a group: beam score + length term
     assert keys == sorted(keys)
     assert len({" ".join(c.text.split()) for c in candidates}) == len(candidates)
     for c in candidates:
         assert c.parses == parses_as_method(c.text)
         # 24 new tokens are too few for any test: every candidate of the untrained tiny model is cut off
-        assert c.degenerate
+        assert c.degenerate and c.hit_limit
+        assert not c.repaired or c.parses
 
 
 def test_base_only_and_to_dict(generator: Generator, java_repo: Path) -> None:
@@ -126,3 +128,42 @@ def test_retrieve_strategy_needs_no_model_and_excludes_the_methods_own_tests(jav
     for c in result.candidates:
         assert c.source.startswith("retrieved: CalculatorTest.test") and not c.source.endswith(("Add1", "Add2"))
         assert c.parses and "calc.add(" in c.text and "void testAdd" in c.text  # renamed to the query method
+
+
+def test_adapter_stores_the_projects_length_prior_and_generation_uses_it(adapted, tiny_bart_dir: Path,
+                                                                          java_repo: Path) -> None:
+    store, meta = adapted
+    prior = LengthPrior.from_dict(meta.length_prior)
+    assert prior is not None and prior.n == 24  # the calculator project's 24 tests
+    assert LengthPrior.from_dict(store.load(meta.repo_key, meta.strategy)[0].length_prior) == prior
+    gen = Generator(store=store, base_model=tiny_bart_dir, device="cpu")
+    # the budget follows the project's tests (short ones), not the base corpus' long tail
+    assert gen.max_new_tokens_for(prior) == prior.max_new_tokens() < gen.max_new_tokens_for()
+    generation = gen.generate_for_position(java_repo, CALC, ADD_LINE, k=2)
+    assert generation.adapter is not None and generation.candidates
+    assert all(c.parses == parses_as_method(c.text) for c in generation.candidates)
+
+
+def test_max_new_tokens_explicit_beats_the_prior_and_legacy_keeps_256(tiny_bart_dir: Path, tmp_path: Path) -> None:
+    store = AdapterStore(tmp_path / "store")
+    short = LengthPrior.fit([10] * 30)
+    assert Generator(store=store, base_model=tiny_bart_dir, device="cpu").max_new_tokens_for(short) == 16
+    assert Generator(store=store, base_model=tiny_bart_dir, device="cpu",
+                     max_new_tokens=40).max_new_tokens_for(short) == 40
+    legacy = Generator(store=store, base_model=tiny_bart_dir, device="cpu", decoding=DecodingConfig.legacy())
+    assert legacy.max_new_tokens_for(short) == 255  # 256, within the tiny model's 256 positions
+    [candidate] = legacy.generate_for_source("public int one() { return 1; }", None, k=1).candidates
+    assert not candidate.hit_limit or candidate.degenerate  # a cut-off output is always flagged degenerate
+    assert not candidate.repaired  # legacy decoding never repairs
+
+
+def test_eos_push_past_the_priors_90th_percentile_ends_outputs_before_the_limit(tiny_bart_dir: Path,
+                                                                                tmp_path: Path) -> None:
+    prior = LengthPrior(mu=1.0, sigma=0.5, p50=2, p90=2, p99=20, max=20, n=30)  # max_new_tokens = 27
+    store = AdapterStore(tmp_path / "store")
+    pushed = Generator(store=store, base_model=tiny_bart_dir, device="cpu", decoding=DecodingConfig(eos_push=2.0))
+    plain = Generator(store=store, base_model=tiny_bart_dir, device="cpu", decoding=DecodingConfig(eos_push=None))
+    source = pushed.base.tokenizer("public int one() { return 1; }")["input_ids"]
+    # the untrained tiny model never ends by itself within 27 tokens; the push makes every beam end
+    assert all(c.hit_limit for c in plain.candidates(plain.base.model, source, 2, prior))
+    assert not any(c.hit_limit for c in pushed.candidates(pushed.base.model, source, 2, prior))

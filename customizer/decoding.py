@@ -1,0 +1,296 @@
+"""Decoding pieces that make beam search return tests: loop blocking, a length prior, truncation repair, ranking.
+
+Why each piece exists (measured by ``scripts/decoding_stats.py``; numbers in the "Decoding" section of
+``docs/evaluation.md``):
+
+* **Loops.** Weak models loop on a unit until the length limit (``"%s%s%s…"``, whole ``assertEquals(…);``
+  lines). Code repeats legitimately, so plain n-gram blocking is wrong for it. :class:`LoopBlocker` forbids
+  only the token that would repeat a unit of 1..``max_period`` tokens more than ``max_repeats`` times back to
+  back: 8 repeats of units up to 32 tokens alter 6 of the base corpus' 8,279 developer tests (0.07%), the same
+  6 as the first version's units of up to 4 tokens, which missed line-sized loops. A loop varied just enough
+  to escape the blocker is still caught by :func:`is_degenerate` (a line 10+ times in one test: 1 developer
+  test of 8,279) and ranked last.
+* **Length.** :class:`LengthPrior` is a log-normal fitted to the token lengths of the project's own tests
+  (stored with the adapter) or of the base corpus (``testtailor.json`` of the base model). It sets
+  ``max_new_tokens`` (99th percentile x 1.15 + 4, capped by the position table), pushes the end-of-sequence
+  score up past its 90th percentile (``transformers``' ``ExponentialDecayLengthPenalty``) so loops stop
+  near plausible lengths instead of running to the limit, and adds a length term to the ranking score.
+* **Unfinished outputs.** A decoder that stops early or is cut at the limit leaves braces open.
+  :func:`repair_truncated` closes them, cutting back to a complete statement where needed, and keeps the
+  result only if it then parses as one method (A3Test's repair, made safe by the parse).
+* **Ranking.** :func:`rank` puts candidates that parse and do not loop first, then orders by beam score plus
+  the length term.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import torch
+from transformers import LogitsProcessor
+
+from customizer.java.snippets import parses_as_method
+
+MAX_REPEATS = 8  # a unit may repeat this many times back to back while decoding
+MAX_PERIOD = 32  # ... for units of 1..MAX_PERIOD tokens (line-sized loops included)
+DEGENERATE_REPEATS = 10  # a unit of 1..4 code tokens repeated this often marks a candidate degenerate (TeCo)
+DEGENERATE_LINE_REPEATS = 10  # the same line this often in one test: degenerate (1 of 8,279 developer tests)
+EOS_PUSH = 1.01  # past the prior's 90th percentile, the end-of-sequence score grows by this factor per token
+LENGTH_MARGIN = 1.15  # max_new_tokens = 99th percentile of test lengths x margin + specials
+LENGTH_WEIGHT = 0.1  # weight of the length term (log-normal, 0 at the median) in the ranking score
+MIN_PRIOR_TESTS = 20  # fewer mined tests than this: fall back to the base model's prior
+PRIOR_META_KEY = "length_prior"  # where the prior lives in testtailor.json and in an adapter's meta
+_CODE_TOKEN = re.compile(r"[A-Za-z_$][\w$]*|\d+|\S")
+_JAVA_LEXEME = re.compile(r'"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?|//[^\n]*|/\*.*?(?:\*/|$)|[{}();]', re.S)
+
+
+# --- repetition control ---------------------------------------------------------------------------------------
+
+
+class LoopBlocker(LogitsProcessor):
+    """Forbid the next token when it would repeat a unit of 1..``max_period`` tokens more than
+    ``max_repeats`` times back to back. Shorter repetition (four ``assertEquals`` lines) is never touched."""
+
+    def __init__(self, max_repeats: int = MAX_REPEATS, max_period: int = MAX_PERIOD) -> None:
+        if max_repeats < 1 or max_period < 1:
+            raise ValueError("max_repeats and max_period must be at least 1")
+        self.max_repeats = max_repeats
+        self.max_period = max_period
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        length = input_ids.shape[1]
+        for period in range(1, self.max_period + 1):
+            span = period * self.max_repeats
+            if span > length:
+                break
+            tail = input_ids[:, -span:]
+            # the last `span` tokens have period `period`: the unit occurred max_repeats times in a row
+            looping = (tail[:, period:] == tail[:, :-period]).all(dim=1)
+            if looping.any():
+                rows = looping.nonzero().squeeze(1)
+                scores[rows, input_ids[rows, -period]] = -float("inf")
+        return scores
+
+
+def is_degenerate(text: str, repeats: int = DEGENERATE_REPEATS, max_period: int = 4,
+                  line_repeats: int | None = DEGENERATE_LINE_REPEATS) -> bool:
+    """True when a unit of 1..``max_period`` code tokens occurs ``repeats`` times in a row, or the same
+    line (of more than 3 characters) ``line_repeats`` times anywhere in it (None: not checked): a loop varied
+    just enough to escape the blocker still repeats its lines."""
+    tokens = _CODE_TOKEN.findall(text)
+    for period in range(1, max_period + 1):
+        run = 0
+        for i in range(period, len(tokens)):
+            run = run + 1 if tokens[i] == tokens[i - period] else 0
+            if run >= period * (repeats - 1):
+                return True
+    if line_repeats is None:
+        return False
+    counts = Counter(" ".join(line.split()) for line in text.splitlines())
+    return any(count >= line_repeats for line, count in counts.items() if len(line) > 3)
+
+
+def corpus_loop_alterations(sequences: Iterable[Sequence[int]], max_repeats: int = MAX_REPEATS,
+                            max_period: int = MAX_PERIOD) -> tuple[int, int]:
+    """(sequences :class:`LoopBlocker` would have altered, sequences seen): how often a setting would forbid
+    repetition that developers actually wrote."""
+    altered = seen = 0
+    for seq in sequences:
+        seen += 1
+        s = list(seq)
+        hit = False
+        for period in range(1, max_period + 1):
+            run = 0
+            for i in range(period, len(s)):
+                run = run + 1 if s[i] == s[i - period] else 0
+                if run >= period * max_repeats:  # the (max_repeats + 1)-th copy has begun
+                    hit = True
+                    break
+            if hit:
+                break
+        altered += hit
+    return altered, seen
+
+
+# --- length prior ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LengthPrior:
+    """Log-normal over the token length of a project's tests (content tokens, no special tokens)."""
+
+    mu: float  # mean of log(length)
+    sigma: float  # standard deviation of log(length)
+    p50: int
+    p90: int
+    p99: int
+    max: int
+    n: int  # tests it was fitted on
+    source: str = ""  # what it was fitted on, for messages and reports
+
+    @classmethod
+    def fit(cls, lengths: Iterable[int], source: str = "") -> LengthPrior:
+        xs = sorted(max(1, int(x)) for x in lengths)
+        if not xs:
+            raise ValueError("cannot fit a length prior to no tests")
+        logs = [math.log(x) for x in xs]
+        mu = sum(logs) / len(logs)
+        sigma = math.sqrt(sum((v - mu) ** 2 for v in logs) / len(logs))
+
+        def q(p: float) -> int:
+            return xs[min(len(xs) - 1, math.ceil(p * len(xs)) - 1)] if p > 0 else xs[0]
+
+        return cls(mu=mu, sigma=max(sigma, 0.25), p50=q(0.5), p90=q(0.9), p99=q(0.99), max=xs[-1], n=len(xs),
+                   source=source)
+
+    def log_weight(self, length: int) -> float:
+        """Log-normal log-density up to a constant, 0 at the median: the length term of the ranking."""
+        z = (math.log(max(1, length)) - self.mu) / self.sigma
+        return -0.5 * z * z
+
+    def max_new_tokens(self, limit: int | None = None) -> int:
+        """Tokens to allow the decoder: the 99th percentile x margin plus room for special tokens, capped."""
+        wanted = math.ceil(self.p99 * LENGTH_MARGIN) + 4
+        return wanted if limit is None else max(1, min(wanted, limit))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LengthPrior | None:
+        """The prior stored in metadata, or None when absent or malformed (an older adapter or model)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(**{k: data[k] for k in ("mu", "sigma", "p50", "p90", "p99", "max", "n")},
+                       source=str(data.get("source", "")))
+        except (KeyError, TypeError):
+            return None
+
+
+# Fitted by ``scripts/decoding_stats.py corpus`` on the 8,279 tests of the interim base model's training corpus
+# (tokenizer-v0, tests over 384 tokens dropped); used only when a base model ships no prior of its own.
+DEFAULT_PRIOR = LengthPrior(mu=4.461, sigma=0.692, p50=83, p90=230, p99=362, max=382, n=8279,
+                            source="default (interim base corpus)")
+
+
+def prior_for_model_dir(model_dir: str | Path | None) -> LengthPrior:
+    """The base model's prior from its ``testtailor.json``, else :data:`DEFAULT_PRIOR`."""
+    if model_dir is not None:
+        try:
+            meta = json.loads((Path(model_dir) / "testtailor.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = None
+        found = LengthPrior.from_dict(meta.get(PRIOR_META_KEY)) if isinstance(meta, dict) else None
+        if found is not None:
+            return found
+    return DEFAULT_PRIOR
+
+
+def prior_from_tests(tokenizer: Any, tests: Iterable[str], source: str = "") -> LengthPrior | None:
+    """Fit a prior to test bodies (e.g. a project's mined tests); None when there are too few to trust."""
+    bodies = list(tests)
+    if len(bodies) < MIN_PRIOR_TESTS:
+        return None
+    lengths = [len(ids) for ids in tokenizer(bodies, add_special_tokens=False)["input_ids"]]
+    return LengthPrior.fit(lengths, source=source or f"{len(bodies)} project tests")
+
+
+# --- truncation repair ----------------------------------------------------------------------------------------
+
+
+def _boundaries(text: str) -> tuple[int, int, list[tuple[int, int]]]:
+    """(brace depth at the end, paren depth at the end, [(end offset, brace depth)] of complete statements
+    inside the method body) with string/char literals and comments skipped."""
+    braces = parens = 0
+    ends: list[tuple[int, int]] = []
+    for m in _JAVA_LEXEME.finditer(text):
+        lexeme = m.group()
+        if lexeme == "{":
+            braces += 1
+        elif lexeme == "}":
+            braces -= 1
+        elif lexeme == "(":
+            parens += 1
+        elif lexeme == ")":
+            parens -= 1
+        if lexeme in (";", "}") and parens == 0 and braces >= 1:
+            ends.append((m.end(), braces))
+    return braces, parens, ends
+
+
+def repair_truncated(text: str, cut_off: bool) -> str | None:
+    """``text`` with its open braces closed, or None when that does not give one parsing method.
+
+    An output that ended by itself is first closed as it is; if that does not parse, or the output was cut at
+    the length limit, it is cut back to one of its last three complete statements and closed there (a
+    half-written statement cannot be closed into a test).
+    """
+    braces, parens, ends = _boundaries(text)
+    attempts: list[tuple[str, int]] = []
+    if not cut_off and braces > 0 and parens == 0:
+        attempts.append((text, braces))
+    attempts += [(text[:end], depth) for end, depth in reversed(ends[-3:])]
+    for body, depth in attempts:
+        if depth < 1:
+            continue
+        indent = "    "
+        closing = "".join("\n" + indent * (level - 1) + "}" for level in range(depth, 0, -1))
+        repaired = body.rstrip() + closing
+        if parses_as_method(repaired):
+            return repaired
+    return None
+
+
+# --- ranking --------------------------------------------------------------------------------------------------
+
+
+class Rankable(Protocol):
+    """What ranking reads from a candidate."""
+
+    score: float  # beam score (length-normalized log-probability)
+    parses: bool
+    degenerate: bool
+
+
+R = TypeVar("R", bound=Rankable)
+
+
+def rank(items: Sequence[R], lengths: Sequence[int], prior: LengthPrior | None,
+         length_weight: float = LENGTH_WEIGHT) -> list[R]:
+    """Parsing, non-looping candidates first; within each group by beam score plus the length term
+    (``length_weight`` x the prior's log-weight of the candidate's token length)."""
+
+    def key(pair: tuple[R, int]) -> tuple[bool, bool, float]:
+        item, length = pair
+        term = 0.0 if prior is None or length_weight == 0 else length_weight * prior.log_weight(length)
+        return (not item.parses, item.degenerate, -(item.score + term))
+
+    return [item for item, _ in sorted(zip(items, lengths, strict=True), key=key)]
+
+
+@dataclass(frozen=True)
+class DecodingConfig:
+    """How :meth:`customizer.generate.Generator.candidates` decodes; ``legacy()`` reproduces the first version."""
+
+    beams: int = 5
+    max_repeats: int = MAX_REPEATS
+    max_period: int = MAX_PERIOD
+    length_prior: bool = True  # max_new_tokens from the prior (unless the Generator was given one) + length term
+    length_weight: float = LENGTH_WEIGHT
+    repair: bool = True
+    eos_push: float | None = EOS_PUSH  # None: no end-of-sequence push past the prior's 90th percentile
+    degenerate_line_repeats: int | None = DEGENERATE_LINE_REPEATS  # None: only TeCo's token criterion
+
+    @classmethod
+    def legacy(cls) -> DecodingConfig:
+        """The decoding before issue #13: units up to 4 tokens, 256 new tokens, no length term, no repair."""
+        return cls(max_period=4, length_prior=False, length_weight=0.0, repair=False, degenerate_line_repeats=None,
+                   eos_push=None)

@@ -1,0 +1,82 @@
+"""The "Decoding" section of ``docs/evaluation.md``, rendered from ``docs/decoding.json``.
+
+``scripts/decoding_stats.py`` writes that JSON (dev-eval measurements per decoding configuration, and the base
+corpus' repetition and length statistics). It lives in ``docs/`` beside the report rather than in the evaluation
+results folder, so regenerating the report on any machine keeps the section.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+DECODING_JSON = "decoding.json"
+_ORDER = ("legacy", "no-repair", "default")
+_LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair", "default": "after (shipped)"}
+
+
+def _row(name: str, r: dict[str, Any]) -> str:
+    return (f"| {_LABEL.get(name, name)} | {r['pairs']} | {r['max_new_tokens']} | {r['parse_rate']:.1f} | "
+            f"{r['hit_limit']:.1f} | {r['degenerate']:.1f} | {r['repaired']:.1f} | {r['distinct_top1']:.1f} | "
+            f"{r['bleu']:.1f} | {r['wall_s_per_pair']:.1f} |")
+
+
+def _comparison(configs: dict[str, Any]) -> list[str]:
+    """Sentences that read the table: before → after, and what the repair alone contributes."""
+    out = []
+    before, after, unrepaired = configs.get("legacy"), configs.get("default"), configs.get("no-repair")
+    if before and after:
+        out.append(f"Before → after: top-1 parse rate {before['parse_rate']:.1f}% → {after['parse_rate']:.1f}%, "
+                   f"cut at the length limit {before['hit_limit']:.1f}% → {after['hit_limit']:.1f}%, degenerate "
+                   f"{before['degenerate']:.1f}% → {after['degenerate']:.1f}%, BLEU-4 {before['bleu']:.1f} → "
+                   f"{after['bleu']:.1f}.")
+    if after and unrepaired:
+        out.append(f"Truncation repair alone: parse rate {unrepaired['parse_rate']:.1f}% without it, "
+                   f"{after['parse_rate']:.1f}% with it ({after['repaired']:.1f}% of top-1 outputs repaired), "
+                   f"BLEU-4 {unrepaired['bleu']:.1f} vs {after['bleu']:.1f}.")
+    return out
+
+
+def render_decoding(docs: Path) -> list[str]:
+    """Markdown lines of the section, or none when ``docs/decoding.json`` is absent."""
+    path = docs / DECODING_JSON
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    configs: dict[str, Any] = data.get("configs", {})
+    lines = ["## Decoding", "",
+             "Top-1 candidate of the shipped base model (no adapter) on a seeded sample of the dev-eval packages "
+             "(`customizer.basemodel.card.sample_dev_eval`), beam 5, CPU, one thread. *Cut at limit*: the decoder "
+             "reached `max_new_tokens` (counted before any repair); *degenerate*: cut at the limit or looping "
+             "(one criterion for every row); *repaired*: open braces closed after the output stopped early or "
+             "was cut back to its last complete statement, kept only because the result parses.", ""]
+    if configs:
+        lines += ["| decoding | pairs | max new tokens | parses % | cut at limit % | degenerate % | repaired % | "
+                  "distinct top-1 % | BLEU-4 | s/pair |", "|---|---|---|---|---|---|---|---|---|---|"]
+        names = sorted(configs, key=lambda n: _ORDER.index(n) if n in _ORDER else 9)
+        lines += [_row(name, configs[name]) for name in names]
+        lines += ["", *_comparison(configs)]
+        lines += ["", "Commands (each writes its row into `docs/decoding.json`):", "", "```bash",
+                  *[configs[name]["command"] for name in names],
+                  "testtailor evaluate-report --out <results> --docs docs  # re-renders this section", "```",
+                  ""]
+    corpus = data.get("corpus")
+    if corpus:
+        prior = corpus["prior"]
+        lines += [f"Base corpus ({corpus['tests']:,} developer tests of the base model's training data):", "",
+                  f"- Length prior (log-normal): median {prior['p50']} tokens, 90th percentile {prior['p90']}, "
+                  f"99th {prior['p99']}, longest {prior['max']}; `max_new_tokens` without an adapter = "
+                  f"{corpus['max_new_tokens']} (99th percentile x 1.15 + 4). An adapter stores the prior of its "
+                  "project's tests and uses it instead.",
+                  "- Developer tests the loop blocker would have altered: " + ", ".join(
+                      f"{b['max_repeats']} repeats of units up to {b['max_period']} tokens: {b['altered']}"
+                      for b in corpus["blocking"].values()) + ".",
+                  f"- Developer tests flagged degenerate: {corpus['degenerate_flagged']['default']} "
+                  f"(first version's criterion: {corpus['degenerate_flagged']['legacy']}).", "",
+                  "```bash", f"python scripts/decoding_stats.py corpus --data {corpus['data']} --write-prior", "```",
+                  ""]
+    notes = data.get("notes")
+    if notes:
+        lines += [notes, ""]
+    return lines

@@ -1,0 +1,169 @@
+"""ONNX Runtime sessions for an exported model, and the choice between them and PyTorch.
+
+:class:`OnnxSeq2Seq` offers the ``generate`` call the PyTorch path makes (same keyword arguments, an output
+with ``sequences`` and ``sequences_scores``), so :class:`customizer.generate.Generator` swaps one for the other
+at a single call site. :class:`OnnxRuntimeCache` maps a loaded (base or adapted) module to its export, exporting
+it once per weights fingerprint; when that is impossible it returns None with a one-line reason, and generation
+goes on with PyTorch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from transformers import LogitsProcessorList
+
+from customizer.defaults import RUNTIMES
+from customizer.errors import OnnxExportError, StorageError
+from customizer.ort.beam import SearchOutput, beam_search, greedy_search
+from customizer.ort.export import (
+    META_FILE,
+    PREFILL_FILE,
+    STEP_FILE,
+    default_cache_root,
+    ensure_export,
+    state_fingerprint,
+)
+
+logger = logging.getLogger(__name__)
+
+_PRECISION = {"onnx": "fp32", "onnx-int8": "int8"}  # onnx-int8: int8 weights, faster, may change outputs
+__all__ = ["RUNTIMES", "OnnxRuntimeCache", "OnnxSeq2Seq", "fallback_message", "onnx_available"]
+
+
+def onnx_available() -> str | None:
+    """None when ``onnxruntime`` and the exporter's ``onnxscript`` import, else what to install."""
+    missing = []
+    for name in ("onnxruntime", "onnx", "onnxscript"):
+        try:
+            __import__(name)
+        except ImportError:
+            missing.append(name)
+    return None if not missing else f"{', '.join(missing)} not installed (pip install {' '.join(missing)})"
+
+
+class OnnxSeq2Seq:
+    """An exported model on ONNX Runtime (CPU), decoding with the beam search of :mod:`customizer.ort.beam`."""
+
+    def __init__(self, directory: str | os.PathLike[str], threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        self.directory = Path(directory)
+        self.meta: dict[str, Any] = json.loads((self.directory / META_FILE).read_text(encoding="utf-8"))
+        self.settings: dict[str, Any] = self.meta["generation"]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        providers = ["CPUExecutionProvider"]
+        self._prefill = ort.InferenceSession(str(self.directory / PREFILL_FILE), options, providers=providers)
+        self._step = ort.InferenceSession(str(self.directory / STEP_FILE), options, providers=providers)
+        layers = int(self.meta["layers"])
+        self._past = [f"past.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
+        self._cross = [f"cross.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
+        self._layers = layers
+
+    # --- the two graphs (CachedDecoder) ------------------------------------------------------------------
+
+    def prefill(self, input_ids: np.ndarray, attention_mask: np.ndarray, start: int,
+                ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        start_ids = np.full((input_ids.shape[0], 1), start, dtype=np.int64)
+        outputs = self._prefill.run(None, {"input_ids": input_ids, "attention_mask": attention_mask,
+                                           "decoder_input_ids": start_ids})
+        n = 2 * self._layers
+        return outputs[0], outputs[1:1 + n], outputs[1 + n:]
+
+    def step(self, tokens: np.ndarray, attention_mask: np.ndarray, own: list[np.ndarray],
+             cross: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+        feed = {"decoder_input_ids": tokens.reshape(-1, 1).astype(np.int64, copy=False),
+                "encoder_attention_mask": attention_mask}
+        feed.update(zip(self._past, own, strict=True))
+        feed.update(zip(self._cross, cross, strict=True))
+        outputs = self._step.run(None, feed)
+        return outputs[0], outputs[1:]
+
+    # --- the transformers-style entry point ---------------------------------------------------------------
+
+    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *, num_beams: int = 1,
+                 num_return_sequences: int = 1, max_new_tokens: int = 20, do_sample: bool = False,
+                 early_stopping: bool | str = False, return_dict_in_generate: bool = False,
+                 logits_processor: LogitsProcessorList | None = None, length_penalty: float | None = None,
+                 **_ignored: Any) -> SearchOutput | torch.Tensor:
+        """Like ``PreTrainedModel.generate`` for deterministic search (``num_beams`` >= 1, no sampling)."""
+        if do_sample:
+            raise ValueError("the ONNX runtime decodes deterministically; sampling is not supported")
+        ids = input_ids.detach().to("cpu", torch.int64).numpy()
+        mask = np.ones_like(ids) if attention_mask is None else attention_mask.detach().to("cpu", torch.int64).numpy()
+        if num_beams == 1:
+            out = greedy_search(self, ids, mask, max_new_tokens=max_new_tokens, settings=self.settings,
+                                logits_processor=logits_processor)
+        else:
+            out = beam_search(self, ids, mask, num_beams=num_beams, num_return_sequences=num_return_sequences,
+                              max_new_tokens=max_new_tokens, settings=self.settings, logits_processor=logits_processor,
+                              early_stopping=early_stopping, length_penalty=length_penalty)
+        return out if return_dict_in_generate else out.sequences
+
+
+class OnnxRuntimeCache:
+    """The ONNX runner of each loaded module (weakly held), exported on first use and reused from disk after."""
+
+    def __init__(self, runtime: str = "onnx", root: Path | None = None) -> None:
+        if runtime not in _PRECISION:
+            raise ValueError(f"runtime must be one of {', '.join(_PRECISION)}")
+        self.precision = _PRECISION[runtime]
+        self.runtime = runtime
+        self.root = root
+        self._runners: weakref.WeakKeyDictionary[nn.Module, OnnxSeq2Seq | str] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def runner(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str) -> OnnxSeq2Seq:
+        """The runner for ``module`` (``base_model`` itself or an adapted copy of it).
+
+        Raises :class:`OnnxExportError` (remembered per module, so a failing export is tried once) when this
+        module cannot run on ONNX Runtime.
+        """
+        with self._lock:
+            known = self._runners.get(module)
+            if isinstance(known, OnnxSeq2Seq):
+                return known
+            if isinstance(known, str):
+                raise OnnxExportError(known)
+            try:
+                runner = self._build(module, base_model, base_fingerprint)
+            except OnnxExportError as exc:
+                self._runners[module] = exc.message
+                raise
+            self._runners[module] = runner
+            return runner
+
+    def _build(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str) -> OnnxSeq2Seq:
+        problem = onnx_available()
+        if problem is not None:
+            raise OnnxExportError(f"the ONNX runtime needs {problem}")
+        device = next(module.parameters()).device
+        if device.type != "cpu":
+            raise OnnxExportError(f"the ONNX runtime runs on the CPU, but the model is on {device}")
+        adapter = None if module is base_model else state_fingerprint(module)
+        root = self.root if self.root is not None else default_cache_root()
+        try:
+            directory = ensure_export(module, root, base_fingerprint, adapter, self.precision)
+            return OnnxSeq2Seq(directory)
+        except StorageError as exc:
+            raise OnnxExportError(exc.message) from exc
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # a damaged export, an ORT load error
+            raise OnnxExportError(f"cannot load the ONNX export ({type(exc).__name__}: {str(exc)[:160]})") from exc
+
+
+def fallback_message(runtime: str, reason: str) -> str:
+    """The one line users see when ``runtime`` was asked for but PyTorch runs instead."""
+    return f"runtime {runtime}: {reason}; generating with PyTorch instead"

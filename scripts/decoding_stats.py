@@ -1,0 +1,165 @@
+"""Measure decoding on the dev-eval packages, before (the first decoding) and after (``customizer.decoding``).
+
+Two subcommands, each writing into one JSON file (default ``docs/decoding.json``), which
+``testtailor evaluate-report`` renders as the "Decoding" section of ``docs/evaluation.md``:
+
+* ``corpus``: on the base model's training corpus (``train.npz`` of ``testtailor base-model prepare``), fits the
+  length prior (``--write-prior`` also stores it in the base model's ``testtailor.json``) and counts how many
+  developer tests each loop-blocking setting would have altered and how many the degeneracy check flags —
+  what "does not forbid legitimate repetition" means in numbers.
+* ``measure``: with the shipped base model on a seeded sample of dev-eval pairs (2 per package x 20 packages,
+  ``customizer.basemodel.card.sample_dev_eval``), the top-1 candidate's parse rate, share cut at the length
+  limit, share degenerate, share repaired, distinct top-1 share and BLEU-4, for one decoding configuration
+  (``--config legacy|no-repair|default``).
+
+Usage::
+
+    python scripts/decoding_stats.py corpus --data ~/.cache/testtailor-dev/basemodel/data/train.npz
+    python scripts/decoding_stats.py measure --config legacy
+    python scripts/decoding_stats.py measure --config default
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from customizer.decoding import (  # noqa: E402
+    MAX_PERIOD,
+    MAX_REPEATS,
+    PRIOR_META_KEY,
+    DecodingConfig,
+    LengthPrior,
+    corpus_loop_alterations,
+    is_degenerate,
+)
+
+DEV_EVAL = Path.home() / ".cache/testtailor-dev/corpus/dev-eval"
+CONFIGS = {
+    "legacy": DecodingConfig.legacy(),
+    "no-repair": dataclasses.replace(DecodingConfig(), repair=False),
+    "default": DecodingConfig(),
+}
+
+
+def _update(out: Path, key: str, value: Any) -> None:
+    data = json.loads(out.read_text()) if out.exists() else {}
+    data[key] = value
+    out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def corpus(args: argparse.Namespace) -> dict[str, Any]:
+    import numpy as np
+    from transformers import AutoTokenizer
+
+    data = np.load(args.data)
+    tgt, off = data["tgt"], data["tgt_off"]
+    sequences = [tgt[off[i]:off[i + 1]].tolist() for i in range(len(off) - 1)]
+    tokenizer = AutoTokenizer.from_pretrained(args.model, local_files_only=True)
+    special = set(tokenizer.all_special_ids)
+    content = [[t for t in s if t not in special] for s in sequences]
+    prior = LengthPrior.fit([len(s) for s in content], source=f"base corpus ({Path(args.data).name})")
+    texts = tokenizer.batch_decode(content, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+    blocking = {}
+    for repeats, period in ((MAX_REPEATS, 4), (MAX_REPEATS, MAX_PERIOD), (6, MAX_PERIOD), (4, MAX_PERIOD)):
+        altered, seen = corpus_loop_alterations(content, repeats, period)
+        blocking[f"{repeats}x{period}"] = {"max_repeats": repeats, "max_period": period, "altered": altered,
+                                           "tests": seen}
+    result = {
+        "data": str(args.data), "tests": len(content), "prior": prior.to_dict(), "blocking": blocking,
+        "degenerate_flagged": {"legacy": sum(is_degenerate(t, line_repeats=None) for t in texts),
+                               "default": sum(is_degenerate(t) for t in texts)},
+        "max_new_tokens": prior.max_new_tokens(),
+    }
+    if args.write_prior:
+        meta_file = Path(args.model) / "testtailor.json"
+        meta = json.loads(meta_file.read_text())
+        meta[PRIOR_META_KEY] = prior.to_dict()
+        meta_file.write_text(json.dumps(meta, indent=1) + "\n")
+    return result
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from customizer.basemodel.card import sample_dev_eval
+    from customizer.evaluate.metrics import bleu
+    from customizer.generate import Generator
+    from customizer.inputs import DEFAULT_MAX_SOURCE, DEFAULT_MAX_TARGET, clamp_length, encode_pair, position_limit
+
+    torch.set_num_threads(int(os.environ.get("TESTTAILOR_THREADS", "1")))
+    pairs = sample_dev_eval(Path(args.dev_eval), args.per_package)
+    config = CONFIGS[args.config]
+    gen = Generator(base_model=args.model, device="cpu", decoding=config)
+    base = gen.base
+    limit = position_limit(base.model)
+    src_max, tgt_max = clamp_length(DEFAULT_MAX_SOURCE, limit), clamp_length(DEFAULT_MAX_TARGET, limit)
+    rows = []
+    t0 = time.time()
+    for pair in pairs:
+        source, _ = encode_pair(base.tokenizer, pair, "fm+fc+c+m+f", src_max, tgt_max)
+        cands = gen.candidates(base.model, source, args.k)
+        top = cands[0]
+        rows.append({"id": pair.id, "package": pair.repo, "parses": top.parses, "hit_limit": top.hit_limit,
+                     # one criterion for every configuration, so before and after compare
+                     "degenerate": top.hit_limit or is_degenerate(top.text), "repaired": top.repaired,
+                     "any_parses": any(c.parses for c in cands), "bleu": bleu(top.text, pair.test.body),
+                     "top1": top.text})
+    wall = time.time() - t0
+    n = len(rows)
+    if args.rows:
+        args.rows.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def share(key: str) -> float:
+        return round(100 * sum(bool(r[key]) for r in rows) / n, 1)
+
+    return {
+        "config": args.config, "decoding": dataclasses.asdict(config), "model": base.description,
+        "max_new_tokens": gen.max_new_tokens_for(), "pairs": n, "packages": len({r["package"] for r in rows}),
+        "candidates": args.k, "parse_rate": share("parses"), "hit_limit": share("hit_limit"),
+        "degenerate": share("degenerate"), "repaired": share("repaired"), "any_candidate_parses": share("any_parses"),
+        "distinct_top1": round(100 * len({r["top1"] for r in rows}) / n, 1),
+        "bleu": round(sum(r["bleu"] for r in rows) / n, 2), "wall_s_per_pair": round(wall / n, 2),
+        "command": f"python scripts/decoding_stats.py measure --config {args.config}",
+        "examples": [r["top1"][:300] for r in rows[:2]],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "decoding.json")
+    parser.add_argument("--model", default=str(ROOT / "customizer" / "base_model"))
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("corpus", help="length prior and repetition statistics of the base corpus")
+    c.add_argument("--data", type=Path, required=True, help="train.npz of `testtailor base-model prepare`")
+    c.add_argument("--write-prior", action="store_true", help="store the prior in the model's testtailor.json")
+    m = sub.add_parser("measure", help="top-1 statistics on the dev-eval sample for one decoding configuration")
+    m.add_argument("--config", choices=sorted(CONFIGS), default="default")
+    m.add_argument("--dev-eval", default=str(DEV_EVAL))
+    m.add_argument("--per-package", type=int, default=2)
+    m.add_argument("-k", type=int, default=5, help="candidates per pair (beam width is at least 5)")
+    m.add_argument("--rows", type=Path, help="also write one JSON line per pair (top-1 text and flags) here")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.cmd == "corpus":
+        result = corpus(args)
+        _update(args.out, "corpus", result)
+    else:
+        result = measure(args)
+        data = json.loads(args.out.read_text()) if args.out.exists() else {}
+        _update(args.out, "configs", {**data.get("configs", {}), args.config: result})
+    print(json.dumps({k: v for k, v in result.items() if k != "examples"}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

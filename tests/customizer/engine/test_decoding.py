@@ -1,0 +1,145 @@
+"""Decoding pieces: loop blocking that spares legitimate repetition, the length prior, repair, ranking."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoTokenizer
+
+from customizer.decoding import (
+    DEFAULT_PRIOR,
+    PRIOR_META_KEY,
+    LengthPrior,
+    LoopBlocker,
+    corpus_loop_alterations,
+    is_degenerate,
+    prior_for_model_dir,
+    prior_from_tests,
+    rank,
+    repair_truncated,
+)
+from customizer.java.snippets import parses_as_method
+
+LINE = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]  # a 10-token "statement line"
+
+
+def test_loop_blocker_stops_a_line_sized_loop_but_not_a_few_repeated_lines() -> None:
+    blocker = LoopBlocker(max_repeats=4, max_period=16)
+    looping = [5] + LINE * 4  # the line four times: a fifth copy must not start
+    legit = [1, 2, 3, 4, 5, 6, 7, 8] + LINE * 3 + [21, 22, 23]  # three identical lines, then something else
+    ids = torch.tensor([looping, legit])
+    scores = blocker(ids, torch.zeros(2, 30))
+    assert scores[0, LINE[0]] == -float("inf")
+    assert torch.isfinite(scores[0, [t for t in range(30) if t != LINE[0]]]).all()
+    assert torch.isfinite(scores[1]).all()
+    # the first version looked at units of at most 4 tokens and let the same loop run on
+    assert torch.isfinite(LoopBlocker(max_repeats=4, max_period=4)(ids, torch.zeros(2, 30))[0]).all()
+
+
+def test_loop_blocker_rejects_nonsense_settings() -> None:
+    with pytest.raises(ValueError):
+        LoopBlocker(max_repeats=0)
+
+
+def test_corpus_loop_alterations_counts_sequences_the_blocker_would_change() -> None:
+    sequences = [LINE * 5, LINE * 2, [1] * 9, [1, 2] * 3]
+    assert corpus_loop_alterations(sequences, max_repeats=4, max_period=16) == (2, 4)  # LINE*5 and [1]*9
+    assert corpus_loop_alterations(sequences, max_repeats=4, max_period=4) == (1, 4)  # the line loop is missed
+
+
+def test_is_degenerate_flags_line_loops_but_not_argument_lists_developers_write() -> None:
+    header = "@Test public void t() {\n"
+    loop = header + '    assertEquals( "cn=system" ) );\n' * 12 + "}"
+    varied = header + ('    assertEquals( "cn=system" ) );\n' * 4 + '    assertEquals( "cn=test" );\n') * 3 + "}"
+    args = header + "    BigInteger[] xs = {\n" + "        BigInteger.ONE,\n" * 8 + "    };\n}"
+    assert is_degenerate(loop)
+    assert not is_degenerate(loop, line_repeats=None)  # the first version's criterion misses it
+    assert not is_degenerate(args)
+    assert is_degenerate(varied) and not is_degenerate(varied, line_repeats=None)  # no run of 10, 12 in all
+
+
+def test_length_prior_fit_quantiles_and_budget() -> None:
+    lengths = list(range(1, 101))  # 1..100 tokens
+    prior = LengthPrior.fit(lengths, source="t")
+    assert (prior.p50, prior.p90, prior.p99, prior.max, prior.n) == (50, 90, 99, 100, 100)
+    assert prior.mu == pytest.approx(sum(math.log(x) for x in lengths) / 100)
+    median = round(math.exp(prior.mu))
+    assert prior.log_weight(median) == pytest.approx(0.0, abs=1e-3)
+    assert prior.log_weight(5 * median) < prior.log_weight(2 * median) < 0
+    assert prior.max_new_tokens() == math.ceil(99 * 1.15) + 4
+    assert prior.max_new_tokens(limit=60) == 60
+    with pytest.raises(ValueError):
+        LengthPrior.fit([])
+
+
+def test_length_prior_round_trips_and_tolerates_missing_metadata() -> None:
+    prior = LengthPrior.fit([10, 20, 30, 40] * 10, source="x")
+    assert LengthPrior.from_dict(json.loads(json.dumps(prior.to_dict()))) == prior
+    assert LengthPrior.from_dict({}) is None and LengthPrior.from_dict(None) is None
+    assert LengthPrior.from_dict({"mu": 1.0}) is None
+
+
+def test_base_model_prior_comes_from_testtailor_json_else_the_default(tiny_bart_dir: Path, tmp_path: Path) -> None:
+    assert prior_for_model_dir(tiny_bart_dir) == DEFAULT_PRIOR
+    assert prior_for_model_dir(None) == DEFAULT_PRIOR
+    model = tmp_path / "model"
+    shutil.copytree(tiny_bart_dir, model)
+    prior = LengthPrior.fit([30, 40, 50] * 10, source="corpus")
+    (model / "testtailor.json").write_text(json.dumps({"name": "m", PRIOR_META_KEY: prior.to_dict()}))
+    assert prior_for_model_dir(model) == prior
+
+
+def test_prior_from_tests_needs_enough_tests(tiny_bart_dir: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
+    tests = [f"@Test public void t{i}() {{ assertEquals({i}, calc.add({i}, 0)); }}" for i in range(25)]
+    assert prior_from_tests(tokenizer, tests[:5]) is None
+    prior = prior_from_tests(tokenizer, tests)
+    assert prior is not None and prior.n == 25
+    assert prior.max == max(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in tests)
+
+
+def test_repair_closes_an_output_that_stopped_early_only_when_it_then_parses() -> None:
+    early = "@Test\npublic void t() throws Exception {\n    try {\n        fail();\n    } catch (E e) {\n    }"
+    fixed = repair_truncated(early, cut_off=False)
+    assert fixed is not None and parses_as_method(fixed) and fixed.startswith(early)
+    assert repair_truncated("@Test public void t() {\n    try {\n        fail();\n    }\n", cut_off=False) is None
+    braces_in_literals = '@Test public void t() {\n    assertEquals("{", s);\n    char c = \'{\';'
+    fixed = repair_truncated(braces_in_literals, cut_off=False)
+    assert fixed is not None and fixed.count("\n}") == 1 and parses_as_method(fixed)
+
+
+def test_repair_cuts_an_output_at_the_length_limit_back_to_its_last_statement() -> None:
+    cut = '@Test public void t() {\n    assertEquals(1, a.size());\n    for (int i = 0; i < 3; i++) {\n' \
+          '        assertEquals( "cn=sys'
+    fixed = repair_truncated(cut, cut_off=True)
+    assert fixed is not None and parses_as_method(fixed) and "cn=sys" not in fixed
+    assert "assertEquals(1, a.size());" in fixed
+    # an output that stopped by itself mid-statement is cut back the same way; a broken statement is never closed
+    assert repair_truncated(cut, cut_off=False) == fixed
+    assert repair_truncated('@Test public void t() {\n    assertEquals( "a" ) );\n    x(', cut_off=True) is None
+
+
+@dataclass
+class _C:
+    name: str
+    score: float
+    parses: bool
+    degenerate: bool
+
+
+def test_rank_puts_parsing_clean_candidates_first_then_uses_the_length_term() -> None:
+    prior = LengthPrior.fit([50] * 30 + [60] * 30)
+    short = _C("short", -0.50, True, False)  # best beam score, implausibly short
+    typical = _C("typical", -0.55, True, False)
+    broken = _C("broken", -0.10, False, False)
+    looping = _C("looping", -0.20, True, True)
+    items, lengths = [broken, looping, short, typical], [50, 400, 5, 55]
+    assert [c.name for c in rank(items, lengths, None)] == ["short", "typical", "looping", "broken"]
+    assert [c.name for c in rank(items, lengths, prior, 0.1)] == ["typical", "short", "looping", "broken"]
+    assert [c.name for c in rank(items, lengths, prior, 0.0)][:2] == ["short", "typical"]

@@ -1,0 +1,234 @@
+"""The ONNX Runtime path: export with a key/value cache, same candidates as PyTorch, cache reuse, fallback.
+
+The tiny random BART of conftest is exported once per session (torch.onnx's dynamo exporter takes most of this
+module's time); every other test reuses that export from disk.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import LogitsProcessorList
+from transformers.generation.logits_process import SuppressTokensLogitsProcessor
+
+from customizer.defaults import Settings, parse_settings
+from customizer.generate import Generator, LoopBlocker
+from customizer.model import load_base_model
+from customizer.ort import OnnxRuntimeCache, OnnxSeq2Seq
+from customizer.ort import export as ort_export
+
+FOCALS = [
+    "public int add(int a, int b) { return a + b; }",
+    "public String getName() { return this.name; }",
+    "for (int i = 0; i < n; i++) { sum += values[i]; }",
+]
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, OnnxSeq2Seq]:
+    """(cache root, fp32 runner) of the tiny BART, exported once."""
+    base = load_base_model(tiny_bart_dir, "cpu")
+    root = tmp_path_factory.mktemp("onnx-cache")
+    runner = OnnxRuntimeCache("onnx", root=root).runner(base.model, base.model, base.fingerprint)
+    return root, runner
+
+
+def _kwargs(ids: torch.Tensor, beams: int, processors: list) -> dict:
+    return {"input_ids": ids, "attention_mask": torch.ones_like(ids), "num_beams": beams,
+            "num_return_sequences": beams, "max_new_tokens": 24, "do_sample": False, "early_stopping": True,
+            "output_scores": True, "return_dict_in_generate": True,
+            "logits_processor": LogitsProcessorList(processors)}
+
+
+def test_export_writes_both_graphs_atomically(exported: tuple[Path, OnnxSeq2Seq], tiny_bart_dir: Path) -> None:
+    root, runner = exported
+    folder = runner.directory
+    assert {p.name for p in folder.iterdir()} >= {"prefill.onnx", "step.onnx", "export.json"}
+    assert not [p for p in folder.parent.iterdir() if ".tmp-" in p.name]  # the temporary folder was renamed
+    fingerprint = load_base_model(tiny_bart_dir, "cpu").fingerprint
+    assert folder == ort_export.export_dir(root, fingerprint, None, "fp32")
+    meta = json.loads((folder / "export.json").read_text())
+    assert meta["layers"] == 2 and meta["generation"]["forced_eos_token_id"] == 2
+
+
+@pytest.mark.parametrize("focal", FOCALS)
+def test_beam_search_equals_pytorch(exported: tuple[Path, OnnxSeq2Seq], tiny_bart_dir: Path, focal: str) -> None:
+    base = load_base_model(tiny_bart_dir, "cpu")
+    ids = torch.tensor([base.tokenizer(focal)["input_ids"]])
+    kwargs = _kwargs(ids, 5, [LoopBlocker(3)])
+    expected = base.model.generate(**kwargs)
+    got = exported[1].generate(**kwargs)
+    assert got.sequences.tolist() == expected.sequences.tolist()
+    assert torch.allclose(got.sequences_scores, expected.sequences_scores, atol=1e-4)
+
+
+def test_greedy_equals_pytorch_and_applies_the_callers_processors(exported: tuple[Path, OnnxSeq2Seq],
+                                                                   tiny_bart_dir: Path) -> None:
+    base = load_base_model(tiny_bart_dir, "cpu")
+    eos = base.tokenizer.eos_token_id
+    for focal in FOCALS:
+        ids = torch.tensor([base.tokenizer(focal)["input_ids"]])
+        # Without EOS the random model would stop at once; suppressing it makes 24 real greedy steps.
+        kwargs = _kwargs(ids, 1, [SuppressTokensLogitsProcessor([eos]), LoopBlocker(3)])
+        expected = base.model.generate(**kwargs).sequences
+        got = exported[1].generate(**kwargs).sequences
+        assert got.shape[1] == 25  # the decoder start token and 24 generated tokens
+        assert got.tolist() == expected.tolist()
+
+
+def test_batch_with_padding_equals_pytorch(exported: tuple[Path, OnnxSeq2Seq], tiny_bart_dir: Path) -> None:
+    base = load_base_model(tiny_bart_dir, "cpu")
+    batch = base.tokenizer(FOCALS, padding=True, return_tensors="pt")
+    kwargs = _kwargs(batch["input_ids"], 4, [LoopBlocker(3)])
+    kwargs["attention_mask"] = batch["attention_mask"]
+    assert int(batch["attention_mask"].min()) == 0  # the rows really are padded
+    expected = base.model.generate(**kwargs)
+    got = exported[1].generate(**kwargs)
+    assert got.sequences.tolist() == expected.sequences.tolist()
+
+
+def test_export_is_reused_from_disk(exported: tuple[Path, OnnxSeq2Seq], tiny_bart_dir: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root, first = exported
+    base = load_base_model(tiny_bart_dir, "cpu")
+    stamp = (first.directory / "prefill.onnx").stat().st_mtime_ns
+
+    def no_export(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cached export should have been reused")
+
+    monkeypatch.setattr(ort_export, "export_graphs", no_export)
+    again = OnnxRuntimeCache("onnx", root=root).runner(base.model, base.model, base.fingerprint)
+    assert again.directory == first.directory
+    assert (again.directory / "prefill.onnx").stat().st_mtime_ns == stamp
+    # another adapter's weights get their own folder
+    assert ort_export.export_dir(root, base.fingerprint, "ab" * 32, "fp32") != first.directory
+
+
+def test_exports_of_older_export_versions_are_removed(tmp_path: Path) -> None:
+    current = ort_export.export_dir(tmp_path, "a" * 64, None, "fp32").parent
+    older = tmp_path / current.name.replace(f"-v{ort_export.EXPORT_VERSION}", "-v0")
+    other_weights = tmp_path / ("b" * 16 + "-base-v0")
+    for folder in (current / "fp32", older / "fp32", other_weights / "fp32"):
+        folder.mkdir(parents=True)
+    assert ort_export.remove_outdated(current) == [older]
+    assert current.is_dir() and other_weights.is_dir() and not older.exists()
+
+
+def test_int8_export_is_quantized_and_decodes(exported: tuple[Path, OnnxSeq2Seq], tiny_bart_dir: Path) -> None:
+    import onnx
+
+    root, _ = exported
+    base = load_base_model(tiny_bart_dir, "cpu")
+    runner = OnnxRuntimeCache("onnx-int8", root=root).runner(base.model, base.model, base.fingerprint)
+    assert runner.directory.name == "int8"
+    ops = {node.op_type for node in onnx.load(str(runner.directory / "step.onnx")).graph.node}
+    assert ops & {"MatMulInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul"}
+    ids = torch.tensor([base.tokenizer(FOCALS[0])["input_ids"]])
+    out = runner.generate(**_kwargs(ids, 5, [LoopBlocker(3)]))
+    assert out.sequences.shape[0] == 5 and out.sequences[:, 0].eq(2).all()
+
+
+def test_generator_onnx_candidates_equal_torch(exported: tuple[Path, OnnxSeq2Seq], tiny_bart_dir: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(exported[0]))
+    torch_gen = Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=20)
+    onnx_gen = Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=20, runtime="onnx")
+    for focal in FOCALS[:2]:
+        expected = torch_gen.generate_for_source(focal, k=3).candidates
+        got = onnx_gen.generate_for_source(focal, k=3).candidates
+        assert [c.text for c in got] == [c.text for c in expected]
+    assert onnx_gen.runtime_note is None
+    assert isinstance(onnx_gen.runner(onnx_gen.base.model), OnnxSeq2Seq)
+
+
+@pytest.fixture
+def penalty_model(tiny_bart_dir: Path, tmp_path: Path) -> Path:
+    """The tiny BART with a generation setting the ONNX beam search does not reproduce (so: not exportable)."""
+    model_dir = tmp_path / "bart-penalty"
+    shutil.copytree(tiny_bart_dir, model_dir)
+    config = json.loads((model_dir / "generation_config.json").read_text())
+    (model_dir / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1.3}))
+    return model_dir
+
+
+def test_unsupported_model_falls_back_to_pytorch_with_one_message(penalty_model: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    model_dir = penalty_model
+    monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "cache"))
+    onnx_gen = Generator(base_model=model_dir, device="cpu", max_new_tokens=12, runtime="onnx")
+    got = onnx_gen.generate_for_source(FOCALS[0], k=2).candidates
+    assert onnx_gen.runtime_note == ("runtime onnx: the model's generation setting repetition_penalty=1.3 is not "
+                                     "supported by the ONNX beam search; generating with PyTorch instead")
+    assert "\n" not in onnx_gen.runtime_note
+    expected = Generator(base_model=model_dir, device="cpu", max_new_tokens=12).generate_for_source(
+        FOCALS[0], k=2).candidates
+    assert [c.text for c in got] == [c.text for c in expected]
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.onnx"))
+
+
+def test_cli_generate_runtime_onnx_prints_the_fallback_note(java_repo: Path, penalty_model: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from customizer.cli import main
+
+    monkeypatch.setenv("TESTTAILOR_HOME", str(tmp_path / "home"))
+    command = ["generate", str(java_repo), "--file", "src/main/java/org/example/Calculator.java", "--line", "7",
+               "--base-model", str(penalty_model), "--device", "cpu", "--base-only", "--max-new-tokens", "8",
+               "--candidates", "1", "--json"]
+    assert main([*command, "--runtime", "onnx"]) == 0
+    captured = capsys.readouterr()
+    note = ("testtailor: note: runtime onnx: the model's generation setting repetition_penalty=1.3 is not "
+            "supported by the ONNX beam search; generating with PyTorch instead")
+    assert [line for line in captured.err.splitlines() if "runtime onnx" in line] == [note]  # once, one line
+    assert json.loads(captured.out)["candidates"]
+    with pytest.raises(SystemExit):
+        main([*command, "--runtime", "tensorrt"])
+    assert "invalid choice: 'tensorrt'" in capsys.readouterr().err
+
+
+def test_missing_onnxruntime_falls_back(tiny_bart_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import customizer.ort.runtime as runtime
+
+    monkeypatch.setattr(runtime, "onnx_available", lambda: "onnxruntime not installed (pip install onnxruntime)")
+    generator = Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=8, runtime="onnx")
+    module = generator.base.model
+    assert generator.runner(module) is module
+    assert generator.runtime_note == ("runtime onnx: the ONNX runtime needs onnxruntime not installed (pip install "
+                                      "onnxruntime); generating with PyTorch instead")
+
+
+def test_runtime_setting_is_validated() -> None:
+    assert Settings().runtime == "torch"
+    assert parse_settings({"runtime": " ONNX "}) == (Settings(runtime="onnx"), [])
+    settings, [warning] = parse_settings({"testtailor": {"runtime": "tensorrt"}})
+    assert settings.runtime == "torch"
+    assert warning.startswith("testtailor.runtime = 'tensorrt' is invalid: must be one of torch, onnx, onnx-int8")
+
+
+@pytest.mark.parametrize("strategy", ["lora", "prefix"])
+def test_adapted_model_exports_with_its_adapter_and_equals_pytorch(tiny_bart_dir: Path, tmp_path: Path,
+                                                                   strategy: str) -> None:
+    """LoRA is merged into the weights, prefixes become constants of the graphs; outputs match PyTorch."""
+    import copy
+
+    from customizer.strategies import get_strategy
+
+    base = load_base_model(tiny_bart_dir, "cpu")
+    options = {"length": 4} if strategy == "prefix" else {}
+    module = get_strategy(strategy, **options).apply(copy.deepcopy(base.model)).eval()
+    torch.manual_seed(1)
+    with torch.no_grad():  # a trained-looking adapter: LoRA's B starts at zero, which would change nothing
+        for parameter in module.parameters():
+            if parameter.requires_grad:
+                parameter.add_(torch.randn_like(parameter) * 0.5)
+    runner = OnnxRuntimeCache("onnx", root=tmp_path).runner(module, base.model, base.fingerprint)
+    assert runner.directory.parent.name.split("-")[1] == ort_export.state_fingerprint(module)[:16]
+    ids = torch.tensor([base.tokenizer(FOCALS[0])["input_ids"]])
+    kwargs = _kwargs(ids, 5, [LoopBlocker(3)])
+    expected = module.generate(**kwargs)
+    assert expected.sequences.tolist() != base.model.generate(**kwargs).sequences.tolist()  # the adapter matters
+    assert runner.generate(**kwargs).sequences.tolist() == expected.sequences.tolist()
