@@ -9,9 +9,6 @@ Usage: ``python bench/bench_customize.py [--strategies full,l-eo,l-ldb,prefix,lo
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,18 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _common import shopkit_repo  # noqa: E402
+
 from customizer.adapters import AdapterStore  # noqa: E402
 from customizer.customize import customize_project  # noqa: E402
-
-
-def example_repo(tmp: Path) -> Path:
-    repo = tmp / "shopkit"
-    shutil.copytree(ROOT / "examples" / "shopkit", repo)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
-           "GIT_COMMITTER_EMAIL": "b@x"}
-    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shopkit"]):
-        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True)
-    return repo
 
 
 def main() -> int:
@@ -42,7 +31,7 @@ def main() -> int:
     print("| strategy | trainable / total params | val loss base → best | steps | PF-s | wall s | stop |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        repo = example_repo(Path(tmp))
+        repo = shopkit_repo(Path(tmp))
         store = AdapterStore(Path(tmp) / "store")
         for strategy in args.strategies.split(","):
             meta, result = customize_project(repo, strategy=strategy, device=args.device,

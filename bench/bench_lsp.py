@@ -4,7 +4,12 @@ Starts the real server (``python -m lsp_server``) as a subprocess over stdio, dr
 ``LanguageClient`` the way an editor does, and prints p50/p95 rows for ``docs/benchmarks.md``.
 Listing targets p95 <= 50 ms (it is on every cursor move: tree-sitter only); resolve targets p50 <= 1 s
 (the model generates ``--candidates`` beams). The first resolve loads the model and is reported apart.
-Usage: ``python bench/bench_lsp.py [--listings 200] [--resolves 12] [--candidates 5] [--threads 1]``
+``--runtimes torch onnx`` measures resolve once per ``testtailor.runtime`` (a fresh server each; listing with
+the first only): ONNX exports are made before the server starts (``--onnx-cache``, kept between runs) and the
+resolves wait for the server's "Preparing ONNX model" progress to end, so they measure the cached export; the
+best candidate of each method is compared with the first runtime's.
+Usage: ``python bench/bench_lsp.py [--listings 200] [--resolves 12] [--candidates 5] [--threads 1]
+[--runtimes torch onnx] [--onnx-cache DIR]``
 """
 
 from __future__ import annotations
@@ -12,9 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,21 +30,18 @@ from pygls.lsp.client import LanguageClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _common import cpu_description, percentile, shopkit_repo  # noqa: E402
+
 from customizer.java import list_methods, parse_java  # noqa: E402
 
-SHOPKIT = ROOT / "examples" / "shopkit"
 LISTING_TARGET_MS = 50.0
 RESOLVE_TARGET_S = 1.0
 CAPABILITIES = types.ClientCapabilities(
+    window=types.WindowClientCapabilities(work_done_progress=True),
     workspace=types.WorkspaceClientCapabilities(workspace_edit=types.WorkspaceEditClientCapabilities(
         document_changes=True, resource_operations=[types.ResourceOperationKind.Create])),
     text_document=types.TextDocumentClientCapabilities(code_action=types.CodeActionClientCapabilities(
         resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]), data_support=True)))
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
-                    *args], check=True, capture_output=True)
 
 
 def big_java(lines: int) -> tuple[str, list[int]]:
@@ -68,11 +68,6 @@ def big_java(lines: int) -> tuple[str, list[int]]:
     return "\n".join(parts), body_lines
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
 def shopkit_methods(repo: Path, count: int) -> list[tuple[Path, int, int, str]]:
     """Up to ``count`` (file, body line, column, name) of public shopkit methods with a body, spread over files."""
     per_file = []
@@ -88,9 +83,22 @@ def shopkit_methods(repo: Path, count: int) -> list[tuple[Path, int, int, str]]:
     return picked
 
 
-async def start(env: dict[str, str], root: Path, log: Path, candidates: int) -> LanguageClient:
+async def start(env: dict[str, str], root: Path, log: Path, candidates: int, runtime: str = "torch"
+                ) -> LanguageClient:
     client = LanguageClient("testtailor-bench", "1")
     client.messages = []  # type: ignore[attr-defined]
+    client.progress_ended = asyncio.Event()  # type: ignore[attr-defined]
+
+    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+    def create_progress(params: types.WorkDoneProgressCreateParams) -> None:
+        return None
+
+    @client.feature(types.PROGRESS)
+    def progress(params: Any) -> None:
+        value = params.value if hasattr(params, "value") else params.get("value")
+        kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+        if kind == "end":
+            client.progress_ended.set()  # type: ignore[attr-defined]
 
     @client.feature(types.WINDOW_SHOW_MESSAGE)
     def show(params: types.ShowMessageParams) -> None:
@@ -103,7 +111,7 @@ async def start(env: dict[str, str], root: Path, log: Path, candidates: int) -> 
     await client.start_io(sys.executable, "-m", "lsp_server", "--log-file", str(log), env=env, cwd=str(root))
     await client.initialize_async(types.InitializeParams(
         capabilities=CAPABILITIES, root_uri=root.as_uri(),
-        initialization_options={"testtailor": {"candidates": candidates}},
+        initialization_options={"testtailor": {"candidates": candidates, "runtime": runtime}},
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)]))
     client.initialized(types.InitializedParams())
     return client
@@ -149,8 +157,9 @@ async def bench_listing(client: LanguageClient, repo: Path, lines: int, n: int
     return moves, edits, text.count("\n")
 
 
-async def bench_resolve(client: LanguageClient, repo: Path, n: int) -> tuple[float, list[float], list[str]]:
-    times, names = [], []
+async def bench_resolve(client: LanguageClient, repo: Path, n: int
+                        ) -> tuple[float, list[float], list[str], list[str]]:
+    times, names, texts = [], [], []
     cold = 0.0
     for path, line, col, name in shopkit_methods(repo, n + 1):
         uri = open_doc(client, path)
@@ -167,42 +176,70 @@ async def bench_resolve(client: LanguageClient, repo: Path, n: int) -> tuple[flo
         else:
             times.append(elapsed)
             names.append(name)
-    return cold, times, names
+            texts.append(repr(resolved.edit))  # attrs' repr: every change and its text
+    return cold, times, names, texts
+
+
+def export_onnx(runtime: str) -> float:
+    """Export the shipped base model for ``runtime`` into the cache (if not there yet); seconds it took."""
+    from customizer.generate import Generator
+
+    started = time.perf_counter()
+    future = Generator(device="cpu", runtime=runtime).prepare_runtime()
+    note = None if future is None else future.result()
+    if note:
+        raise SystemExit(note)
+    return time.perf_counter() - started
 
 
 async def run(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="testtailor-bench-lsp-"))
+    resolves: dict[str, tuple[float, list[float], list[str], list[str]]] = {}
+    exports: dict[str, float] = {}
     try:
-        repo = work / "shopkit"
-        shutil.copytree(SHOPKIT, repo)
-        git(work, "init", "-q", str(repo))
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "shopkit")
+        repo = shopkit_repo(work)
         env = {k: v for k, v in os.environ.items() if k != "TESTTAILOR_BASE_MODEL"}  # the shipped base model
         env.update({"TESTTAILOR_HOME": str(work / "home"), "HF_HUB_OFFLINE": "1", "TESTTAILOR_THREADS":
-                    str(args.threads), "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(ROOT)})
-        client = await start(env, repo, work / "server.log", args.candidates)
-        try:
-            moves, edits, line_count = await bench_listing(client, repo, args.lines, args.listings)
-            cold, resolve, names = await bench_resolve(client, repo, args.resolves)
-        finally:
-            await client.shutdown_async(None)
-            client.exit(None)
-            await client.stop()
+                    str(args.threads), "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(ROOT),
+                    "TESTTAILOR_ONNX_CACHE": str(Path(args.onnx_cache).expanduser())})
+        os.environ["TESTTAILOR_ONNX_CACHE"] = env["TESTTAILOR_ONNX_CACHE"]
+        for index, runtime in enumerate(args.runtimes):
+            if runtime != "torch":
+                exports[runtime] = export_onnx(runtime)
+            client = await start(env, repo, work / f"server-{runtime}.log", args.candidates, runtime)
+            try:
+                if index == 0:
+                    moves, edits, line_count = await bench_listing(client, repo, args.lines, args.listings)
+                if runtime != "torch":  # the cached export is loaded in the background: wait for it
+                    await asyncio.wait_for(client.progress_ended.wait(), 600)  # type: ignore[attr-defined]
+                resolves[runtime] = await bench_resolve(client, repo, args.resolves)
+                warnings = [m for m in client.messages if "runtime" in m]  # type: ignore[attr-defined]
+                if warnings:
+                    raise SystemExit(f"{runtime} was not used: {warnings}")
+            finally:
+                await client.shutdown_async(None)
+                client.exit(None)
+                await client.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    load = os.getloadavg()[0]
-    cpu = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {load:.1f}"
+    cpu = f"{cpu_description()}, load {os.getloadavg()[0]:.1f}"
     for what, times in (("after a cursor move", moves), ("right after an edit (re-parse)", edits)):
         p50, p95 = percentile(times, 50), percentile(times, 95)
         print(f"| code-action listing {what}, {line_count:,}-line file ({len(times)} requests at spread lines) | "
               f"p50 {p50:.1f} ms, p95 {p95:.1f} ms | p95 <= {LISTING_TARGET_MS:.0f} ms "
               f"{'✅' if p95 <= LISTING_TARGET_MS else '❌'} | {cpu} |")
-    r50, r95 = percentile(resolve, 50), percentile(resolve, 95)
-    print(f"| codeAction/resolve, shipped base model, {args.candidates} candidates, {args.threads} thread(s), "
-          f"{len(resolve)} shopkit methods (first, cold: {cold:.1f} s incl. model load) | p50 {r50:.2f} s, "
-          f"p95 {r95:.2f} s | p50 <= {RESOLVE_TARGET_S:.0f} s {'✅' if r50 <= RESOLVE_TARGET_S else '❌'} | {cpu} |")
-    print("resolve seconds per method: " + ", ".join(f"{n} {t:.2f}" for n, t in zip(names, resolve, strict=True)))
+    reference = resolves[args.runtimes[0]][3]
+    for runtime, (cold, resolve, names, texts) in resolves.items():
+        r50, r95 = percentile(resolve, 50), percentile(resolve, 95)
+        same = sum(a == b for a, b in zip(texts, reference, strict=True))
+        agree = "" if runtime == args.runtimes[0] else f", same edit as {args.runtimes[0]} for {same}/{len(texts)}"
+        export = f", export {exports[runtime]:.0f} s before start" if runtime in exports else ""
+        print(f"| codeAction/resolve, runtime {runtime}, shipped base model, {args.candidates} candidates, "
+              f"{args.threads} thread(s), {len(resolve)} shopkit methods (first, cold: {cold:.1f} s incl. model load"
+              f"{export}{agree}) | p50 {r50:.2f} s, p95 {r95:.2f} s | p50 <= {RESOLVE_TARGET_S:.0f} s "
+              f"{'✅' if r50 <= RESOLVE_TARGET_S else '❌'} | {cpu} |")
+        print(f"{runtime} resolve seconds per method: "
+              + ", ".join(f"{n} {t:.2f}" for n, t in zip(names, resolve, strict=True)))
 
 
 def main() -> int:
@@ -212,6 +249,10 @@ def main() -> int:
     parser.add_argument("--resolves", type=int, default=12, help="warm resolves (after one cold one)")
     parser.add_argument("--candidates", type=int, default=5, help="testtailor.candidates (beams)")
     parser.add_argument("--threads", type=int, default=1, help="TESTTAILOR_THREADS for the server")
+    parser.add_argument("--runtimes", nargs="+", default=["torch"], choices=["torch", "onnx", "onnx-int8"],
+                        help="testtailor.runtime values to measure resolve with, one server each")
+    parser.add_argument("--onnx-cache", default="~/.cache/testtailor-bench/onnx",
+                        help="TESTTAILOR_ONNX_CACHE: exports are kept here between runs")
     asyncio.run(run(parser.parse_args()))
     return 0
 

@@ -7,15 +7,14 @@ Usage: ``python bench/bench_mining.py [PACKAGE_OR_PATH] [--runs 3]``
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import cpu_description, timed  # noqa: E402
 
 from customizer.corpus.lists import PackageLists  # noqa: E402
 from customizer.corpus.paths import debian_layout  # noqa: E402
@@ -54,15 +53,14 @@ def main() -> int:
         name, repo, size = largest_package()
     times = []
     for _ in range(args.runs):
-        start = time.perf_counter()
-        result = mine_repository(repo)
-        times.append(time.perf_counter() - start)
+        seconds, result = timed(mine_repository, repo)
+        times.append(seconds)
     median = statistics.median(times)
     s = result.summary
     status = "✅" if median < TARGET_S else "❌"
     print(f"| mining `{name}` ({size / 1e6:.1f} MB Java, {s.java_files:,} files, {s.test_methods:,} test methods "
           f"→ {s.pairs:,} pairs) | median of {args.runs}: {median:.1f} s | < {TARGET_S:.0f} s {status} | "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared) |")
+          f"{cpu_description()} (shared) |")
     return 0
 
 

@@ -14,9 +14,8 @@ Set ``TESTTAILOR_THREADS`` (and ``OMP_NUM_THREADS``) to pin both runtimes to the
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
+from _common import cpu_description, shopkit_inputs  # noqa: E402
 from transformers import LogitsProcessorList  # noqa: E402
 
 from customizer.generate import LoopBlocker  # noqa: E402
@@ -57,17 +57,9 @@ def dev_eval_sources(tokenizer: Any, n: int, max_source: int) -> tuple[list[list
 
 
 def shopkit_sources(tokenizer: Any, n: int, max_source: int) -> tuple[list[list[int]], str]:
-    from customizer.java.context import focal_context
-    from customizer.java.methods import list_methods
-    from customizer.java.parser import read_java_file
-
-    sources = []
-    for path in sorted((ROOT / "examples" / "shopkit" / "src" / "main").rglob("*.java")):
-        parsed = read_java_file(path)
-        for method in list_methods(parsed):
-            focal, context = render_input(method.text, focal_context(parsed, method), ContextLevel.FULL)
-            sources.append(encode_source(tokenizer, focal, context, max_source))
-    return sources[:n], f"{min(n, len(sources))} focal methods of examples/shopkit"
+    sources = [encode_source(tokenizer, focal, context, max_source)
+               for focal, context in itertools.islice(shopkit_inputs(bodies_only=False), n)]
+    return sources, f"{len(sources)} focal methods of examples/shopkit"
 
 
 def batches(sources: list[list[int]], size: int, pad: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -121,8 +113,7 @@ def main() -> None:
     else:
         sources, origin = shopkit_sources(tokenizer, args.inputs, max_source)
     print(f"# {base.description}; {origin}; beam {args.beams}; max_new_tokens {args.max_new_tokens}; "
-          f"torch threads {torch.get_num_threads()}; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs")
+          f"torch threads {torch.get_num_threads()}; {cpu_description()}")
     runners: dict[str, Any] = {"torch fp32": base.model}
     for runtime, label in (("onnx", "onnx fp32"), ("onnx-int8", "onnx int8")):
         start = time.perf_counter()

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_customize import example_repo  # noqa: E402
+from _common import median_seconds, percentile, shopkit_repo  # noqa: E402
 
 from customizer.adapters import AdapterStore  # noqa: E402
 from customizer.customize import customize_project  # noqa: E402
@@ -39,39 +39,26 @@ from customizer.retrieval.stored import INDEX_FILE  # noqa: E402
 TARGET_MS = 50.0
 
 
-def _median_s(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _p(values: list[float], q: float) -> float:
-    return sorted(values)[min(len(values) - 1, int(q * len(values)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, default=2, help="retrieved tests per input (default 2)")
     parser.add_argument("--runs", type=int, default=3, help="repetitions of every measurement (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        repo = example_repo(Path(tmp))
+        repo = shopkit_repo(Path(tmp))
         store = AdapterStore(Path(tmp) / "adapters")
         mined = mine_repository(repo)
         pairs = mined.pairs
-        mine_s = _median_s(lambda: mine_repository(repo), args.runs)
-        build_s = _median_s(lambda: RetrievalIndex(pairs), args.runs)
+        mine_s = median_seconds(lambda: mine_repository(repo), args.runs)
+        build_s = median_seconds(lambda: RetrievalIndex(pairs), args.runs)
         # a real adapter (one optimizer step of the shipped base model) so the index is stored the product's way
         meta, _ = customize_project(repo, "l-ldb", "cpu", store=store, max_pflops=1e-9, retrieval=args.k)
         stored = store.path(meta.repo_key, meta.strategy) / INDEX_FILE
-        load_s = _median_s(lambda: read_pairs(stored), args.runs)
+        load_s = median_seconds(lambda: read_pairs(stored), args.runs)
         query = pairs[0].focal.body
-        cold_stored = _median_s(lambda: Generator(store=store).retrieved_context(repo, query, args.k), args.runs)
+        cold_stored = median_seconds(lambda: Generator(store=store).retrieved_context(repo, query, args.k), args.runs)
         empty = AdapterStore(Path(tmp) / "empty")
-        cold_mined = _median_s(lambda: Generator(store=empty).retrieved_context(repo, query, args.k), args.runs)
+        cold_mined = median_seconds(lambda: Generator(store=empty).retrieved_context(repo, query, args.k), args.runs)
 
         tokenizer = load_base_model(None, "cpu").tokenizer
         generator = Generator(store=store)
@@ -89,7 +76,7 @@ def main() -> int:
                                                         focal=(repo / pair.focal.file, pair.focal.signature))
                 encode_source(tokenizer, focal, context, max_source, retrieved)
                 added_ms.append(1000 * (time.perf_counter() - start - plain))
-    p50, p95 = statistics.median(added_ms), _p(added_ms, 0.95)
+    p50, p95 = statistics.median(added_ms), percentile(added_ms, 95)
     status = "✅" if p95 < TARGET_MS else "❌"
     machine = f"{os.cpu_count()} cores (shared)"
     command = f"`python bench/bench_retrieval.py --k {args.k} --runs {args.runs}`"

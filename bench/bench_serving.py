@@ -34,12 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
+from _common import shopkit_inputs, timed  # noqa: E402
 
 from customizer.adapters import ADAPTER_FILE, AdapterStore  # noqa: E402
 from customizer.inputs import encode_source  # noqa: E402
-from customizer.java.context import ContextLevel, focal_context, render_input  # noqa: E402
-from customizer.java.methods import list_methods  # noqa: E402
-from customizer.java.parser import read_java_file  # noqa: E402
 from customizer.model import PACKAGED_BASE_MODEL_DIR, load_base_model  # noqa: E402
 from customizer.serving import AdapterRef, AdapterServer, Request  # noqa: E402
 from customizer.serving.synthetic import save_synthetic_adapter  # noqa: E402
@@ -48,22 +46,11 @@ from customizer.serving.synthetic import save_synthetic_adapter  # noqa: E402
 def shopkit_sources(tokenizer: object, count: int, max_source: int = 512) -> list[list[int]]:
     """Token ids of the first ``count`` methods with a body in examples/shopkit's main sources."""
     sources: list[list[int]] = []
-    for path in sorted((ROOT / "examples" / "shopkit" / "src" / "main").rglob("*.java")):
-        parsed = read_java_file(path)
-        for method in list_methods(parsed):
-            if not method.has_body or method.is_constructor:
-                continue
-            focal, context = render_input(method.text, focal_context(parsed, method), ContextLevel.FULL)
-            sources.append(encode_source(tokenizer, focal, context, max_source))
-            if len(sources) == count:
-                return sources
+    for focal, context in shopkit_inputs():
+        sources.append(encode_source(tokenizer, focal, context, max_source))
+        if len(sources) == count:
+            return sources
     raise SystemExit(f"examples/shopkit has fewer than {count} methods")
-
-
-def timed(function: object, *args: object, **kwargs: object) -> tuple[float, object]:
-    start = time.perf_counter()
-    result = function(*args, **kwargs)  # type: ignore[operator]
-    return time.perf_counter() - start, result
 
 
 def main() -> int:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import shopkit_repo  # noqa: E402
 
 from customizer.java.methods import list_methods  # noqa: E402
 from customizer.java.parser import read_java_file  # noqa: E402
@@ -44,12 +44,7 @@ def main() -> None:
     parser.add_argument("--test-timeout", type=float, default=10.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "shopkit"
-        shutil.copytree(ROOT / "examples/shopkit", repo)
-        env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
-               "GIT_COMMITTER_EMAIL": "b@b"}
-        for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "init"]):
-            subprocess.run(["git", *cmd], cwd=repo, env=env, check=True)
+        repo = shopkit_repo(Path(tmp))
         home = Path(tmp) / "home"
         home.mkdir()
         conventions = mine_repository(repo).conventions

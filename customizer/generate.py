@@ -6,17 +6,20 @@ to the project's tests (the base model's corpus without an adapter), and a repai
 decoder left open when the result then parses. Candidates that do not parse, and degenerate ones (cut off at the
 length limit, or looping), are ranked after the rest; whitespace-only duplicates are dropped.
 
-:class:`Generator` keeps the base model and a few adapted models in memory (LRU) and reloads an adapter when
-its file on disk changes, so the language server picks up a new customization without restarting.
+:class:`Generator` serves adapters through one :class:`customizer.serving.AdapterServer`: one base model in
+memory, an LRU cache of small adapters switched in place around each generation (no per-adapter model copy), and
+an adapter reloaded when its file on disk changes, so the language server picks up a new customization without
+restarting. With an ONNX runtime, each (base or adapted) model is exported from a private copy loaded from disk,
+because the served model is changed in place while it decodes; ``background_exports`` (the language server) does
+that in a worker thread and decodes with PyTorch until the export is ready.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import threading
-from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +41,13 @@ from customizer.decoding import (
 )
 from customizer.decoding import rank as rank_candidates
 from customizer.defaults import DEFAULT_RETRIEVAL
-from customizer.errors import AdapterError, NoJavaFilesError, NoMethodAtPositionError, NoTestsFoundError
+from customizer.errors import (
+    AdapterError,
+    NoJavaFilesError,
+    NoMethodAtPositionError,
+    NoTestsFoundError,
+    TestTailorError,
+)
 from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, encode_source, position_limit, source_budget
 from customizer.java.context import ContextLevel, FocalContext, focal_context, render_input
 from customizer.java.methods import MethodInfo, method_at
@@ -49,13 +58,15 @@ from customizer.mining.miner import mine_repository
 from customizer.model import BaseModel, load_base_model
 from customizer.retrieval import RetrievalIndex, adapt_test, retrieved_texts
 from customizer.retrieval.stored import stored_pairs, worktree_state
+from customizer.serving import AdapterRef, AdapterServer
 from customizer.strategies import get_strategy
 
 if TYPE_CHECKING:
     from customizer.validation import ValidationResult
 
+logger = logging.getLogger(__name__)
 DEFAULT_MAX_NEW_TOKENS = 256  # the legacy decoding's limit; the default now comes from the length prior
-__all__ = ["DEGENERATE_REPEATS", "MAX_REPEATS", "Candidate", "Generation", "Generator", "LoopBlocker",
+__all__ = ["DEGENERATE_REPEATS", "MAX_REPEATS", "AdapterRef", "Candidate", "Generation", "Generator", "LoopBlocker",
            "is_degenerate", "parses_as_method"]
 
 
@@ -95,6 +106,14 @@ class Generation:
 
 
 RETRIEVE = "retrieve"
+_MISSING = object()
+
+
+def fallback_note(runtime: str, reason: str) -> str:
+    """The one line users see when ``runtime`` was asked for but PyTorch runs instead."""
+    from customizer.ort.runtime import fallback_message
+
+    return fallback_message(runtime, reason)
 
 
 def _repo_relative(root: Path, path: Path) -> str:
@@ -118,33 +137,54 @@ def retrieval_k(meta: AdapterMeta | None, requested: int | None, warnings: list[
     return meta.retrieval
 
 
+ExportKey = tuple[str, AdapterRef | None, Any]  # (runtime, adapter or None for the base, adapter file signature)
+
+
 class Generator:
-    """Generates tests; caches the base model and up to ``cached_adapters`` adapted models (LRU)."""
+    """Generates tests with one base model and up to ``cached_adapters`` adapters switched in place (LRU).
+
+    ``background_exports``: with an ONNX ``runtime``, a model not exported yet is exported in a worker thread
+    (see :meth:`prepare_runtime`) while generation goes on with PyTorch, instead of blocking the first request
+    for minutes; the CLI leaves it off and waits for the export once.
+    """
 
     def __init__(self, store: AdapterStore | None = None, base_model: str | os.PathLike[str] | None = None,
                  device: str = "auto", max_new_tokens: int | None = None, cached_adapters: int = 3,
-                 decoding: DecodingConfig | None = None, runtime: str = "torch") -> None:
+                 decoding: DecodingConfig | None = None, runtime: str = "torch",
+                 background_exports: bool = False) -> None:
         self.store = store or AdapterStore()
         self.runtime = runtime  # "torch", or "onnx"/"onnx-int8": ONNX Runtime on the CPU (customizer.ort)
         self.runtime_note: str | None = None  # why the asked-for runtime is not used (one line), if so
-        self._onnx: Any = None
+        self.background_exports = background_exports
+        self._onnx: Any = None  # OnnxRuntimeCache for modules the server does not serve (callers' own copies)
+        self._exports: dict[ExportKey, Any] = {}  # ready OnnxSeq2Seq, or the fallback note (str)
+        self._pending: dict[ExportKey, Future[str | None]] = {}  # exports running in a worker thread
+        self._export_lock = threading.Lock()  # one export at a time: each takes the CPU for minutes
         self.base_model_path = base_model
         self.device = device
         self.max_new_tokens = max_new_tokens
         self.cached_adapters = cached_adapters
         self.decoding = decoding or DecodingConfig()
         self._base_prior: LengthPrior | None = None
-        self._base: BaseModel | None = None
-        self._adapted: OrderedDict[tuple[str, str], tuple[Any, AdapterMeta, nn.Module]] = OrderedDict()
+        self._server: AdapterServer | None = None
         self._lock = threading.RLock()
         self._indexes: dict[Path, tuple[str, RetrievalIndex]] = {}  # root → (HEAD+status key, index)
 
     @property
-    def base(self) -> BaseModel:
+    def server(self) -> AdapterServer:
+        """The adapter server: the one base model (a private copy: serving changes it in place) and the adapters."""
         with self._lock:
-            if self._base is None:
-                self._base = load_base_model(self.base_model_path, self.device)
-            return self._base
+            if self._server is None:
+                base = load_base_model(self.base_model_path, self.device, cache=False)
+                self._server = AdapterServer(self.store, base, max_adapters=self.cached_adapters)
+            return self._server
+
+    @property
+    def base(self) -> BaseModel:
+        """The served base model. Outside :meth:`AdapterServer.adapted` it computes as the checkpoint does, but
+        it carries disabled prefix slots (and LoRA layers once a LoRA adapter was served): train on a model from
+        :func:`customizer.model.load_base_model`, not on this one."""
+        return self.server.base
 
     # --- public entry points -----------------------------------------------------------------------------
 
@@ -198,7 +238,7 @@ class Generator:
         """
         if k < 1:
             raise ValueError("k must be at least 1")
-        module, meta = self.model_for(repo, base_only=base_only or repo is None, strategy=strategy)
+        ref, meta = self.model_for(repo, base_only=base_only or repo is None, strategy=strategy)
         level = ContextLevel(meta.input_level) if meta else ContextLevel.FULL
         focal_input, context_text = render_input(focal_text, context or FocalContext(class_name=""),
                                                  level if context is not None else ContextLevel.FM)
@@ -211,8 +251,9 @@ class Generator:
                       context.class_name if context is not None else "")
         retrieved = self.retrieved_context(repo, focal_text, n_retrieved, class_name, focal) if repo else []
         source = encode_source(self.base.tokenizer, focal_input, context_text, max_source, retrieved)
-        candidates = self.candidates(module, source, k,
-                                     LengthPrior.from_dict(meta.length_prior) if meta else None)
+        prior = LengthPrior.from_dict(meta.length_prior) if meta else None
+        with self.server.adapted(ref) as module:  # the adapter switched in for this generation only
+            candidates = self.candidates(module, source, k, prior, adapter=ref)
         description = self.base.description + " (not customized)" if meta is None else (
             f"{meta.strategy} adapter for {meta.repo_name} ({meta.created}) on {self.base.description}")
         if retrieved:
@@ -276,39 +317,26 @@ class Generator:
     # --- models ------------------------------------------------------------------------------------------
 
     def model_for(self, repo: str | os.PathLike[str] | None, base_only: bool = False,
-                  strategy: str | None = None) -> tuple[nn.Module, AdapterMeta | None]:
-        """The module to generate with and its adapter's meta (None: the base model).
+                  strategy: str | None = None) -> tuple[AdapterRef | None, AdapterMeta | None]:
+        """Which adapter to generate with (None: the base model) and its meta, loaded into the server's cache.
 
-        Without ``strategy`` the repository's newest adapter is used, or the base model if it has none.
+        Without ``strategy`` the repository's newest adapter is used, or the base model if it has none. Generate
+        inside ``with generator.server.adapted(ref) as module:``, which switches the adapter in place.
         """
-        base = self.base
         if base_only or repo is None:
-            return base.model, None
+            return None, None
         if strategy is None:
             found = self.store.find(repo)
             if found is None:
-                return base.model, None
+                return None, None
             key, strategy = found.repo_key, found.strategy
         else:
             key, strategy = repo_key(repo), get_strategy(strategy).name
-        signature = self.store.signature(key, strategy)
-        if signature is None:
+        if self.store.signature(key, strategy) is None:
             raise AdapterError(f"no {strategy} adapter for {repo}; run `testtailor customize-project {repo} "
                                f"--strategy {strategy}` or generate with --base-only")
-        with self._lock:
-            cached = self._adapted.get((key, strategy))
-            if cached is not None and cached[0] == signature:
-                self._adapted.move_to_end((key, strategy))
-                return cached[2], cached[1]
-            meta, state = self.store.load(key, strategy, base.fingerprint, str(base.path))
-            model = copy.deepcopy(base.model)
-            module = get_strategy(meta.strategy, **meta.strategy_options).load_state_dict(model, state)
-            module.eval()
-            self._adapted[(key, strategy)] = (signature, meta, module)
-            self._adapted.move_to_end((key, strategy))
-            while len(self._adapted) > self.cached_adapters:
-                self._adapted.popitem(last=False)
-            return module, meta
+        entry = self.server.adapter(AdapterRef(key, strategy))  # loads, checks and caches it (or reloads it)
+        return entry.ref, entry.meta
 
     # --- decoding ----------------------------------------------------------------------------------------
 
@@ -331,17 +359,44 @@ class Generator:
             return clamp_length(DEFAULT_MAX_NEW_TOKENS, cap)
         return (prior or self.base_prior).max_new_tokens(cap)
 
-    def runner(self, module: nn.Module) -> Any:
+    def runner(self, module: nn.Module, adapter: AdapterRef | None = None) -> Any:
         """What decodes for ``module``: itself, or its ONNX Runtime export when ``runtime`` asks for one.
 
-        When the export is not possible the module decodes with PyTorch and ``runtime_note`` says why.
+        ``module`` is the served one (the base model, or what ``server.adapted(adapter)`` yielded) or a caller's
+        own model (exported as it is). When the export is not possible the module decodes with PyTorch and
+        ``runtime_note`` says why; with ``background_exports`` it also decodes with PyTorch while the export runs.
         """
         if self.runtime == "torch":
             self.runtime_note = None
             return module
+        if adapter is None and module is not self.base.model:
+            return self._own_module_runner(module)
+        key = self._export_key(adapter)
+        with self._lock:
+            found = self._exports.get(key)
+        if found is None:
+            if self.background_exports:
+                self.prepare_runtime(adapter)
+                self.runtime_note = None  # not a fallback: ONNX takes over once the export is ready
+                return module
+            future = self.prepare_runtime(adapter)
+            if future is not None:
+                future.result()
+            with self._lock:
+                found = self._exports.get(key)
+        if found is None or isinstance(found, str):
+            note = found or fallback_note(self.runtime, "the ONNX export did not finish")
+            if note != self.runtime_note:
+                logger.info("%s", note)
+            self.runtime_note = note
+            return module
+        self.runtime_note = None
+        return found
+
+    def _own_module_runner(self, module: nn.Module) -> Any:
+        """The ONNX runner of a module the server does not serve (exported as it is, keyed by the module)."""
         from customizer.errors import OnnxExportError
         from customizer.ort import OnnxRuntimeCache
-        from customizer.ort.runtime import fallback_message
 
         with self._lock:
             if self._onnx is None or self._onnx.runtime != self.runtime:
@@ -349,20 +404,98 @@ class Generator:
         try:
             runner = self._onnx.runner(module, self.base.model, self.base.fingerprint)
         except OnnxExportError as exc:
-            note = fallback_message(self.runtime, exc.message)
+            note = fallback_note(self.runtime, exc.message)
             if note != self.runtime_note:
-                logging.getLogger(__name__).info("%s", note)
+                logger.info("%s", note)
             self.runtime_note = note
             return module
         self.runtime_note = None
         return runner
 
+    def _export_key(self, adapter: AdapterRef | None) -> ExportKey:
+        signature = None if adapter is None else self.store.signature(adapter.repo_key, adapter.strategy)
+        return self.runtime, adapter, signature
+
+    def prepare_runtime(self, adapter: AdapterRef | None = None) -> Future[str | None] | None:
+        """Start exporting the base model (or ``adapter``'s model) for the ONNX ``runtime`` in a worker thread.
+
+        None with the torch runtime. The future's result is the fallback note (the export is not possible) or
+        None (ready: the next generation decodes with ONNX Runtime); asking again returns the same future.
+        Exports run one at a time in daemon threads, so a server can exit while one runs.
+        """
+        if self.runtime == "torch":
+            return None
+        key = self._export_key(adapter)
+        with self._lock:
+            found = self._exports.get(key, _MISSING)
+            if found is not _MISSING:
+                done: Future[str | None] = Future()
+                done.set_result(found if isinstance(found, str) else None)
+                return done
+            pending = self._pending.get(key)
+            if pending is not None:
+                return pending
+            future: Future[str | None] = Future()
+            future.set_running_or_notify_cancel()
+            self._pending[key] = future
+        what = "base model" if adapter is None else f"{adapter.strategy} adapter {adapter.repo_key[:12]}"
+        threading.Thread(target=self._export, args=(key, future), name=f"testtailor-onnx-export ({what})",
+                         daemon=True).start()
+        return future
+
+    def exports_in_progress(self) -> list[tuple[str, Future[str | None]]]:
+        """(what is exported, its future) for each export still running, for a progress display."""
+        with self._lock:
+            return [("base model" if ref is None else f"{ref.strategy} adapter", future)
+                    for (_, ref, _), future in self._pending.items()]
+
+    def _export(self, key: ExportKey, future: Future[str | None]) -> None:
+        """Build one export (worker thread) and record the runner or the fallback note; never raises."""
+        runtime, adapter, _ = key
+        note: str | None = None
+        try:
+            with self._export_lock:
+                result: Any = self._build_runner(runtime, adapter)
+        except Exception as exc:  # a worker thread must record every failure, or generation would wait forever
+            if not isinstance(exc, TestTailorError):
+                logger.exception("unexpected ONNX export failure")
+            reason = exc.message if isinstance(exc, TestTailorError) else f"the export failed ({type(exc).__name__})"
+            result = note = fallback_note(runtime, reason)
+        with self._lock:
+            for other in [k for k in self._exports if k[0] != runtime or (k[1] == adapter and k != key)]:
+                del self._exports[other]  # another runtime, or a superseded adapter file: free its sessions
+            self._exports[key] = result
+            self._pending.pop(key, None)
+            runners = [k for k, v in self._exports.items() if not isinstance(v, str)]
+            for old in runners[:max(0, len(runners) - self.cached_adapters - 1)]:
+                del self._exports[old]  # ORT sessions hold their own weights: keep as many as served adapters
+        future.set_result(note)
+
+    def _build_runner(self, runtime: str, adapter: AdapterRef | None) -> Any:
+        """The ONNX runner for the base model or ``adapter``, exported (or read from the cache) from a private
+        copy loaded from disk: the served model must not be copied while another thread switches it."""
+        from customizer.errors import OnnxExportError
+        from customizer.ort import OnnxRuntimeCache
+
+        if self.base.device.type != "cpu":
+            raise OnnxExportError(f"the ONNX runtime runs on the CPU, but the model is on {self.base.device}")
+        fresh = load_base_model(self.base.path, "cpu", cache=False)
+        if adapter is None:
+            return OnnxRuntimeCache(runtime).runner(fresh.model, fresh.model, fresh.fingerprint)
+        meta, state = self.store.load(adapter.repo_key, adapter.strategy, fresh.fingerprint, str(fresh.path))
+        module = get_strategy(meta.strategy, **meta.strategy_options).load_state_dict(fresh.model, state).eval()
+        # the adapted module may be the same object as fresh.model (l-ldb changes it in place): no module is
+        # "the base" here, so the export is keyed by the adapted weights' fingerprint
+        return OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint)
+
     @torch.no_grad()
-    def candidates(self, module: nn.Module, source_ids: list[int], k: int,
-                   prior: LengthPrior | None = None) -> list[Candidate]:
+    def candidates(self, module: nn.Module, source_ids: list[int], k: int, prior: LengthPrior | None = None,
+                   adapter: AdapterRef | None = None) -> list[Candidate]:
         """Beam search from token ids; ``k`` (or fewer, after removing duplicates) ranked candidates.
 
         ``prior``: the length prior of the tests the module was customized on (None: the base model's).
+        ``adapter``: the adapter ``module`` was switched to by ``server.adapted`` (the ONNX runtime exports per
+        adapter, since the served module is the same object for every swapped-in adapter).
         """
         tokenizer = self.base.tokenizer
         config = self.decoding
@@ -374,7 +507,7 @@ class Generator:
         if config.length_prior and config.eos_push and prior.p90 < max_new:
             # past the prior's 90th percentile, favour ending ever more (the decoder starts from one token)
             processors.append(ExponentialDecayLengthPenalty((prior.p90, config.eos_push), tokenizer.eos_token_id, 1))
-        out = self.runner(module).generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=beams,
+        out = self.runner(module, adapter).generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=beams,
                                            num_return_sequences=beams, max_new_tokens=max_new, do_sample=False,
                                            early_stopping=True, output_scores=True, return_dict_in_generate=True,
                                            logits_processor=processors)

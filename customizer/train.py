@@ -26,13 +26,12 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
-from transformers.modeling_outputs import BaseModelOutput
 
-from customizer.batching import IGNORE, collate_sequences, length_bucketed_batches
+from customizer.batching import collate_sequences, length_bucketed_batches
 from customizer.errors import DatasetTooSmallError
 from customizer.flops import ModelShape, encoder_forward_flops, peak_flops, pflop_seconds, training_step_flops
+from customizer.losses import summed_loss
 from customizer.model import BaseModel
 from customizer.strategies.base import Strategy, StrategyInit
 
@@ -53,7 +52,7 @@ class TrainConfig:
     eval_every: int | float = 0.5  # int: steps; float: fraction of an epoch
     patience: int = 4  # validation passes without improvement before stopping
     min_delta: float = 1e-3  # improvement smaller than this does not reset patience
-    max_minutes: float | None = None
+    max_minutes: float | None = None  # training time; the setup before the first step does not count
     max_pflops: float | None = None
     seed: int = 0
     device: str | None = None  # None: where the base model is
@@ -85,8 +84,8 @@ class TrainResult:
     epochs: float
     tokens: int  # non-padding source + target tokens trained on
     pflops: float
-    wall_s: float
-    tokens_per_s: float
+    wall_s: float  # the whole call, setup included
+    tokens_per_s: float  # over the training loop (validation passes included, setup not)
     history: list[dict[str, float]]  # one row per validation pass: step, epoch, pflops, wall_s, train_loss, val_loss
     best_step: int  # 0: nothing beat the strategy's starting point
     stop_reason: str  # early_stop | max_epochs | max_minutes | max_pflops | interrupted
@@ -95,6 +94,9 @@ class TrainResult:
     device: str
     trainable_params: int
     total_params: int
+    setup_s: float = 0.0  # before the first step: copy, strategy init, encoder cache, first validation passes
+    step_s: float = 0.0  # inside optimizer steps (forward, backward, update), validation and logging excluded
+    encoder_cache_s: float = 0.0  # computing the frozen encoder's outputs once (part of setup_s)
 
     @property
     def interrupted(self) -> bool:
@@ -144,10 +146,12 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
         config.cache_encoder or cache_mb <= config.cache_max_mb)
     encoder_cache: list[torch.Tensor] | None = None
     flops = 0.0
+    cache_started = time.perf_counter()
     if use_cache:
         encoder_cache = _encode_all(model, [s for s, _ in (*train_examples, *val_examples)], config.batch_tokens,
                                     pad_id, device, bf16)
         flops += encoder_forward_flops(shape, [len(s) for s, _ in (*train_examples, *val_examples)])
+    encoder_cache_s = time.perf_counter() - cache_started
     train_cache = encoder_cache[: len(train_examples)] if encoder_cache else None
     val_cache = encoder_cache[len(train_examples):] if encoder_cache else None
 
@@ -169,7 +173,8 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
     lr = config.lr or strategy.default_lr
     step, tokens, bad_evals, stop_reason = 0, 0, 0, ""
     loss_sum, loss_tokens = 0.0, 0  # training loss since the last validation pass
-    log_time, log_tokens, log_flops = time.perf_counter(), 0, 0.0
+    log_tokens, log_flops = 0, 0.0
+    step_s = 0.0  # inside optimizer steps only (no validation, no logging): what throughput benchmarks compare
 
     def evaluate() -> None:
         """A validation pass: history row, best state, patience."""
@@ -186,27 +191,33 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
             best_val_loss, best_step, best_state = val_loss, step, strategy.state_dict(model)
         else:
             bad_evals += 1
-        emit(_progress(_percent(config, epochs, time.perf_counter() - started, flops), step, epochs, val_loss,
+        emit(_progress(_percent(config, epochs, time.perf_counter() - train_started, flops), step, epochs, val_loss,
                        best_val_loss, flops,
                        f"step {step} | val loss {val_loss:.4f} | best {best_val_loss:.4f} (step {best_step})"))
 
     _set_train_mode(model, encoder_frozen)
+    # the minutes budget and the progress percentage count training only: loading, the strategy's
+    # initialisation, the encoder cache and the base model's validation pass came before (issue #4)
+    train_started = log_time = time.perf_counter()
+    setup_s = train_started - started
     with _StopSignals() as signals:
         for _epoch in range(config.max_epochs):
             for batch in _batches(train_examples, config.batch_tokens, rng):
                 # one optimizer step
+                step_started = time.perf_counter()
                 for group in optimizer.param_groups:
                     group["lr"] = lr * min(1.0, (step + 1) / max(1, config.warmup_steps))
                 cached = [train_cache[i] for i in batch] if train_cache else None
                 inputs, n_target = _collate([train_examples[i] for i in batch], cached, pad_id, device)
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                    loss_total = _loss_sum(module, inputs)
+                loss_total = _loss_sum(module, inputs, bf16)
                 (loss_total / n_target).backward()
                 if config.grad_clip:
                     torch.nn.utils.clip_grad_norm_([p for _, p in trainable], config.grad_clip)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
                 step += 1
+                loss_value = loss_total.item()  # waits for the step to finish (GPU), so step_s is its real time
+                step_s += time.perf_counter() - step_started
 
                 # bookkeeping: tokens, compute, throughput
                 src_lens = [len(train_examples[i][0]) for i in batch]
@@ -216,14 +227,14 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
                 tokens += sum(src_lens) + sum(tgt_lens)
                 log_tokens += sum(src_lens) + sum(tgt_lens)
                 log_flops += step_flops
-                loss_sum += loss_total.item()
+                loss_sum += loss_value
                 loss_tokens += n_target
                 now = time.perf_counter()
                 if now - log_time >= config.log_every_s:
                     rate = log_tokens / (now - log_time)
                     mfu = log_flops / (now - log_time) / peak if peak else None
                     epochs = _epochs(step, steps_per_epoch)
-                    emit(_progress(_percent(config, epochs, now - started, flops), step, epochs,
+                    emit(_progress(_percent(config, epochs, now - train_started, flops), step, epochs,
                                    history[-1]["val_loss"], best_val_loss, flops,
                                    f"step {step} | loss {loss_sum / max(1, loss_tokens):.4f} | {rate:,.0f} tok/s"
                                    + (f" | MFU {100 * mfu:.1f}%" if mfu is not None else ""),
@@ -234,7 +245,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
                 if signals.received:
                     stop_reason = "interrupted"
                     break
-                if config.max_minutes is not None and now - started >= 60 * config.max_minutes:
+                if config.max_minutes is not None and now - train_started >= 60 * config.max_minutes:
                     stop_reason = "max_minutes"
                 elif config.max_pflops is not None and pflop_seconds(flops) >= config.max_pflops:
                     stop_reason = "max_pflops"
@@ -251,12 +262,13 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
             if history[-1]["step"] != step:
                 evaluate()
 
-    wall_s = time.perf_counter() - started
+    ended = time.perf_counter()
     return TrainResult(best_val_loss=best_val_loss, base_val_loss=base_val_loss, state=best_state, steps=step,
                        epochs=_epochs(step, steps_per_epoch), tokens=tokens, pflops=pflop_seconds(flops),
-                       wall_s=wall_s, tokens_per_s=tokens / wall_s, history=history, best_step=best_step,
-                       stop_reason=stop_reason, encoder_cached=use_cache, bf16=bf16, device=str(device),
-                       trainable_params=n_trainable, total_params=n_total)
+                       wall_s=ended - started, tokens_per_s=tokens / max(1e-9, ended - train_started),
+                       history=history, best_step=best_step, stop_reason=stop_reason, encoder_cached=use_cache,
+                       bf16=bf16, device=str(device), trainable_params=n_trainable, total_params=n_total,
+                       setup_s=setup_s, step_s=step_s, encoder_cache_s=encoder_cache_s)
 
 
 # --- batches -------------------------------------------------------------------------------------------------
@@ -288,29 +300,9 @@ def _batches(examples: Sequence[Example], batch_tokens: int, rng: np.random.Gene
 # --- forward passes ------------------------------------------------------------------------------------------
 
 
-def _loss_sum(module: nn.Module, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Summed token cross-entropy of a batch (teacher forcing)."""
-    labels = inputs["labels"]
-    decoder_input_ids = _shift_right(module, labels)
-    kwargs: dict[str, Any] = {"attention_mask": inputs["attention_mask"], "decoder_input_ids": decoder_input_ids,
-                              "use_cache": False}
-    if "encoder_hidden" in inputs:
-        kwargs["encoder_outputs"] = BaseModelOutput(last_hidden_state=inputs["encoder_hidden"])
-    else:
-        kwargs["input_ids"] = inputs["input_ids"]
-    logits = module(**kwargs).logits
-    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1),
-                           ignore_index=IGNORE, reduction="sum")
-
-
-def _shift_right(module: nn.Module, labels: torch.Tensor) -> torch.Tensor:
-    """Decoder inputs from labels, as the model family does it (BART and T5 start tokens differ)."""
-    config = module.config
-    start = config.decoder_start_token_id
-    shifted = labels.new_full(labels.shape, config.pad_token_id)
-    shifted[:, 1:] = labels[:, :-1].clone()
-    shifted[:, 0] = start
-    return shifted.masked_fill(shifted == IGNORE, config.pad_token_id)
+def _loss_sum(module: nn.Module, inputs: dict[str, torch.Tensor], bf16: bool = False) -> torch.Tensor:
+    """Summed token cross-entropy of a batch (teacher forcing; :func:`customizer.losses.summed_loss`)."""
+    return summed_loss(module, inputs, bf16)[0]
 
 
 @torch.no_grad()
@@ -322,8 +314,7 @@ def _val_loss(module: nn.Module, examples: Sequence[Example], encoder_states: Se
     for batch in _in_length_order(examples, batch_tokens):
         states = [encoder_states[i] for i in batch] if encoder_states is not None else None
         inputs, n_target = _collate([examples[i] for i in batch], states, pad_id, device)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            total += _loss_sum(module, inputs).item()
+        total += _loss_sum(module, inputs, bf16).item()
         count += n_target
     return total / count
 

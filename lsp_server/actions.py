@@ -10,7 +10,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from customizer.errors import TestTailorError
-from lsp_server import convert, pipeline
+from lsp_server import convert, pipeline, runtime
 from lsp_server.documents import cached_adapter, java_document, parsed
 from lsp_server.server import TestTailorServer
 
@@ -78,7 +78,10 @@ async def generate(ls: TestTailorServer, uri: str, name: str, line: int, k: int)
         return pipeline.generate_placed(ls.generator, ls.conventions, doc.repo, doc.path, doc.text, name, line,
                                         k, strategy, texts, validate=validate, classpath=classpath)
 
-    return await ls.in_model_thread(work)
+    try:
+        return await ls.in_model_thread(work)
+    finally:
+        runtime.after_generation(ls)  # the runtime's fallback note (once), progress of an export it started
 
 
 async def resolve_action(ls: TestTailorServer, action: types.CodeAction) -> types.CodeAction:

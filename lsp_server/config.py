@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -19,6 +20,15 @@ def apply(ls: TestTailorServer, raw: Any) -> None:
     for warning in warnings:
         ls.show(warning, types.MessageType.Warning)
     logger.info("settings: %s", ls.settings)
+
+
+def _prepare_runtime(ls: TestTailorServer) -> None:
+    """Start an ONNX runtime's export in the background (lsp_server.runtime) once the settings are known."""
+    from lsp_server import runtime
+
+    task = asyncio.ensure_future(runtime.prepare(ls))
+    ls.background.add(task)
+    task.add_done_callback(ls.background.discard)
 
 
 def _can_pull(ls: TestTailorServer) -> bool:
@@ -47,6 +57,7 @@ def register(server: TestTailorServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TestTailorServer, params: types.InitializedParams) -> None:
         await pull(ls)
+        _prepare_runtime(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def changed(ls: TestTailorServer, params: types.DidChangeConfigurationParams) -> None:
@@ -55,3 +66,4 @@ def register(server: TestTailorServer) -> None:
             apply(ls, settings[SETTINGS_SECTION])
         else:
             await pull(ls)
+        _prepare_runtime(ls)

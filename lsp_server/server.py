@@ -58,6 +58,8 @@ class TestTailorServer(LanguageServer):
         self.drift_checked: set[tuple[Path, str, str]] = set()  # (repo, strategy, HEAD) judged by autoCustomize
         self._generator: Any = None
         self._generator_key: tuple[str, str] | None = None
+        self.runtime_notes_shown: set[str] = set()  # ONNX fallback notes already shown (lsp_server.runtime)
+        self.followed_exports: set[Any] = set()  # ONNX exports whose progress is reported
 
     def generator(self) -> Any:
         """The engine's Generator for the current base-model and device settings (imported lazily: torch is
@@ -71,7 +73,8 @@ class TestTailorServer(LanguageServer):
                 options["base_model"] = self.settings.base_model
             if (max_new_tokens := env_int(MAX_NEW_TOKENS_ENV)) is not None:
                 options["max_new_tokens"] = max_new_tokens
-            generator = Generator(**options)
+            # background exports: a resolve never waits minutes for an ONNX export (lsp_server.runtime)
+            generator = Generator(background_exports=True, **options)
             generator.base  # noqa: B018  load now: loading configures torch's CPU threads, overridden below
             threads = env_int(THREADS_ENV) or env_int("OMP_NUM_THREADS")
             if threads is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from gitrepos import make_git_repo
+from gitrepos import shopkit_repo
 
 from customizer.cli import main
 from customizer.model import PACKAGED_BASE_MODEL_DIR, load_base_model
@@ -14,13 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def shopkit_repo(tmp_path_factory):
-    from pathlib import Path
-
-    src = Path(__file__).resolve().parent.parent / "examples" / "shopkit"
-    root = tmp_path_factory.mktemp("shipped") / "shopkit"
-    files = {str(p.relative_to(src)): p.read_text(encoding="utf-8") for p in src.rglob("*") if p.is_file()}
-    return make_git_repo(root, files)
+def shopkit(tmp_path_factory):
+    return shopkit_repo(tmp_path_factory.mktemp("shipped") / "shopkit")
 
 
 def test_the_package_ships_a_loadable_base_model_with_its_tokenizer():
@@ -31,10 +26,10 @@ def test_the_package_ships_a_loadable_base_model_with_its_tokenizer():
     assert base.tokenizer.pad_token_id == 1 and len(base.tokenizer) == base.model.config.vocab_size
 
 
-def test_generate_with_the_shipped_model_on_the_example(shopkit_repo, monkeypatch, tmp_path, capsys):
+def test_generate_with_the_shipped_model_on_the_example(shopkit, monkeypatch, tmp_path, capsys):
     monkeypatch.delenv("TESTTAILOR_BASE_MODEL", raising=False)
     monkeypatch.setenv("TESTTAILOR_HOME", str(tmp_path / "home"))
-    rc = main(["generate", str(shopkit_repo), "--file", "src/main/java/io/shopkit/tax/TaxCalculator.java",
+    rc = main(["generate", str(shopkit), "--file", "src/main/java/io/shopkit/tax/TaxCalculator.java",
                "--line", "72", "--candidates", "2", "--base-only", "--max-new-tokens", "48", "--json"])
     assert rc == 0
     result = json.loads(capsys.readouterr().out)
@@ -54,7 +49,7 @@ def test_no_stray_files_written_into_the_package():
     assert not any(p.name.startswith(".base_model") for p in PACKAGED_BASE_MODEL_DIR.parent.iterdir())
 
 
-def test_bf16_shipped_weights_load_as_float32_and_train(shopkit_repo, tmp_path):
+def test_bf16_shipped_weights_load_as_float32_and_train(shopkit, tmp_path):
     """The weights are stored in bf16; loading must give fp32 parameters so CPU training works."""
     import torch
 
@@ -64,7 +59,7 @@ def test_bf16_shipped_weights_load_as_float32_and_train(shopkit_repo, tmp_path):
 
     base = load_base_model(PACKAGED_BASE_MODEL_DIR, device="cpu", cache=False)
     assert {p.dtype for p in base.model.parameters()} == {torch.float32}
-    meta, result = customize_project(shopkit_repo, strategy="l-ldb", device="cpu", base_model=PACKAGED_BASE_MODEL_DIR,
+    meta, result = customize_project(shopkit, strategy="l-ldb", device="cpu", base_model=PACKAGED_BASE_MODEL_DIR,
                                      store=AdapterStore(tmp_path / "store"),
                                      config=TrainConfig(max_epochs=1, max_minutes=0.5))
     assert result.steps >= 1 and meta.strategy == "l-ldb"

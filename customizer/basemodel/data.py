@@ -5,8 +5,7 @@ The arrays are small and portable (one ``.npz``), so the same data trains here o
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,14 +65,6 @@ def _pack(srcs: list, tgts: list, pkgs: list[int]) -> TokenizedPairs:
     s, so = flat(srcs)
     t, to = flat(tgts)
     return TokenizedPairs(s, so, t, to, np.asarray(pkgs, dtype=np.int32))
-
-
-def iter_pair_dicts(files: Iterable[Path]) -> Iterator[dict]:
-    for f in files:
-        with open(f, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    yield json.loads(line)
 
 
 def tokenize_pairs(tokenizer, pairs: Iterable[dict], max_source: int = 512, max_target: int = 384,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,16 +98,6 @@ def tokenize_methods(tokenizer, records: Iterable[dict], max_tokens: int = 512,
     stats = {"methods": len(seqs), "dropped_long": dropped_long, "dropped_special": dropped_special,
              "packages": len(names)}
     return TokenizedMethods.pack(seqs, pkgs), stats
-
-
-def iter_method_records(files: Iterable[Path]) -> Iterator[dict]:
-    import json
-
-    for f in files:
-        with open(f, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    yield json.loads(line)
 
 
 def expected_source_ratio(mask_ratio: float = MASK_RATIO, poisson_lambda: float = POISSON_LAMBDA) -> float:

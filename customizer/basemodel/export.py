@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, GenerationConfig
+
+from customizer.corpus.paths import replace_dir
 
 PACKAGE_MODEL_DIR = Path(__file__).resolve().parent.parent / "base_model"
 
@@ -32,12 +33,5 @@ def export_checkpoint(checkpoint: Path, out: Path = PACKAGE_MODEL_DIR, name: str
             "params": sum(p.numel() for p in model.parameters()),
             "training_state": json.loads(state.read_text()) if state.exists() else None, **(extra_meta or {})}
     (tmp / "testtailor.json").write_text(json.dumps(meta, indent=1) + "\n")
-    if out.exists():
-        aside = out.with_name(out.name + ".old")
-        shutil.rmtree(aside, ignore_errors=True)
-        out.replace(aside)
-        tmp.replace(out)
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        tmp.replace(out)
+    replace_dir(tmp, out)
     return out

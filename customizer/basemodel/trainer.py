@@ -31,6 +31,7 @@ from transformers import BartForConditionalGeneration, PreTrainedTokenizerFast
 from customizer.basemodel.data import TokenizedPairs, collate, length_bucketed_batches
 from customizer.basemodel.denoise_data import TokenizedMethods, denoise_batches, denoise_collate, expected_source_ratio
 from customizer.basemodel.presets import PRESETS
+from customizer.losses import summed_loss
 
 _DENOISE_EPOCH_STREAM, _DENOISE_NOISE_STREAM = 1, 2  # RNG stream ids: seeds never collide with the pairs phase
 
@@ -93,12 +94,10 @@ def _lr_at(cfg: RunConfig, step: int, steps_total: int) -> float:
 
 
 def _loss_sum(model, batch: dict[str, torch.Tensor], bf16: bool) -> tuple[float, int]:
-    """Summed token cross-entropy of one batch and its number of target tokens (eval, no grad)."""
-    with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=bf16):
-        logits = model(**{k: v.to(model.device) for k, v in batch.items() if k != "labels"}).logits
-    labels = batch["labels"].to(model.device)
-    loss = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), labels, reduction="sum")
-    return loss.item(), int((labels != -100).sum())
+    """Summed token cross-entropy of one batch and its number of target tokens (eval, no grad), computed as
+    customization computes it (:func:`customizer.losses.summed_loss`)."""
+    loss, count = summed_loss(model, {k: v.to(model.device) for k, v in batch.items()}, bf16)
+    return loss.item(), count
 
 
 @torch.no_grad()

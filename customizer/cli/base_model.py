@@ -74,12 +74,13 @@ def _update_stats(out: Path, new: dict) -> None:
 def _prepare_methods(args: argparse.Namespace, tok) -> int:
     import numpy as np
 
-    from customizer.basemodel.denoise_data import iter_method_records, select_methods, tokenize_methods
+    from customizer.basemodel.denoise_data import select_methods, tokenize_methods
+    from customizer.corpus.jsonl import read_jsonl_files
 
     files = sorted(args.corpus.glob("methods-*.jsonl"))
     if not files:
         raise SystemExit(f"no methods-*.jsonl shards in {args.corpus}; run `testtailor corpus merge`")
-    records = select_methods(iter_method_records(files), args.max_methods + args.val_methods)
+    records = select_methods(read_jsonl_files(files), args.max_methods + args.val_methods)
     held_out = set(np.random.default_rng(0).permutation(len(records))[:args.val_methods].tolist())
     args.out.mkdir(parents=True, exist_ok=True)
     stats = {}
@@ -97,7 +98,8 @@ def _prepare_methods(args: argparse.Namespace, tok) -> int:
 def _prepare(args: argparse.Namespace) -> int:
     from transformers import PreTrainedTokenizerFast
 
-    from customizer.basemodel.data import iter_pair_dicts, tokenize_pairs
+    from customizer.basemodel.data import tokenize_pairs
+    from customizer.corpus.jsonl import read_jsonl_files
 
     tok = PreTrainedTokenizerFast.from_pretrained(args.tokenizer)
     if args.methods:
@@ -109,7 +111,7 @@ def _prepare(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     stats = {}
     for name, fs in (("val", val_files), ("train", train_files)):
-        data, st = tokenize_pairs(tok, iter_pair_dicts(fs), args.max_source, args.max_target)
+        data, st = tokenize_pairs(tok, read_jsonl_files(fs), args.max_source, args.max_target)
         data.save(args.out / f"{name}.npz")
         sl, tl = data.lengths()
         stats[name] = {**st, "source_tokens_mean": float(sl.mean()), "target_tokens_mean": float(tl.mean()),

@@ -29,12 +29,17 @@ def positive_float(text: str) -> float:
     return value
 
 
-def retrieval_count(text: str) -> int:
-    """``--retrieval K``: 0 (off) to MAX_RETRIEVAL nearest project tests in each model input."""
+def whole_number(text: str) -> int:
+    """An integer argument; argparse reports anything else as ``'x' is not a whole number``."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def retrieval_count(text: str) -> int:
+    """``--retrieval K``: 0 (off) to MAX_RETRIEVAL nearest project tests in each model input."""
+    value = whole_number(text)
     if not 0 <= value <= MAX_RETRIEVAL:
         raise argparse.ArgumentTypeError(f"{text} must be from 0 (off) to {MAX_RETRIEVAL}")
     return value

@@ -40,6 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--retrieval", type=retrieval_count, default=0, metavar="K",
                    help="model systems get the K nearest training-fold tests in their input; stored as separate "
                    "systems (e.g. l-ldb+r2) beside the runs without (default: 0, off)")
+    p.add_argument("--validate", action="store_true",
+                   help="also compile and run each pair's top-5 candidates in the repository (placed into the "
+                   "developer's test class; runs the project's code): compile and pass rates of top-1 and best-of-5")
+    p.add_argument("--classpath", default=None,
+                   help="extra classpath for --validate (entries separated by ':', 'dir/*' for a folder of jars)")
+    p.add_argument("--test-timeout", type=float, default=None, help="seconds per validated test (default 20)")
     p.add_argument("--out", type=Path, default=Path("evaluation-results"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_run)
@@ -47,6 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("evaluate-report", help="write docs/evaluation.md and plots from stored results")
     r.add_argument("--out", type=Path, default=Path("evaluation-results"), help="results directory")
     r.add_argument("--docs", type=Path, default=Path("docs"))
+    r.add_argument("--validation", type=Path, action="append", default=[], metavar="DIR",
+                   help="results folder of an `evaluate --validate` run (repeatable); its compile and pass rates "
+                   "are saved in DOCS/validation.json, so later reports keep them (default: those in --out)")
     r.set_defaults(func=_report)
 
 
@@ -63,7 +72,8 @@ def _run(args: argparse.Namespace) -> int:
     cfg = EvalConfig(out=args.out, systems=args.strategies, folds=args.folds, run_folds=args.run_folds,
                      splits=args.split, seed=args.seed, max_test=args.max_test, candidates=args.candidates,
                      device=args.device, base_model=args.base_model, max_minutes=args.max_minutes,
-                     retrieval=args.retrieval)
+                     retrieval=args.retrieval, validate=args.validate, classpath=args.classpath,
+                     test_timeout=args.test_timeout)
     log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.json else (lambda m: print(m, flush=True))
     n = evaluate_repositories(args.repos, cfg, log=log)
     if args.json:
@@ -79,7 +89,11 @@ def _report(args: argparse.Namespace) -> int:
     args.docs.mkdir(parents=True, exist_ok=True)
     command = "testtailor evaluate-report " + " ".join(
         shlex.quote(a) for a in ("--out", str(args.out), "--docs", str(args.docs)))
-    text = render_report(args.out, args.docs, command)
+    validation = "testtailor evaluate-report " + " ".join(shlex.quote(a) for a in (
+        "--out", str(args.out), "--docs", str(args.docs), *[x for d in args.validation for x in ("--validation",
+                                                                                                  str(d))]))
+    text = render_report(args.out, args.docs, command, validation_dirs=args.validation,
+                         validation_command=validation)
     (args.docs / "evaluation.md").write_text(text, encoding="utf-8")
     print(f"wrote {args.docs / 'evaluation.md'}")
     return 0

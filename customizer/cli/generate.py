@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from customizer.cli.customize import retrieval_count
+from customizer.cli.customize import retrieval_count, whole_number
 from customizer.defaults import (
     DEFAULT_CANDIDATES,
     DEFAULT_DEVICE,
@@ -19,10 +19,7 @@ from customizer.defaults import (
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
     return value

@@ -35,3 +35,9 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
+
+
+def read_jsonl_files(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
+    """Records of every file of ``paths``, one file after the other."""
+    for path in paths:
+        yield from read_jsonl(path)

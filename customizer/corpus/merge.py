@@ -22,7 +22,7 @@ from customizer.corpus.dedup import code_tokens, dedup_pairs, normalize
 from customizer.corpus.errors import CorpusError
 from customizer.corpus.jsonl import read_jsonl, write_jsonl
 from customizer.corpus.lists import PackageLists
-from customizer.corpus.paths import CorpusLayout, atomic_write_json, corpus_layout, read_json
+from customizer.corpus.paths import CorpusLayout, atomic_write_json, corpus_layout, read_json, replace_dir
 
 PAIRS_PER_SHARD = 10_000
 METHODS_PER_SHARD = 100_000
@@ -154,13 +154,7 @@ def merge(
         "near_duplicate_rule": "Jaccard >= 0.9 over code-token 5-shingles of the test body, same focal signature",
     }
     atomic_write_json(tmp / "stats.json", stats)
-    final = layout.final
-    old = layout.root / "final.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_dir(tmp, layout.final)
     return stats
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,17 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put the folder ``new`` in the place of ``target`` (which may not exist): the old folder is renamed aside
+    (``<target>.old``) and deleted after, so ``target`` is missing only between two renames."""
+    aside = target.with_name(target.name + ".old")
+    shutil.rmtree(aside, ignore_errors=True)
+    if target.exists():
+        target.replace(aside)
+    new.replace(target)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

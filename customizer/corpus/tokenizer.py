@@ -17,7 +17,7 @@ from typing import Any
 from customizer.corpus.errors import CorpusError
 from customizer.corpus.jsonl import read_jsonl
 from customizer.corpus.merge import percentiles
-from customizer.corpus.paths import atomic_write_json, cache_root, corpus_layout
+from customizer.corpus.paths import atomic_write_json, cache_root, corpus_layout, replace_dir
 
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 VOCAB_SIZE = 16_384
@@ -133,10 +133,5 @@ def train_tokenizer(
     shutil.rmtree(tmp, ignore_errors=True)
     tokenizer.save_pretrained(tmp)
     atomic_write_json(tmp / "stats.json", stats)
-    old = out.with_name(out.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_dir(tmp, out)
     return stats

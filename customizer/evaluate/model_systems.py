@@ -32,7 +32,9 @@ from customizer.inputs import (
     source_budget,
 )
 from customizer.java.context import ContextLevel
+from customizer.losses import summed_loss
 from customizer.mining.pairs import Pair
+from customizer.model import load_base_model
 from customizer.retrieval import RetrievalIndex, retrieved_for_pairs
 from customizer.strategies import get_strategy
 from customizer.train import TrainConfig
@@ -50,14 +52,15 @@ def _generator(base_model: str | None, device: str) -> Generator:
 @torch.no_grad()
 def reference_nll(module: nn.Module, examples: Sequence[tuple[list[int], list[int]]], device: torch.device
                   ) -> list[tuple[float, int]]:
-    """Summed negative log-likelihood (nats) and token count of each reference test under ``module``."""
+    """Summed negative log-likelihood (nats) and token count of each reference test under ``module``, one test
+    at a time (no padding), scored as customization scores its validation loss (:func:`customizer.losses`)."""
     out = []
     for source, target in examples:
         ids = torch.tensor([source], device=device)
-        labels = torch.tensor([target], device=device)
-        logits = module(input_ids=ids, attention_mask=torch.ones_like(ids), labels=labels).logits
-        nll = torch.nn.functional.cross_entropy(logits[0].float(), labels[0], reduction="sum")
-        out.append((float(nll), len(target)))
+        batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids),
+                 "labels": torch.tensor([target], device=device)}
+        nll, count = summed_loss(module, batch)
+        out.append((float(nll), count))
     return out
 
 
@@ -65,7 +68,7 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
                      log: Callable[[str], None]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Rows for ``test`` and the run's record (training curve, compute) for ``base`` or a strategy name."""
     generator = _generator(cfg.base_model, cfg.device)
-    base = generator.base
+    base = load_base_model(cfg.base_model, cfg.device)  # not generator.base: serving changes that in place
     t0 = time.time()
     retrieval = int(getattr(cfg, "retrieval", 0))
     run: dict[str, Any] = {"system": system, "base_model": base.description, "retrieval": retrieval}

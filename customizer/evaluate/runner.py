@@ -8,6 +8,10 @@ indexed by ``retrieve`` and seen by customization.
 With ``retrieval`` = k > 0 the model systems get retrieval-augmented input (k nearest training-fold tests, the
 same as ``--retrieval k`` in the product) and are stored under their own cell names (``l-ldb+r2``), so a
 results folder holds runs with and without it side by side and the report shows both.
+
+With ``validate`` every row also gets the compile/run outcome of its top-5 candidates, placed into the developer's
+test class (:mod:`customizer.evaluate.validation`); a cell is then done only when its rows carry outcomes, and a
+cell computed earlier without them is validated from its stored candidates rather than recomputed.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from customizer.evaluate.scoring import score_pair
-from customizer.evaluate.store import Cell, is_done, write_cell
+from customizer.evaluate.store import Cell, is_done, read_cell, write_cell
 from customizer.evaluate.systems import retrieve_candidates
 from customizer.mining.folds import split_folds
 from customizer.mining.miner import mine_repository
@@ -43,6 +47,9 @@ class EvalConfig:
     base_model: str | None = None
     max_minutes: float | None = None  # per customization
     retrieval: int = 0  # nearest training-fold tests in each model input (0: off)
+    validate: bool = False  # compile and run the top-5 candidates of every test pair in the repository
+    classpath: str | None = None  # extra classpath entries for validation (``:``-separated, ``dir/*``)
+    test_timeout: float | None = None  # seconds per validated test method (None: the product's default)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -85,22 +92,75 @@ def run_cell(system: str, train: list[Pair], test: list[Pair], cfg: EvalConfig, 
     return run_model_system(system, train, test, cfg, log)
 
 
+def _validator(repo: Path, name: str, cfg: EvalConfig) -> Any:
+    from customizer.evaluate.validation import CandidateValidator, repo_conventions
+
+    conventions = repo_conventions(repo, cfg.out, name)
+    return CandidateValidator(repo, conventions, cfg.classpath, cache_dir=cfg.out / "_build-cache",
+                              test_timeout=cfg.test_timeout)
+
+
+def _record_build(validator: Any, name: str, cfg: EvalConfig, pairs: list[Pair], log: Log) -> None:
+    """Record whether (and why not) the project's modules holding ``pairs``' tests build here, and how many of
+    the developers' own tests of ``pairs`` pass when validated like candidates (the control)."""
+    from customizer.evaluate.validation import reference_control, write_build_record
+
+    t0 = time.time()
+    record = validator.build_record([p.test.file for p in pairs])
+    if validator.control is None:
+        validator.control = reference_control(validator, pairs)
+    record["reference_control"] = validator.control
+    write_build_record(cfg.out, name, record)
+    log(f"{name}: project {'builds' if record['builds'] else 'does not build'} here"
+        f"{': ' + record['reason'] if record['reason'] else ''} ({time.time() - t0:.1f}s)")
+
+
+def _validate_rows(validator: Any, rows: list[dict[str, Any]], pairs: list[Pair]) -> dict[str, Any]:
+    by_id = {p.id: p for p in pairs}  # all of the repository's pairs: a stored cell may predate --max-test
+    t0, before = time.time(), validator.validated
+    for row in rows:
+        row["validation"] = validator.validate_pair(by_id[row["id"]], row.get("candidates", []))
+    return {"wall_s": round(time.time() - t0, 2), "validated_candidates": validator.validated - before}
+
+
 def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = print) -> int:
-    """Run every missing cell; returns how many cells were computed in this call."""
+    """Run every missing cell (and, with ``cfg.validate``, validate every cell); returns how many cells were
+    computed or validated in this call."""
+    from customizer.evaluate.validation import has_candidates, is_validated
+
     computed = 0
     for repo in repos:
         name, pairs = mined_pairs(repo, cfg.out, log)
+        validator = None
         for split in cfg.splits:
             folds = split_folds(pairs, k=cfg.folds, seed=cfg.seed, group=split)
             for fold in (cfg.run_folds if cfg.run_folds is not None else range(cfg.folds)):
                 test = sample_test(folds[fold], cfg.max_test, cfg.seed)
                 train = [p for i, f in enumerate(folds) if i != fold for p in f]
+                if cfg.validate and validator is None:  # the build record, even when every cell is done
+                    validator = _validator(repo, name, cfg)
+                    _record_build(validator, name, cfg, test, log)
                 for system in cfg.systems:
                     cell = Cell(name, split, fold, system_cell_name(system, cfg.retrieval))
+                    rows: list[dict[str, Any]] | None = None
+                    run: dict[str, Any] | None = None
                     if is_done(cfg.out, cell):
-                        continue
-                    log(f"{name} {split} fold {fold}: {cell.system} (train {len(train)}, test {len(test)})")
-                    rows, run = run_cell(system, train, test, cfg, log)
+                        if not cfg.validate:
+                            continue
+                        rows, run = read_cell(cfg.out, cell)
+                        if is_validated(rows):
+                            continue
+                        if not has_candidates(rows):  # stored before rows kept their candidates
+                            rows = None
+                    if rows is None:
+                        log(f"{name} {split} fold {fold}: {cell.system} (train {len(train)}, test {len(test)})")
+                        rows, run = run_cell(system, train, test, cfg, log)
+                    if cfg.validate:
+                        _record_build(validator, name, cfg, test, log)
+                        info = _validate_rows(validator, rows, pairs)
+                        run = {**(run or {"system": cell.system}), "validation": info}
+                        log(f"{name} {split} fold {fold}: {cell.system} validated "
+                            f"{info['validated_candidates']} candidates in {info['wall_s']}s")
                     write_cell(cfg.out, cell, rows, run)
                     computed += 1
     return computed

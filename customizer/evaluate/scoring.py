@@ -18,7 +18,8 @@ def score_pair(pair: Pair, candidates: Sequence[str], nll: tuple[float, int] | N
     """Metrics of one pair: BLEU and parse of the top-1, cumulative top-k exact/abstracted hits, NLL.
 
     ``nll`` is (summed negative log-likelihood of the developer-written test, its token count); perplexity is
-    aggregated from these sums, so it is per token over a whole project, as in the paper.
+    aggregated from these sums, so it is per token over a whole project, as in the paper. The top ``TOP_K``
+    candidates are kept in the row so ``testtailor evaluate --validate`` can compile and run them later.
     """
     ref = pair.test.body
     top1 = candidates[0] if candidates else ""
@@ -35,7 +36,7 @@ def score_pair(pair: Pair, candidates: Sequence[str], nll: tuple[float, int] | N
         "exact": exact, "abstracted": abstracted, "parses": bool(top1) and parses_as_method(top1),
         "focal_name": pair.focal.method in top1, "hit_limit": hit_limit,
         "nll": None if nll is None else round(nll[0], 4), "ref_tokens": None if nll is None else nll[1],
-        "top1": top1, "reference": ref,
+        "top1": top1, "reference": ref, "candidates": list(candidates[:TOP_K]),
     }
 
 

@@ -54,6 +54,13 @@ def is_done(out: Path, cell: Cell) -> bool:
     return cell.path(out).exists()
 
 
+def read_cell(out: Path, cell: Cell) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Rows and run info of a finished cell (to add validation outcomes to it without recomputing it)."""
+    rows = [json.loads(line) for line in cell.path(out).read_text(encoding="utf-8").splitlines() if line.strip()]
+    run_path = cell.run_path(out)
+    return rows, (json.loads(run_path.read_text()) if run_path.exists() else None)
+
+
 def iter_cells(out: Path) -> Iterator[tuple[Cell, list[dict[str, Any]], dict[str, Any] | None]]:
     """Every finished cell with its rows and run info, in a stable order."""
     for path in sorted(out.glob("*/*/fold*/*.jsonl")):

@@ -42,7 +42,12 @@ from customizer.errors import AdapterError, ServingSettingsError
 from customizer.model import BaseModel, load_base_model
 from customizer.serving.lru import BoundedLRU
 from customizer.strategies import canonical_name, get_strategy
-from customizer.strategies.prefix import clear_row_prefixes, install_prefix_slots, set_row_prefixes
+from customizer.strategies.prefix import (
+    clear_row_prefixes,
+    install_prefix_slots,
+    prefix_batch_key,
+    set_row_prefixes,
+)
 
 SWAP_STRATEGIES = ("l-ldb", "l-eo")
 BASE_ADAPTER = "__base__"  # peft's name for "no adapter" in a mixed batch
@@ -186,9 +191,7 @@ class AdapterServer:
         if strategy in SWAP_STRATEGIES:
             entry.batch_key = ("swap", ref)
         elif strategy == "prefix":
-            stems = tuple(sorted(name.rpartition(".")[0] for name in tensors if name.endswith(".key")))
-            length = next(iter(tensors.values())).shape[1]
-            entry.batch_key = ("prefix", length, stems)
+            entry.batch_key = ("prefix", *prefix_batch_key(tensors))
         else:  # lora
             entry.peft_name = self._add_lora(meta, tensors)
             entry.batch_key = ("lora",)

@@ -15,10 +15,20 @@ implementation because only the attention modules see the view.
 Initialisation: the frozen model reads the repository's most frequent tokens (``StrategyInit``) and each
 module's key/value projections of those positions become its initial prefixes; without init data they start
 as small random vectors.
+
+Gating (``gated=True``, the default): the prefix is attended to with its own softmax and its output is added to
+the module's attention output times a per-head gate that starts at zero, so customization starts exactly at the
+base model's validation loss and every improvement is an improvement over the base (He et al. 2022 show that
+prefix tuning with the joint softmax is this interpolation with a fixed, input-dependent gate; LLaMA-Adapter
+zero-initialises it). With the joint softmax of Li & Liang (``gated=False``, and adapters saved without gates),
+200 prefix positions take attention mass from the real tokens from the first step: on the example project the
+validation loss started 0.2-0.3 nats above the base model's and a short budget never recovered it
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +41,7 @@ from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, AttentionInterf
 
 from customizer.errors import ModelLoadError
 from customizer.strategies import anatomy
-from customizer.strategies.base import Strategy, StrategyInit, StrategyOptionError
+from customizer.strategies.base import APPLIED_ATTR, Strategy, StrategyInit, StrategyOptionError
 
 PREFIX_ATTENTION = "testtailor_prefix"
 PREFIX_MODULE = "testtailor_prefix"
@@ -48,6 +58,10 @@ class PrefixConfig:
     cross_attention: bool = False
     #: Standard deviation of the random init used when there is no repository data to initialise from.
     init_std: float = 0.02
+    #: Own softmax over the prefix, added through a per-head gate (see the module docstring); False: joint softmax.
+    gated: bool = True
+    #: Initial value of the gates (0: the prefixed model starts as the base model).
+    gate_init: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.length, bool) or not isinstance(self.length, int) or not 1 <= self.length <= 4096:
@@ -57,22 +71,47 @@ class PrefixConfig:
             raise StrategyOptionError("prefix option cross_attention must be true or false")
         if not isinstance(self.init_std, int | float) or not self.init_std > 0:
             raise StrategyOptionError(f"prefix option init_std must be a positive number, not {self.init_std!r}")
+        if not isinstance(self.gated, bool):
+            raise StrategyOptionError("prefix option gated must be true or false")
+        if isinstance(self.gate_init, bool) or not isinstance(self.gate_init, int | float):
+            raise StrategyOptionError(f"prefix option gate_init must be a number, not {self.gate_init!r}")
 
 
 class AttentionPrefix(nn.Module):
-    """The trainable prefix of one attention module: keys and values of shape (kv heads, P, head dim)."""
+    """The trainable prefix of one attention module: keys and values of shape (kv heads, P, head dim), and with
+    ``gated`` a gate per attention head (query heads)."""
 
     def __init__(self, length: int, heads: int, head_dim: int, causal: bool,
-                 device: torch.device | None = None, dtype: torch.dtype | None = None) -> None:
+                 device: torch.device | None = None, dtype: torch.dtype | None = None, gated: bool = False,
+                 query_heads: int | None = None) -> None:
         super().__init__()
         self.key = nn.Parameter(torch.zeros(heads, length, head_dim, device=device, dtype=dtype))
         self.value = nn.Parameter(torch.zeros(heads, length, head_dim, device=device, dtype=dtype))
+        self.gate = (nn.Parameter(torch.zeros(query_heads or heads, device=device, dtype=dtype)) if gated
+                     else None)
         self.causal = causal
         #: False: attention runs as if no prefix were installed (a serving slot with no prefix adapter active).
         self.enabled = True
-        #: Per-row prefixes (rows, kv heads, P, head dim) used instead of ``key``/``value`` while set, so one
-        #: batch can serve several repositories; see :func:`set_row_prefixes`.
-        self.rows: tuple[torch.Tensor, torch.Tensor] | None = None
+        #: Per-row prefixes (rows, kv heads, P, head dim) and gates (rows, heads) or None, used instead of the
+        #: parameters while set, so one batch can serve several repositories; see :func:`set_row_prefixes`.
+        self.rows: tuple[torch.Tensor, torch.Tensor, torch.Tensor | None] | None = None
+
+    @property
+    def gated(self) -> bool:
+        return self.gate is not None if self.rows is None else self.rows[2] is not None
+
+    def gates(self, batch: int, dtype: torch.dtype) -> torch.Tensor:
+        """(batch or 1, 1, heads, 1) gates to multiply the prefix's attention output (batch, queries, heads,
+        dim) with."""
+        if self.rows is None:
+            assert self.gate is not None
+            return self.gate.to(dtype).view(1, 1, -1, 1)
+        gates = self.rows[2]
+        assert gates is not None
+        repeat = batch // gates.shape[0]
+        if repeat > 1:
+            gates = gates.repeat_interleave(repeat, dim=0)
+        return gates.to(dtype).view(gates.shape[0], 1, -1, 1)
 
     @property
     def length(self) -> int:
@@ -84,13 +123,21 @@ class AttentionPrefix(nn.Module):
         if self.rows is None:
             return (self.key.to(dtype).unsqueeze(0).expand(batch, -1, -1, -1),
                     self.value.to(dtype).unsqueeze(0).expand(batch, -1, -1, -1))
-        keys, values = self.rows
+        keys, values, _ = self.rows
         repeat, rest = divmod(batch, keys.shape[0])
         if rest or not repeat:
             raise ValueError(f"a batch of {batch} rows cannot use per-row prefixes for {keys.shape[0]} rows")
         if repeat > 1:
             keys, values = keys.repeat_interleave(repeat, dim=0), values.repeat_interleave(repeat, dim=0)
         return keys.to(dtype), values.to(dtype)
+
+    def separate(self, query: torch.Tensor, key: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Keys and values of the prefix alone, (batch, heads, P, dim), and an additive all-visible mask
+        (1, 1, queries, P) for the gated path's own softmax (explicit, so no implementation applies a causal
+        mask to the prefix)."""
+        prefix_key, prefix_value = self._prefix_states(key.shape[0], key.dtype)
+        mask = query.new_zeros((1, 1, query.shape[-2], prefix_key.shape[-2]))
+        return prefix_key, prefix_value, mask
 
     def extend(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, mask: torch.Tensor | None,
                position_bias: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
@@ -158,16 +205,22 @@ def prefixed_attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor
                        attention_mask: torch.Tensor | None, **kwargs: Any) -> tuple[torch.Tensor, Any]:
     """Attention with the module's prefix prepended; delegates to the model's own implementation."""
     prefix: AttentionPrefix = getattr(module, PREFIX_MODULE)
-    if prefix.enabled:
-        key, value, attention_mask, position_bias = prefix.extend(query, key, value, attention_mask,
-                                                                  kwargs.get("position_bias"))
-        if position_bias is not None:
-            kwargs["position_bias"] = position_bias
     base = module.config.base_attn_implementation
     if base == "eager":
         function = getattr(sys.modules.get(type(module).__module__), "eager_attention_forward", _generic_eager)
     else:
         function = ALL_ATTENTION_FUNCTIONS[base]
+    if prefix.enabled and prefix.gated:
+        output, weights = function(module, query, key, value, attention_mask, **kwargs)
+        prefix_key, prefix_value, prefix_mask = prefix.separate(query, key)
+        prefix_kwargs = {name: arg for name, arg in kwargs.items() if name not in ("position_bias", "is_causal")}
+        prefix_output, _ = function(module, query, prefix_key, prefix_value, prefix_mask, **prefix_kwargs)
+        return output + prefix_output * prefix.gates(query.shape[0], prefix_output.dtype), weights
+    if prefix.enabled:
+        key, value, attention_mask, position_bias = prefix.extend(query, key, value, attention_mask,
+                                                                  kwargs.get("position_bias"))
+        if position_bias is not None:
+            kwargs["position_bias"] = position_bias
     return function(module, query, key, value, attention_mask, **kwargs)
 
 
@@ -210,7 +263,8 @@ def install_prefix_slots(model: PreTrainedModel) -> dict[str, AttentionPrefix]:
 def set_row_prefixes(slots: dict[str, AttentionPrefix], states: Sequence[dict[str, torch.Tensor]]) -> None:
     """Row ``i`` of the next batches attends to the prefixes of ``states[i]`` (a prefix adapter's tensors).
 
-    Every row must have the same prefix length and prefix the same modules (group rows by strategy options);
+    Every row must have the same prefix length, prefix the same modules and be gated or not alike (group rows by
+    strategy options and :func:`prefix_batch_key`);
     slots no state fills stay disabled. Undo with :func:`clear_row_prefixes`.
     """
     clear_row_prefixes(slots)
@@ -220,9 +274,21 @@ def set_row_prefixes(slots: dict[str, AttentionPrefix], states: Sequence[dict[st
             continue
         if not all(present):
             raise ValueError(f"some rows have no prefix for {stem}; batch only adapters with the same options")
+        gated = [f"{stem}.gate" in state for state in states]
+        if any(gated) and not all(gated):
+            raise ValueError(f"some rows have gated prefixes for {stem} and some not; batch them separately")
         slot.rows = (torch.stack([state[f"{stem}.key"] for state in states]),
-                     torch.stack([state[f"{stem}.value"] for state in states]))
+                     torch.stack([state[f"{stem}.value"] for state in states]),
+                     torch.stack([state[f"{stem}.gate"] for state in states]) if all(gated) else None)
         slot.enabled = True
+
+
+def prefix_batch_key(state: dict[str, torch.Tensor]) -> tuple[int, tuple[str, ...], bool]:
+    """(prefix length, prefixed module stems, gated) of a prefix adapter's tensors: rows with equal keys can
+    share one batch (:func:`set_row_prefixes`)."""
+    stems = tuple(sorted(name.rpartition(".")[0] for name in state if name.endswith(".key")))
+    length = state[f"{stems[0]}.key"].shape[1] if stems else 0
+    return length, stems, any(name.endswith(".gate") for name in state)
 
 
 def clear_row_prefixes(slots: dict[str, AttentionPrefix]) -> None:
@@ -269,9 +335,20 @@ def _activation_prefixes(model: PreTrainedModel, targets: list[tuple[nn.Module, 
     return result
 
 
+def _query_heads(module: nn.Module, kv_heads: int) -> int:
+    """Attention heads of the module's queries (more than its key/value heads under grouped-query attention)."""
+    for name in ("num_heads", "n_heads", "num_attention_heads"):
+        value = getattr(module, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return kv_heads
+
+
 class PrefixStrategy(Strategy):
     name: ClassVar[str] = "prefix"
-    default_lr: ClassVar[float] = 5e-4
+    # zero-initialised gates and O(1) activation keys/values: at 5e-4 a short CPU budget barely moved them; on the
+    # example project 2e-2 lowered the validation loss fastest of 5e-3 and 2e-2 (docs/benchmarks.md)
+    default_lr: ClassVar[float] = 2e-2
     description: ClassVar[str] = ("Prefix: trains P virtual key/value vectors per attention module (~2.4% of "
                                   "BART, added to the model); smallest adapters, longer attention at inference")
     config_class: ClassVar[type] = PrefixConfig
@@ -289,9 +366,12 @@ class PrefixStrategy(Strategy):
         for module, kind in targets:
             heads, head_dim = anatomy.attention_geometry(module)
             weight = anatomy.attention_projections(module).k.weight
-            prefix = AttentionPrefix(length, heads, head_dim, causal=kind == "decoder",
-                                     device=weight.device, dtype=weight.dtype)
+            prefix = AttentionPrefix(length, heads, head_dim, causal=kind == "decoder", device=weight.device,
+                                     dtype=weight.dtype, gated=self.config.gated,
+                                     query_heads=_query_heads(module, heads))
             with torch.no_grad():
+                if prefix.gate is not None:
+                    prefix.gate.fill_(self.config.gate_init)
                 if id(module) in initial:
                     prefix.key.copy_(initial[id(module)][0])
                     prefix.value.copy_(initial[id(module)][1])
@@ -300,6 +380,14 @@ class PrefixStrategy(Strategy):
                     prefix.value.normal_(0.0, self.config.init_std)
             _attach(module, prefix)
         return model
+
+    def load_state_dict(self, model: PreTrainedModel, state: dict[str, torch.Tensor]) -> nn.Module:
+        """As :meth:`Strategy.load_state_dict`; an adapter saved before gates existed (no ``.gate`` tensors)
+        is loaded as it was trained: with the joint softmax."""
+        if (self.config.gated and state and not any(name.endswith(".gate") for name in state)
+                and getattr(model, APPLIED_ATTR, None) is None):
+            self.config = dataclasses.replace(self.config, gated=False)
+        return super().load_state_dict(model, state)
 
     def _prefixes(self, model: nn.Module) -> list[tuple[AttentionPrefix, str]]:
         found = []

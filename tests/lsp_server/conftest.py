@@ -1,9 +1,9 @@
-"""A real server subprocess (``python -m lsp_server``) driven by a pytest-lsp client, and a small git repository."""
+"""A real server subprocess (``python -m lsp_server``) driven by a pytest-lsp client, and small git repositories
+(built with ``gitrepos``)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from gitrepos import make_git_repo
 from lsp_helpers import Starter, ops_files
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -82,29 +83,14 @@ FILES = {
 }
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   check=True, capture_output=True)
-
-
 @pytest.fixture
 def java_repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "calc", FILES)
-
-
-def make_repo(path: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (path / rel).write_text(text)
-    git(path.parent, "init", "-q", str(path))
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "init")
-    return path
+    return make_git_repo(tmp_path / "calc", FILES)
 
 
 @pytest.fixture
 def ops_repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "ops", ops_files())
+    return make_git_repo(tmp_path / "ops", ops_files())
 
 
 @pytest.fixture

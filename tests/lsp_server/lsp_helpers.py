@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -30,11 +29,6 @@ def ops_files() -> dict[str, str]:
             OPS_TEST: "package org.ops;\n\nimport org.junit.jupiter.api.Test;\n\n"
                       "import static org.junit.jupiter.api.Assertions.assertEquals;\n\n"
                       f"class OpsTest {{\n{tests}}}\n"}
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   check=True, capture_output=True)
 
 
 def open_doc(client: LanguageClient, path: Path, text: str | None = None, language: str = "java") -> str:

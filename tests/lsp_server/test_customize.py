@@ -7,7 +7,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from lsp_helpers import OPS_MAIN, OPS_TEST, Starter, code_actions, execute, git, open_doc, wait_for
+from gitrepos import git
+from lsp_helpers import OPS_MAIN, OPS_TEST, Starter, code_actions, execute, open_doc, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 

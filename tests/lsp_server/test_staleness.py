@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from lsp_helpers import git
+from gitrepos import git
 
 from customizer.adapters import AdapterMeta
 from lsp_server.pipeline import head_commit

@@ -191,6 +191,15 @@ class TestTailor implements vscode.Disposable {
     return this.starting;
   }
 
+  /** After ensureClient() gave no client: repeats the install hint when the server is not installed; whether it did. */
+  private hintIfNotInstalled(): boolean {
+    if (this.interpreter && this.clientState === "notInstalled") {
+      void this.showInstallHint(this.interpreter, "notInstalled");
+      return true;
+    }
+    return false;
+  }
+
   private async start(): Promise<LanguageClient | undefined> {
     if (this.client) {
       await this.stop();
@@ -358,9 +367,7 @@ class TestTailor implements vscode.Disposable {
     }
     const client = await this.ensureClient();
     if (!client) {
-      if (this.interpreter && this.clientState === "notInstalled") {
-        void this.showInstallHint(this.interpreter, "notInstalled");
-      }
+      this.hintIfNotInstalled();
       return;
     }
     const k = this.settings.candidates;
@@ -460,9 +467,7 @@ class TestTailor implements vscode.Disposable {
     }
     const client = await this.ensureClient();
     if (!client) {
-      if (this.interpreter && this.clientState === "notInstalled") {
-        void this.showInstallHint(this.interpreter, "notInstalled");
-      }
+      this.hintIfNotInstalled();
       return;
     }
     const params: CustomizeProjectParams = {
@@ -508,9 +513,7 @@ class TestTailor implements vscode.Disposable {
   async showAdapters(): Promise<void> {
     const client = await this.ensureClient();
     if (!client) {
-      if (this.interpreter && this.clientState === "notInstalled") {
-        void this.showInstallHint(this.interpreter, "notInstalled");
-      } else {
+      if (!this.hintIfNotInstalled()) {
         this.output.show();
       }
       return;

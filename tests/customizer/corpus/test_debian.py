@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import io
-import subprocess
 import tarfile
 from pathlib import Path
+
+from gitrepos import git
 
 from customizer.corpus.debian import NO_ORIG, OK, fetch_package, make_repo, orig_tarballs
 from customizer.corpus.paths import debian_layout, read_json
@@ -32,10 +33,6 @@ def _fake_source_package(folder: Path) -> Path:
     return folder
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
-
-
 def test_orig_tarballs_main_first_and_no_debian_tarball(tmp_path: Path) -> None:
     folder = _fake_source_package(tmp_path / "dl")
     assert [p.name for p in orig_tarballs(folder)] == ["foo_1.0.orig.tar.gz", "foo_1.0.orig-extra.tar.gz"]
@@ -46,10 +43,10 @@ def test_make_repo_unpacks_all_orig_tarballs_and_commits_reproducibly(tmp_path: 
     first = make_repo("foo", tarballs, tmp_path / "repos" / "foo")
     assert first.status == OK and first.version == "1.0"
     repo = tmp_path / "repos" / "foo"
-    assert sorted(_git(repo, "ls-files").splitlines()) == ["README", "extra/Extra.java", "src/main/java/p/Foo.java"]
-    assert _git(repo, "status", "--porcelain") == ""
+    assert sorted(git(repo, "ls-files").splitlines()) == ["README", "extra/Extra.java", "src/main/java/p/Foo.java"]
+    assert git(repo, "status", "--porcelain").strip() == ""
     assert first.java_files == 2 and first.files == 3
-    author = _git(repo, "log", "--format=%an <%ae> %ad", "--date=unix")
+    author = git(repo, "log", "--format=%an <%ae> %ad", "--date=unix").strip()
     assert author == "TestTailor corpus <corpus@testtailor.invalid> 946684800"
     again = make_repo("foo", tarballs, tmp_path / "repos2" / "foo")
     assert again.commit == first.commit

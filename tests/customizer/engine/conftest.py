@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
-from gitrepos import BODIES, OPERATIONS, make_git_repo  # noqa: F401  (re-exported for the engine tests)
+from gitrepos import BODIES, OPERATIONS
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from gitrepos import make_git_repo
 
 from customizer.adapters import ADAPTER_FILE, META_FILE, AdapterMeta, AdapterStore, repo_key
 from customizer.errors import AdapterError, AdapterMismatchError, NotAGitRepositoryError, StorageError
-
-from .conftest import make_git_repo
 
 
 def _meta(version: int, strategy: str = "l-ldb", key: str = "a" * 40, created: str = "2026-01-01T00:00:00+00:00"):

@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from gitrepos import make_git_repo
 
 from customizer.adapters import AdapterStore, repo_key
 from customizer.cli import main
 from customizer.customize import customize_project
 from customizer.errors import DatasetTooSmallError
 from customizer.train import TrainConfig
-
-from .conftest import make_git_repo
 
 FAST = TrainConfig(num_threads=1, max_epochs=4, lr=3e-3, log_every_s=0.0)
 

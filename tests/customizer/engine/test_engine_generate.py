@@ -56,15 +56,35 @@ def test_base_only_and_to_dict(generator: Generator, java_repo: Path) -> None:
 
 def test_adapter_is_cached_and_reloaded_when_it_changes_on_disk(generator: Generator, java_repo: Path,
                                                                adapted) -> None:
+    """Adapters are served from one base model: switched in place for a generation, then switched back."""
     store, meta = adapted
-    first, _ = generator.model_for(java_repo)
-    assert generator.model_for(java_repo)[0] is first
+    ref, found = generator.model_for(java_repo)
+    assert ref is not None and found == meta
+    first = generator.server.adapter(ref)
+    assert generator.model_for(java_repo)[0] == ref and generator.server.adapter(ref) is first  # cached
     _, state = store.load(meta.repo_key, meta.strategy)
-    store.save(meta, {name: tensor + 1.0 for name, tensor in state.items()})
-    second, _ = generator.model_for(java_repo)
-    assert second is not first
     name = next(iter(state))
-    assert torch.allclose(dict(second.named_parameters())[name], state[name] + 1.0)
+    original = dict(generator.base.model.named_parameters())[name].detach().clone()
+    store.save(meta, {key: tensor + 1.0 for key, tensor in state.items()})
+    generator.model_for(java_repo)
+    assert generator.server.adapter(ref) is not first  # reloaded from disk
+    with generator.server.adapted(ref) as module:
+        assert module is generator.base.model  # l-ldb: no copy of the base model
+        assert torch.allclose(dict(module.named_parameters())[name], state[name] + 1.0)
+    assert torch.equal(dict(generator.base.model.named_parameters())[name], original)  # switched back
+
+
+def test_generation_switches_adapters_without_copying_the_base(generator: Generator, java_repo: Path) -> None:
+    """Base-only and adapted generations alternate on one model; each sees only its own weights."""
+    adapted_first = [c.text for c in generator.generate_for_position(java_repo, CALC, ADD_LINE, k=2).candidates]
+    base = [c.text for c in generator.generate_for_position(java_repo, CALC, ADD_LINE, k=2,
+                                                            base_only=True).candidates]
+    adapted_again = [c.text for c in generator.generate_for_position(java_repo, CALC, ADD_LINE, k=2).candidates]
+    assert adapted_again == adapted_first
+    fresh = Generator(store=generator.store, base_model=generator.base_model_path, device="cpu", max_new_tokens=24)
+    assert [c.text for c in fresh.generate_for_position(java_repo, CALC, ADD_LINE, k=2,
+                                                        base_only=True).candidates] == base
+    assert generator.server.cached() == [generator.model_for(java_repo)[0]]
 
 
 def test_adapter_for_another_base_model_is_refused(adapted, java_repo: Path, tiny_t5_dir: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import time
 
 import pytest
 import torch
@@ -122,3 +123,26 @@ def test_budget_in_pflops_stops_training(tiny_bart, data) -> None:
 def test_empty_validation_set_is_refused(tiny_bart, data) -> None:
     with pytest.raises(DatasetTooSmallError, match="validation"):
         train(tiny_bart, get_strategy("full"), data[0], [], TrainConfig(**FAST))
+
+
+def test_time_before_training_does_not_count_against_the_minutes_budget(tiny_bart, data) -> None:
+    """Issue #4: loading, encoder caching and the first validation passes used to count against --max-minutes,
+    so a slow setup left one step and progress jumped from 0% to 99%. Here the setup is made slower than the
+    whole budget (the listener blocks on the start event, which is emitted before the first step)."""
+    delay_s, budget_min = 6.5, 0.1  # 6.5 s of setup against a 6 s budget; two epochs of the tiny model take far less
+    events: list[dict] = []
+
+    def slow_setup(event: dict) -> None:
+        events.append(event)
+        if event["event"] == "progress" and event["step"] == 0:
+            time.sleep(delay_s)
+
+    result = train(tiny_bart, get_strategy("l-ldb"), *data,
+                   TrainConfig(lr=1e-2, max_epochs=2, eval_every=1, max_minutes=budget_min, **FAST),
+                   on_event=slow_setup)
+    assert result.stop_reason == "max_epochs"
+    assert result.setup_s >= delay_s and result.wall_s >= result.setup_s
+    assert result.steps > 1 and result.tokens_per_s > 0 and 0 < result.step_s < result.wall_s - result.setup_s
+    percents = [e["percent"] for e in events if e["event"] == "progress" and e["step"] > 0]
+    assert percents == sorted(percents)  # progress only moves forward
+    assert percents[0] < 90.0  # after the first step, not the 99% the setup's time used to claim

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
-from mining_helpers import MakeRepo, git
+from gitrepos import MakeRepo, git
 
 from customizer.errors import NotAGitRepositoryError
 from customizer.mining.gitfiles import list_java_files

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from gitrepos import MakeRepo
 from java_fixtures import MAIN_REPO
-from mining_helpers import MakeRepo
 
 from customizer.cli import main
 from customizer.mining.conventions import TestConventions, source_root

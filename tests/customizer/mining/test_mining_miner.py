@@ -4,8 +4,8 @@ import os
 from pathlib import Path
 
 import pytest
+from gitrepos import MakeRepo, git
 from java_fixtures import MAIN_REPO, MULTI_MODULE_REPO, UNPARSABLE_TEST
-from mining_helpers import MakeRepo, git
 
 from customizer.errors import NoJavaFilesError, NotAGitRepositoryError, NoTestsFoundError
 from customizer.mining.miner import MiningResult, mine_repository

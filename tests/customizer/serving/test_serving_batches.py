@@ -90,18 +90,24 @@ def test_mixed_batch_equals_each_row_alone(served: tuple[BaseModel, AdapterStore
     assert differing >= len(ADAPTERS) // 2
 
 
+def group_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the batches ``AdapterServer`` generates from now on, in order (one per ``_generate_group``)."""
+    sizes: list[int] = []
+    original = AdapterServer._generate_group
+
+    def counting(self: AdapterServer, rows: list[Request], *args: Any, **kwargs: Any) -> Any:
+        sizes.append(len(rows))
+        return original(self, rows, *args, **kwargs)
+
+    monkeypatch.setattr(AdapterServer, "_generate_group", counting)
+    return sizes
+
+
 def test_one_generate_call_serves_all_prefix_and_all_lora_rows(served: tuple[BaseModel, AdapterStore],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     base, store = served
     server = AdapterServer(store, load_base_model(base.path, "cpu", cache=False))
-    calls: list[int] = []
-    original = AdapterServer._generate_group
-
-    def counting(self: AdapterServer, requests: list[Request], *args: Any, **kwargs: Any) -> Any:
-        calls.append(len(requests))
-        return original(self, requests, *args, **kwargs)
-
-    monkeypatch.setattr(AdapterServer, "_generate_group", counting)
+    calls = group_sizes(monkeypatch)
     lora = [AdapterRef(repo, "lora") for repo, strategy, _ in ADAPTERS if strategy == "lora"]
     prefix4 = [AdapterRef(repo, "prefix") for repo, strategy, options in ADAPTERS
                if strategy == "prefix" and options["length"] == 4]
@@ -120,13 +126,6 @@ def test_batches_are_capped_and_results_stay_in_request_order(served: tuple[Base
     whole = AdapterServer(store, load_base_model(base.path, "cpu", cache=False), max_adapters=None, max_batch=64)
     expected = whole.generate(requests, max_new_tokens=MAX_NEW)
     capped = AdapterServer(store, load_base_model(base.path, "cpu", cache=False), max_adapters=None, max_batch=2)
-    sizes: list[int] = []
-    original = AdapterServer._generate_group
-
-    def counting(self: AdapterServer, rows: list[Request], *args: Any, **kwargs: Any) -> Any:
-        sizes.append(len(rows))
-        return original(self, rows, *args, **kwargs)
-
-    monkeypatch.setattr(AdapterServer, "_generate_group", counting)
+    sizes = group_sizes(monkeypatch)
     assert [o.sequences for o in capped.generate(requests, max_new_tokens=MAX_NEW)] == [o.sequences for o in expected]
     assert max(sizes) == 2 and sum(sizes) == len(requests)

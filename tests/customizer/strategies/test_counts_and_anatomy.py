@@ -33,8 +33,9 @@ def test_table_1_reproduced_for_bart_large(bart_large_rows: dict[str, dict], str
 
 
 def test_bart_large_prefix_is_1024_x_200_x_24_x_2(bart_large_rows: dict[str, dict]) -> None:
-    assert bart_large_rows["prefix"]["trainable"] == 1024 * 200 * 24 * 2
-    assert bart_large_rows["prefix+cross"]["trainable"] == 1024 * 200 * 36 * 2
+    # the paper's count (keys and values), plus one gate per attention head (16 heads x 24 modules)
+    assert bart_large_rows["prefix"]["trainable"] == 1024 * 200 * 24 * 2 + 16 * 24
+    assert bart_large_rows["prefix+cross"]["trainable"] == 1024 * 200 * 36 * 2 + 16 * 36
     assert 0.1 < bart_large_rows["l-ldb"]["backward_fraction"] < 0.25
 
 
@@ -59,8 +60,9 @@ def test_cli_reads_a_checkpoint_config(tiny_t5_dir, capsys: pytest.CaptureFixtur
     assert main(["strategies", "--config", str(tiny_t5_dir), "--json", "--prefix-length", "4"]) == 0
     prefix, prefix_cross = (row for row in json.loads(capsys.readouterr().out)["strategies"]
                             if row["strategy"] == "prefix")
-    assert prefix["trainable"] == 4 * 2 * 4 * 4 * 8  # 4 self-attention modules, keys + values, P=4, 32 wide
-    assert prefix_cross["trainable"] == 6 * 2 * 4 * 4 * 8
+    # 4 self-attention modules, keys + values, P=4, 32 wide, and a gate per head (4)
+    assert prefix["trainable"] == 4 * 2 * 4 * 4 * 8 + 4 * 4
+    assert prefix_cross["trainable"] == 6 * 2 * 4 * 4 * 8 + 6 * 4
 
 
 def test_t5_counts(fresh_base: Callable[[str], BaseModel]) -> None:
@@ -75,7 +77,8 @@ def test_t5_counts(fresh_base: Callable[[str], BaseModel]) -> None:
     assert counts["l-eo"] == (400 * 32, base_total)  # shared embeddings = tied lm_head, no position table
     last_block = sum(p.numel() for p in fresh_base("t5").model.decoder.block[1].parameters())
     assert counts["l-ldb"] == (last_block, base_total)
-    assert counts["prefix"] == (4 * 2 * 4 * 32, base_total + 4 * 2 * 4 * 32)
+    prefix = 4 * 2 * 4 * 32 + 4 * 4  # keys and values of 4 modules, a gate per head
+    assert counts["prefix"] == (prefix, base_total + prefix)
     assert counts["lora"][1] == base_total + counts["lora"][0]
 
 
@@ -118,7 +121,7 @@ def test_registry_names_options_and_errors() -> None:
     assert get_strategy("Custom").name == "full" and get_strategy("L_LDB").name == "l-ldb"
     with pytest.raises(UnknownStrategyError, match="full, l-eo, l-ldb, prefix, lora"):
         get_strategy("adapter")
-    with pytest.raises(StrategyOptionError, match="valid options: cross_attention, init_std, length"):
+    with pytest.raises(StrategyOptionError, match="valid options: cross_attention, gate_init, gated, init_std, length"):
         get_strategy("prefix", size=3)
     with pytest.raises(StrategyOptionError, match="length"):
         get_strategy("prefix", length=0)

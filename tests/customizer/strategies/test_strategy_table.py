@@ -30,7 +30,8 @@ def expected_trainable(strategy: str, family: str, names: list[str]) -> set[str]
         last = "model.decoder.layers.1." if family == "bart" else "decoder.block.1."
         return {n for n in names if n.startswith(last)}
     if strategy == "prefix":
-        return {n for n in names if n.endswith(("testtailor_prefix.key", "testtailor_prefix.value"))}
+        return {n for n in names if n.endswith(("testtailor_prefix.key", "testtailor_prefix.value",
+                                                "testtailor_prefix.gate"))}
     return {n for n in names if ".lora_A." in n or ".lora_B." in n}
 
 
@@ -52,8 +53,8 @@ def test_apply_trains_exactly_the_intended_parameters(strategy_name: str, family
     trainable, total = strategy.count(model)
     assert total == count_parameters(model)
     assert trainable == sum(p.numel() for n, p in model.named_parameters() if n in expected)
-    if strategy_name == "prefix":  # 2 encoder + 2 decoder self-attention modules, keys and values, 4 x 8 each
-        assert trainable == 4 * 2 * 4 * 4 * 8
+    if strategy_name == "prefix":  # 2 encoder + 2 decoder self-attention modules, keys and values, 4 x 8 each,
+        assert trainable == 4 * 2 * 4 * 4 * 8 + 4 * 4  # and a gate per head (4)
 
 
 @pytest.mark.parametrize(("strategy_name", "family"), CASES)

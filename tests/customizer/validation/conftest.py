@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from gitrepos import git
+from gitrepos import shopkit_repo
 
 from customizer.validation.classpath import DEFAULT_JUNIT_JAR_DIR
 from customizer.validation.javac import find_jdk
-
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "shopkit"
 
 
 def require_java() -> None:
@@ -25,12 +22,7 @@ def require_java() -> None:
 @pytest.fixture(scope="session")
 def shopkit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git clone-like copy of the example project (its own repository, committed)."""
-    root = tmp_path_factory.mktemp("shop") / "shopkit"
-    shutil.copytree(EXAMPLE, root)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "init")
-    return root
+    return shopkit_repo(tmp_path_factory.mktemp("shop") / "shopkit")
 
 
 @pytest.fixture(scope="session")

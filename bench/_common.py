@@ -1,0 +1,76 @@
+"""What the benchmark scripts share: a committed copy of the example project, its focal methods as model inputs,
+timing and percentiles, and the machine line printed beside the numbers.
+
+Imported as ``from _common import …`` (a script's own folder is on ``sys.path``); it puts the repository root on
+``sys.path`` so the scripts can import ``customizer`` without installing it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+SHOPKIT = ROOT / "examples" / "shopkit"
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+                "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
+
+T = TypeVar("T")
+
+
+def shopkit_repo(parent: Path) -> Path:
+    """``parent/shopkit``: a copy of examples/shopkit committed in a git repository of its own."""
+    repo = parent / "shopkit"
+    shutil.copytree(SHOPKIT, repo)
+    env = {**os.environ, **GIT_IDENTITY}
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shopkit"]):
+        subprocess.run(["git", *cmd], cwd=repo, env=env, check=True, capture_output=True)
+    return repo
+
+
+def shopkit_inputs(bodies_only: bool = True) -> Iterator[tuple[str, str]]:
+    """(focal text, context text) at the richest context level for the methods of examples/shopkit's main sources,
+    file by file in path order; ``bodies_only`` skips constructors and methods without a body."""
+    from customizer.java.context import ContextLevel, focal_context, render_input
+    from customizer.java.methods import list_methods
+    from customizer.java.parser import read_java_file
+
+    for path in sorted((SHOPKIT / "src" / "main").rglob("*.java")):
+        parsed = read_java_file(path)
+        for method in list_methods(parsed):
+            if bodies_only and (not method.has_body or method.is_constructor):
+                continue
+            yield render_input(method.text, focal_context(parsed, method), ContextLevel.FULL)
+
+
+def timed(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[float, T]:
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def median_seconds(function: Callable[[], object], runs: int) -> float:
+    """The median wall time of ``runs`` calls."""
+    return statistics.median(timed(function)[0] for _ in range(runs))
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) of ``values``, nearest rank: one of the values, no interpolation."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def cpu_description() -> str:
+    """The processor and its core count, as the benchmark rows print it."""
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"

@@ -1,0 +1,98 @@
+"""The ONNX runtime setting in the editor: export in the background, say once when PyTorch is used instead.
+
+Why: exporting a model to ONNX takes minutes the first time, and a resolve that waited for it would look hung.
+So when ``testtailor.runtime`` is ``onnx``/``onnx-int8`` the server starts the export at start-up and on a
+setting change in a worker thread (work-done progress "Preparing ONNX model"); resolves decode with PyTorch
+until it is ready. An export started by a resolve (a repository's adapter) gets the same progress. When the
+runtime cannot be used, its one-line reason is shown once as a warning (it used to reach only the log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from concurrent.futures import Future
+from typing import Any
+
+from lsprotocol import types
+
+from lsp_server.server import TestTailorServer
+
+logger = logging.getLogger(__name__)
+PROGRESS_TITLE = "Preparing ONNX model"
+
+
+def show_runtime_note(ls: TestTailorServer, note: str | None) -> None:
+    """Show a runtime fallback note as a warning, once per distinct note per session."""
+    if note and note not in ls.runtime_notes_shown:
+        ls.runtime_notes_shown.add(note)
+        ls.show(note, types.MessageType.Warning)
+
+
+def after_generation(ls: TestTailorServer) -> None:
+    """After a generation (event loop): show its fallback note, follow any export it started."""
+    generator = ls._generator
+    if generator is None:
+        return
+    show_runtime_note(ls, generator.runtime_note)
+    for what, future in generator.exports_in_progress():
+        follow(ls, what, future)
+
+
+def follow(ls: TestTailorServer, what: str, future: Future[str | None]) -> None:
+    """Report a running export with work-done progress until it ends (once per export)."""
+    if future in ls.followed_exports:
+        return
+    ls.followed_exports.add(future)
+    task = asyncio.ensure_future(_follow(ls, what, future))
+    ls.background.add(task)
+    task.add_done_callback(ls.background.discard)
+
+
+async def _follow(ls: TestTailorServer, what: str, future: Future[str | None]) -> None:
+    token = await _create_token(ls) if not future.done() else None
+    runtime = ls.settings.runtime
+    if token is not None:
+        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+            title=PROGRESS_TITLE, message=f"exporting the {what} for {runtime} (once; PyTorch meanwhile)"))
+    try:
+        note = await asyncio.wrap_future(future)
+    finally:
+        ls.followed_exports.discard(future)
+    if token is not None:
+        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(
+            message="PyTorch is used instead" if note else f"the {what} runs on {runtime}"))
+    logger.info("ONNX export of the %s: %s", what, note or "ready")
+    show_runtime_note(ls, note)
+
+
+async def _create_token(ls: TestTailorServer) -> str | None:
+    window = ls.client_capabilities.window
+    if not (window and window.work_done_progress):
+        return None
+    token = f"testtailor-onnx-{uuid.uuid4()}"
+    try:
+        await ls.work_done_progress.create_async(token)
+    except Exception as exc:  # a client that refuses progress still gets the export and the warning
+        logger.warning("client refused work done progress: %s", exc)
+        return None
+    return token
+
+
+async def prepare(ls: TestTailorServer) -> None:
+    """At start-up and on a setting change: start the base model's export when the runtime is ONNX."""
+    if ls.settings.runtime == "torch":
+        return
+
+    def start() -> tuple[Any, Future[str | None] | None]:  # model thread: creating the Generator loads the model
+        generator = ls.generator()
+        return generator, generator.prepare_runtime()
+
+    try:
+        _, future = await ls.in_model_thread(start)
+    except Exception as exc:  # a bad base model or device: the resolve reports it the usual way
+        logger.warning("cannot prepare the %s runtime: %s", ls.settings.runtime, exc)
+        return
+    if future is not None:
+        follow(ls, "base model", future)

@@ -1,0 +1,80 @@
+"""``testtailor.runtime`` onnx in the server: the export runs in the background with progress, resolves keep
+working meanwhile, and a runtime that cannot be used is shown once as a warning (tiny BART)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lsp_helpers import Starter, code_actions, open_doc, wait_for
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+TEXTS = "src/main/java/org/example/text/Texts.java"
+EXPORT_TIMEOUT = 300.0  # the tiny model exports in seconds; the shared CI machine may be slow
+
+
+def onnx_progress(client: LanguageClient) -> list[object]:
+    tokens = [t for t in client.progress_reports if str(t).startswith("testtailor-onnx-")]
+    return [report for token in tokens for report in client.progress_reports[token]]
+
+
+def runtime_warnings(client: LanguageClient) -> list[str]:
+    return [m.message for m in client.messages if m.type == types.MessageType.Warning and "runtime onnx" in m.message]
+
+
+async def resolved_text(client: LanguageClient, uri: str) -> str:
+    [action] = await code_actions(client, uri, 4, 10)
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None, client.messages
+    [change] = resolved.edit.document_changes or []
+    assert isinstance(change, types.TextDocumentEdit)
+    return change.edits[-1].new_text
+
+
+@pytest.mark.asyncio
+async def test_onnx_export_runs_in_the_background_with_progress(start_client: Starter, java_repo: Path,
+                                                                server_env: dict[str, str]) -> None:
+    client = await start_client(configuration={"testtailor": {"runtime": "onnx", "candidates": 2}})
+    await wait_for(lambda: onnx_progress(client), timeout=120, what="the export's progress to begin")
+    begin = onnx_progress(client)[0]
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.title == "Preparing ONNX model"
+    uri = open_doc(client, java_repo / TEXTS)
+    first = await resolved_text(client, uri)  # answered whether or not the export is done (PyTorch until then)
+    await wait_for(lambda: isinstance(onnx_progress(client)[-1], types.WorkDoneProgressEnd),
+                   timeout=EXPORT_TIMEOUT, what="the export to end")
+    end = onnx_progress(client)[-1]
+    assert end.message == "the base model runs on onnx", client.messages
+    assert list((Path(server_env["TESTTAILOR_HOME"]) / "onnx").glob("*/fp32/step.onnx"))
+    assert await resolved_text(client, uri) == first  # ONNX Runtime now: the same candidates as PyTorch
+    assert not runtime_warnings(client)
+
+
+@pytest.fixture
+def penalty_env(server_env: dict[str, str], tiny_bart_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """The tiny BART with a generation setting the ONNX beam search does not reproduce (so: not exportable)."""
+    model_dir = tmp_path / "bart-penalty"
+    shutil.copytree(tiny_bart_dir, model_dir)
+    config = json.loads((model_dir / "generation_config.json").read_text())
+    (model_dir / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1.3}))
+    server_env["TESTTAILOR_BASE_MODEL"] = str(model_dir)
+    return server_env
+
+
+@pytest.mark.asyncio
+async def test_runtime_fallback_is_shown_once_as_a_warning(penalty_env: dict[str, str], start_client: Starter,
+                                                           java_repo: Path) -> None:
+    client = await start_client(configuration={"testtailor": {"candidates": 1}})
+    uri = open_doc(client, java_repo / TEXTS)
+    await resolved_text(client, uri)  # torch: nothing to say
+    assert not runtime_warnings(client) and not onnx_progress(client)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"testtailor": {"runtime": "onnx", "candidates": 1}}))
+    note = ("TestTailor: runtime onnx: the model's generation setting repetition_penalty=1.3 is not supported by "
+            "the ONNX beam search; generating with PyTorch instead")
+    await wait_for(lambda: runtime_warnings(client), timeout=120, what="the fallback warning")
+    for _ in range(2):
+        await resolved_text(client, uri)
+    assert runtime_warnings(client) == [note]  # once, one line
