@@ -20,6 +20,8 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from customizer.errors import DeviceError, ModelLoadError
+from customizer.int8_weights import INT8_WEIGHTS_FILE
+from customizer.int8_weights import load_into as load_int8_into
 
 PACKAGED_BASE_MODEL_DIR = Path(__file__).resolve().parent / "base_model"
 BASE_MODEL_ENV = "TESTTAILOR_BASE_MODEL"
@@ -249,7 +251,11 @@ def _load(path: Path, device: torch.device, dtype: torch.dtype | None) -> BaseMo
     kwargs: dict = {"local_files_only": True, "use_safetensors": True, "attn_implementation": "sdpa",
                     "dtype": dtype if dtype is not None else torch.float32}
     try:
-        model = AutoModelForSeq2SeqLM.from_pretrained(path, **kwargs)
+        if (path / INT8_WEIGHTS_FILE).is_file():  # the shipped model's storage format (customizer/int8_weights.py)
+            model = AutoModelForSeq2SeqLM.from_config(config, attn_implementation="sdpa", dtype=kwargs["dtype"])
+            load_int8_into(model, path / INT8_WEIGHTS_FILE)
+        else:
+            model = AutoModelForSeq2SeqLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelLoadError(f"cannot load the model in {path}: {exc}") from exc
     try:

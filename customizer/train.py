@@ -365,7 +365,7 @@ def _set_train_mode(model: nn.Module, encoder_frozen: bool) -> None:
 def bf16_supported(device: torch.device) -> bool:
     """Native bfloat16 matmuls: recent NVIDIA GPUs, CPUs with AVX512-BF16 or AMX."""
     if device.type == "cuda":
-        return torch.cuda.isbf16_supported()
+        return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
         try:
             return bool(torch.ops.mkldnn._is_mkldnnbf16_supported())

@@ -19,7 +19,8 @@ def shopkit(tmp_path_factory):
 
 
 def test_the_package_ships_a_loadable_base_model_with_its_tokenizer():
-    assert (PACKAGED_BASE_MODEL_DIR / "model.safetensors").stat().st_size < 60_000_000
+    weights = sorted(PACKAGED_BASE_MODEL_DIR.glob("*.safetensors"))
+    assert weights and sum(f.stat().st_size for f in weights) < 60_000_000  # the cap on the package
     meta = json.loads((PACKAGED_BASE_MODEL_DIR / "testtailor.json").read_text())
     base = load_base_model(PACKAGED_BASE_MODEL_DIR, device="cpu")
     assert base.family == "bart" and base.fingerprint and meta["params"] > 1_000_000

@@ -162,7 +162,9 @@ def train_base(run_dir: Path, train: TokenizedPairs, val: TokenizedPairs, tokeni
     n_params = sum(p.numel() for p in model.parameters())
 
     def new_optimizer() -> torch.optim.AdamW:
-        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
+        # fused: one kernel per step on a GPU instead of a dozen per parameter group (same update, same state)
+        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay,
+                                 fused=torch.device(device).type == "cuda")
 
     opt = new_optimizer()
     state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "tokens": 0, "flops": 0.0, "wall_s": 0.0,

@@ -48,10 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "(0: pairs only); the phase is recorded in the run, so repeat the same command to resume")
     tr.set_defaults(func=_train)
 
-    ex = bsub.add_parser("export", help="copy the best checkpoint into customizer/base_model as bf16")
+    ex = bsub.add_parser("export", help="copy the best checkpoint into customizer/base_model (int8 row-wise weights)")
     ex.add_argument("--run", type=Path, default=basemodel_dir() / "runs" / "cpu-small")
     ex.add_argument("--name", default="testtailor-base-interim")
     ex.add_argument("--interim", action="store_true", help="mark the export as an interim (CPU) model")
+    ex.add_argument("--weights", choices=("int8", "bf16"), default="int8",
+                    help="storage of the weights: int8 per row (a quarter of fp32; default) or bf16")
     ex.set_defaults(func=_export)
 
     ev = bsub.add_parser("card", help="measure the packaged base model on dev-eval and write docs/model-card.md")
@@ -151,7 +153,8 @@ def _train(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from customizer.basemodel.export import export_checkpoint
 
-    out = export_checkpoint(args.run / "best", name=args.name, extra_meta={"interim": bool(args.interim)})
+    out = export_checkpoint(args.run / "best", name=args.name, extra_meta={"interim": bool(args.interim)},
+                            weights=args.weights)
     print(f"exported {args.run / 'best'} -> {out}")
     return 0
 

@@ -8,6 +8,7 @@ from transformers import AutoModelForSeq2SeqLM, PreTrainedTokenizerFast
 from customizer.basemodel.data import TokenizedPairs, collate, length_bucketed_batches, tokenize_pairs
 from customizer.basemodel.export import export_checkpoint
 from customizer.basemodel.trainer import RunConfig, train_base
+from customizer.model import load_base_model
 
 
 def _pairs(n: int) -> list[dict]:
@@ -58,10 +59,13 @@ def test_train_resumes_and_exports_a_loadable_bf16_checkpoint(tiny_bart_dir, tmp
     assert second["steps"] > first["steps"]  # resumed, not restarted
     history = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
     assert {"val_loss", "val_loss_shuffled", "shuffle_gap", "pflops"} <= set(history[-1])
-    out = export_checkpoint(run / "best", tmp_path / "shipped", name="t")
-    model = AutoModelForSeq2SeqLM.from_pretrained(out, use_safetensors=True)
+    out = export_checkpoint(run / "best", tmp_path / "shipped", name="t")  # int8 weights, the shipped format
+    assert load_base_model(out, device="cpu", cache=False).model.config.d_model == 32
+    meta = json.loads((out / "testtailor.json").read_text())
+    assert meta["name"] == "t" and meta["dtype"] == "int8-rowwise"
+    out16 = export_checkpoint(run / "best", tmp_path / "shipped-bf16", name="t", weights="bf16")
+    model = AutoModelForSeq2SeqLM.from_pretrained(out16, use_safetensors=True)
     assert next(model.parameters()).dtype.is_floating_point
-    assert json.loads((out / "testtailor.json").read_text())["name"] == "t"
 
 
 def test_card_measures_a_model_on_dev_eval_pairs(tiny_bart_dir, tmp_path):

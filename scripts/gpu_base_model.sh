@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Train the shipped base model in one call on a GPU machine lent by the `device` tool, and bring its weights
+# back as bf16 shards small enough for the tool's return limits (≤ 16 MB per file, ≤ 8 files).
+#
+# That machine starts bare, has its own python3 with torch/transformers/tokenizers, reaches no network, and
+# receives the working tree plus what `carry` names. Stage the inputs here first:
+#
+#   D=.gpu                                  # ignored through .git/info/exclude
+#   mkdir -p $D/data $D/whl
+#   cp ~/.cache/testtailor-dev/basemodel/data-full/{train,val,methods,methods-val}.npz $D/data/
+#   cp -r ~/.cache/testtailor-dev/basemodel/tokenizer-v0 $D/tokenizer
+#   pip download (README of the device tool) tree-sitter and tree-sitter-java cp312 wheels into $D/whl
+#
+# then run `bash scripts/gpu_base_model.sh` there with carry [".gpu"]. On return, $OUT holds train.log,
+# model-*-of-*.safetensors (bf16) and meta.tar (config, index, history, training state); rebuild the
+# checkpoint with `python -m customizer.basemodel.shards unpack FILES_AT RUN_DIR --tokenizer TOK` and export it.
+#
+# Knobs (environment): MINUTES (training budget), PRESET, DEVICE, BATCH_TOKENS, TOTAL_TOKENS (pairs-phase
+# cosine horizon), DENOISE_TOKENS, LR, PY (the interpreter). Every one has the value of the shipped run.
+set -euo pipefail
+D=${GPU_DIR:-.gpu}
+OUT=${OUT:?set OUT to the folder that comes back}
+PY=${PY:-python3}
+MINUTES=${MINUTES:-8.0}
+RUN=${RUN:-/tmp/testtailor-run}
+
+if compgen -G "$D/whl/*.whl" > /dev/null; then
+  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/testtailor-site \
+    "$D"/whl/*.whl
+  export PYTHONPATH=/tmp/testtailor-site:$PWD
+else
+  export PYTHONPATH=$PWD
+fi
+export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
+
+{
+  command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
+  "$PY" -c "import torch, transformers, tokenizers; print('torch', torch.__version__, 'transformers',
+transformers.__version__, 'tokenizers', tokenizers.__version__, 'cuda', torch.cuda.is_available())"
+  # SIGTERM a little before the call's limit: the trainer checkpoints, evaluates and exits, so export runs
+  timeout --signal=TERM "$(awk "BEGIN{print int($MINUTES*60+90)}")" \
+    "$PY" -m customizer base-model train --data "$D/data" --tokenizer "$D/tokenizer" --run "$RUN" \
+      --preset "${PRESET:-gpu-42m}" --device "${DEVICE:-cuda}" --batch-tokens "${BATCH_TOKENS:-65536}" \
+      --lr "${LR:-5e-4}" --total-tokens "${TOTAL_TOKENS:-160e6}" --denoise-tokens "${DENOISE_TOKENS:-40e6}" \
+      --minutes "$MINUTES" --eval-every-s "${EVAL_EVERY_S:-40}" || echo "trainer exited with $?"
+  "$PY" -m customizer.basemodel.shards pack "$RUN" "$OUT"
+} 2>&1 | tee "$OUT/train.log"
