@@ -34,6 +34,7 @@ from customizer.decoding import (
     MAX_REPEATS,
     DecodingConfig,
     LengthPrior,
+    LineLoopStopper,
     LoopBlocker,
     is_degenerate,
     prior_for_model_dir,
@@ -504,6 +505,8 @@ class Generator:
         ids = torch.tensor([source_ids], device=self.base.device)
         max_new = self.max_new_tokens_for(prior)
         processors = LogitsProcessorList([LoopBlocker(config.max_repeats, config.max_period)])
+        if config.max_line_repeats is not None:
+            processors.append(LineLoopStopper(tokenizer, config.max_line_repeats))
         if config.length_prior and config.eos_push and prior.p90 < max_new:
             # past the prior's 90th percentile, favour ending ever more (the decoder starts from one token)
             processors.append(ExponentialDecayLengthPenalty((prior.p90, config.eos_push), tokenizer.eos_token_id, 1))

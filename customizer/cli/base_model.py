@@ -63,6 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--dev-eval", type=Path, default=dev_cache() / "corpus" / "dev-eval")
     ev.add_argument("--per-package", type=int, default=3)
     ev.add_argument("--docs", type=Path, default=Path("docs"))
+    ev.add_argument("--hardware", default="2 shared CPU cores", help="what the run trained on, for the card")
+    ev.add_argument("--reuse", action="store_true",
+                    help="render from the run's dev-eval.json of an earlier `card` instead of measuring again")
     ev.set_defaults(func=_card)
 
 
@@ -164,9 +167,11 @@ def _card(args: argparse.Namespace) -> int:
     from customizer.basemodel.export import PACKAGE_MODEL_DIR
 
     model = args.model or PACKAGE_MODEL_DIR
-    pairs = sample_dev_eval(args.dev_eval, args.per_package)
-    evaluation = evaluate_base(model, pairs)
-    (args.run / "dev-eval.json").write_text(json.dumps(evaluation, indent=1))
+    if args.reuse:
+        evaluation = json.loads((args.run / "dev-eval.json").read_text())
+    else:
+        evaluation = evaluate_base(model, sample_dev_eval(args.dev_eval, args.per_package))
+        (args.run / "dev-eval.json").write_text(json.dumps(evaluation, indent=1))
     history = [json.loads(x) for x in (args.run / "history.jsonl").read_text().splitlines() if x.strip()]
     args.docs.mkdir(parents=True, exist_ok=True)
     loss_plot(history, args.docs / "model-card-loss.png")
@@ -176,19 +181,32 @@ def _card(args: argparse.Namespace) -> int:
     denoised = run_cfg.get("denoise_tokens", 0) > 0
     # the recipe's default: ~1.4 epochs of 200k methods (~28M tokens each), ~20% of a 6-minute H100 budget
     denoise = run_cfg["denoise_tokens"] if denoised else 40e6
+    interim = json.loads((model / "testtailor.json").read_text()).get("interim", True)
     commands = [
         "testtailor corpus fetch --list all && testtailor corpus build && testtailor corpus merge",
         "testtailor corpus tokenizer",
         "testtailor base-model prepare --tokenizer TOKENIZER_DIR",
-        "testtailor base-model prepare --tokenizer TOKENIZER_DIR --methods --max-methods 200000",
-        "# phase 1 denoises methods for --denoise-tokens, phase 2 trains on pairs; resumable across the switch"
-        + ("" if denoised else " (this model: --denoise-tokens 0, pairs only)"),
-        f"testtailor base-model train --tokenizer TOKENIZER_DIR --run RUN_DIR --denoise-tokens {denoise / 1e6:g}e6 "
-        "--minutes 80   # repeat",
-        "testtailor base-model export --run RUN_DIR --interim",
-        f"testtailor base-model card --run RUN_DIR --per-package {args.per_package}",
+        "testtailor base-model prepare --tokenizer TOKENIZER_DIR --methods --max-methods "
+        + ("200000" if interim else "280000"),
     ]
-    text = render_card(model, args.run, evaluation, stats, "model-card-loss.png", commands)
+    if interim:
+        commands += [
+            "# phase 1 denoises methods for --denoise-tokens, phase 2 trains on pairs; resumable across the switch"
+            + ("" if denoised else " (this model: --denoise-tokens 0, pairs only)"),
+            f"testtailor base-model train --tokenizer TOKENIZER_DIR --run RUN_DIR --denoise-tokens {denoise / 1e6:g}e6 "
+            "--minutes 80   # repeat",
+            "testtailor base-model export --run RUN_DIR --interim"]
+    else:
+        commands += [
+            "# on the GPU machine (device tool, carry .gpu: data npz files, tokenizer, tree-sitter/GitPython wheels);",
+            "# this model: MINUTES=8.0, then MINUTES=2.4 resuming the same run on the same warm machine",
+            "bash scripts/gpu_base_model.sh",
+            "python -m customizer.basemodel.shards unpack FILES_AT RUN_DIR --tokenizer TOKENIZER_DIR",
+            "testtailor base-model export --run RUN_DIR --name NAME   # int8 row-wise weights",
+            "python scripts/decoding_stats.py corpus --data DATA_DIR/train.npz --write-prior"]
+    commands.append(f"testtailor base-model card --run RUN_DIR --data DATA_DIR --per-package {args.per_package}"
+                    + ("" if interim else f" --hardware '{args.hardware}'"))
+    text = render_card(model, args.run, evaluation, stats, "model-card-loss.png", commands, hardware=args.hardware)
     (args.docs / "model-card.md").write_text(text, encoding="utf-8")
     print(json.dumps({k: v for k, v in evaluation.items() if k not in ("per_package", "examples")}, indent=1))
     return 0

@@ -89,3 +89,40 @@ def test_card_measures_a_model_on_dev_eval_pairs(tiny_bart_dir, tmp_path):
     result = evaluate_base(tiny_bart_dir, sample)
     assert result["pairs"] == 4 and set(result["per_package"]) == {"a", "b"}
     assert result["perplexity"] > 1 and 0 <= result["parse_rate"] <= 100
+
+
+def _card_inputs(tmp_path, interim: bool):
+    model, run = tmp_path / "model", tmp_path / "run"
+    model.mkdir(parents=True)
+    run.mkdir()
+    (model / "testtailor.json").write_text(json.dumps({"name": "m", "params": 42e6, "dtype": "int8-rowwise",
+                                                       "interim": interim, "source_checkpoint": "/x/runs/r/best"}))
+    (model / "config.json").write_text(json.dumps({"d_model": 448, "encoder_layers": 6, "decoder_layers": 6,
+                                                   "encoder_attention_heads": 7, "encoder_ffn_dim": 1792,
+                                                   "max_position_embeddings": 1024, "vocab_size": 16384}))
+    (run / "config.json").write_text(json.dumps({"betas": [0.9, 0.98], "lr": 5e-4, "warmup_steps": 200,
+                                                 "batch_tokens": 65536, "bf16": not interim,
+                                                 "denoise_tokens": 4e7}))
+    rows = [{"phase": "denoise", "step": 10, "tokens": 4e7, "phase_tokens": {"denoise": 4e7, "pairs": 0},
+             "pflops": 10.0, "wall_s": 200.0, "val_loss": 5.3, "val_loss_shuffled": 6.2, "shuffle_gap": 0.9},
+            {"phase": "pairs", "step": 20, "tokens": 1.3e8, "phase_tokens": {"denoise": 4e7, "pairs": 9e7},
+             "pflops": 32.5, "wall_s": 624.0, "val_loss": 1.82, "val_loss_shuffled": 2.94, "shuffle_gap": 1.12,
+             "lr": 2.5e-4}]
+    (run / "history.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    evaluation = {"pairs": 4, "packages": 2, "bleu": 9.5, "parse_rate": 95.0, "degenerate_rate": 1.0,
+                  "distinct_top1": 100.0, "focal_name_rate": 60.0, "perplexity": 5.0, "shuffle_gap_nats": 0.8,
+                  "per_package": {"a": {"pairs": 2, "bleu": 9.0, "perplexity": 5.0}}}
+    return model, run, evaluation
+
+
+def test_card_says_interim_or_shipped_and_which_bars_are_missed(tmp_path):
+    from customizer.basemodel.card import render_card
+
+    model, run, evaluation = _card_inputs(tmp_path / "gpu", interim=False)
+    text = render_card(model, run, evaluation, {}, "loss.png", ["cmd"], hardware="one NVIDIA H200 GPU")
+    assert "**Status: shipped.** Trained for 10.4 minutes on one NVIDIA H200 GPU" in text
+    assert "does not meet issue #5's quality bar" in text and "bf16 autocast" in text
+    assert "BLEU-4 9.5 against the bar of 12" in text and "named in 60%" in text and "parse against" not in text
+    model, run, evaluation = _card_inputs(tmp_path / "cpu", interim=True)
+    text = render_card(model, run, evaluation, {}, "loss.png", ["cmd"])
+    assert "**Status: INTERIM.**" in text and "fp32 (this CPU has no native bf16)" in text

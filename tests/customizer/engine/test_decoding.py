@@ -16,9 +16,11 @@ from customizer.decoding import (
     DEFAULT_PRIOR,
     PRIOR_META_KEY,
     LengthPrior,
+    LineLoopStopper,
     LoopBlocker,
     corpus_loop_alterations,
     is_degenerate,
+    newline_token_mask,
     prior_for_model_dir,
     prior_from_tests,
     rank,
@@ -57,11 +59,13 @@ def test_is_degenerate_flags_line_loops_but_not_argument_lists_developers_write(
     header = "@Test public void t() {\n"
     loop = header + '    assertEquals( "cn=system" ) );\n' * 12 + "}"
     varied = header + ('    assertEquals( "cn=system" ) );\n' * 4 + '    assertEquals( "cn=test" );\n') * 3 + "}"
-    args = header + "    BigInteger[] xs = {\n" + "        BigInteger.ONE,\n" * 8 + "    };\n}"
+    # 5 copies of a line: what 99.2% of developer tests stay within (a 6th marks 0.44% of them degenerate)
+    args = header + "    BigInteger[] xs = {\n" + "        BigInteger.ONE,\n" * 5 + "    };\n}"
     assert is_degenerate(loop)
     assert not is_degenerate(loop, line_repeats=None)  # the first version's criterion misses it
     assert not is_degenerate(args)
     assert is_degenerate(varied) and not is_degenerate(varied, line_repeats=None)  # no run of 10, 12 in all
+    assert is_degenerate(args.replace("        BigInteger.ONE,\n", "        BigInteger.ONE,\n" * 2, 1))  # a 6th copy
 
 
 def test_length_prior_fit_quantiles_and_budget() -> None:
@@ -143,3 +147,25 @@ def test_rank_puts_parsing_clean_candidates_first_then_uses_the_length_term() ->
     assert [c.name for c in rank(items, lengths, None)] == ["short", "typical", "looping", "broken"]
     assert [c.name for c in rank(items, lengths, prior, 0.1)] == ["typical", "short", "looping", "broken"]
     assert [c.name for c in rank(items, lengths, prior, 0.0)][:2] == ["short", "typical"]
+
+
+def _stopper_scores(tokenizer, text: str, max_line_repeats: int = 6) -> torch.Tensor:
+    ids = torch.tensor([[tokenizer.eos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]])
+    return LineLoopStopper(tokenizer, max_line_repeats)(ids, torch.zeros(1, len(tokenizer)))[0]
+
+
+def test_line_loop_stopper_ends_a_beam_at_the_sixth_copy_of_a_line(tiny_bart_dir) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
+    mask = newline_token_mask(tokenizer)
+    assert mask.any() and not mask[tokenizer.eos_token_id]
+    head = "@Test void t() {\n"
+    varied = "    // then\n    boolean isExempt;\n    boolean isExempt = isExempt;\n"  # escapes the token blocker
+    stopped = _stopper_scores(tokenizer, head + varied * 6)
+    assert stopped[tokenizer.eos_token_id] == pytest.approx(-5.0)
+    assert torch.isinf(stopped).sum() == len(tokenizer) - 1  # every other token forbidden
+    assert not torch.isinf(_stopper_scores(tokenizer, head + varied * 5)).any()  # 5 copies are allowed
+    assert not torch.isinf(_stopper_scores(tokenizer, head + "    }\n" * 9)).any()  # short lines never count
+    open_line = head + "    boolean isExempt;\n" * 6 + "    boolean"  # checked only when a line is completed
+    assert not torch.isinf(_stopper_scores(tokenizer, open_line)).any()
+    with pytest.raises(ValueError):
+        LineLoopStopper(tokenizer, 1)

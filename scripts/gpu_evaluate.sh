@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Run the dev-eval evaluation (`testtailor evaluate`) on a GPU machine lent by the `device` tool, in one call
+# that stops itself before the call's limit and brings back every finished cell. Resumable: cells already in the
+# carried results are skipped, so repeated calls continue where the last one stopped.
+#
+# The machine has no network and no Debian repositories: the evaluation reads each package's mined pairs from
+# the results folder (`<results>/<package>/pairs.jsonl`, cached there by earlier runs), so the repositories
+# themselves never travel. Stage here (the shipped base model travels with the working tree):
+#
+#   mkdir -p .gpu/whl                               # .gpu/ ignored through .git/info/exclude
+#   R=~/.cache/testtailor-dev/eval/results
+#   tar czf .gpu/results.tgz -C "$R" .              # pairs + finished cells (keep it under ~15 MB)
+#   pip download (README of the device tool) cp312 wheels of tree-sitter, tree-sitter-java, GitPython, gitdb,
+#   smmap, platformdirs, rank-bm25 into .gpu/whl
+#
+# then run `bash scripts/gpu_evaluate.sh` there with carry [".gpu"] and, back here,
+# `tar xzf FILES_AT/results.tgz -C "$R"` and `testtailor evaluate-report --out "$R" --docs docs`.
+#
+# Knobs (environment): STRATEGIES, SPLITS, MAX_TEST, MAX_MINUTES (per customization), RETRIEVAL (K),
+# BUDGET_S (seconds before the evaluation is stopped; default 480), DEVICE, PY.
+set -euo pipefail
+D=${GPU_DIR:-.gpu}
+OUT=${OUT:?set OUT to the folder that comes back}
+PY=${PY:-python3}
+WORK=${WORK:-/tmp/testtailor-eval}
+RESULTS=$WORK/results
+
+if compgen -G "$D/whl/*.whl" > /dev/null; then
+  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/testtailor-site \
+    "$D"/whl/*.whl
+  export PYTHONPATH=/tmp/testtailor-site:$PWD
+else
+  export PYTHONPATH=$PWD
+fi
+export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
+
+mkdir -p "$RESULTS" "$WORK/repos"
+tar xzf "$D/results.tgz" -C "$RESULTS"
+repos=()
+for pairs in "$RESULTS"/*/pairs.jsonl; do
+  pkg=$(basename "$(dirname "$pairs")")
+  mkdir -p "$WORK/repos/$pkg"  # a placeholder: the cached pairs.jsonl is read instead of mining
+  repos+=("$WORK/repos/$pkg")
+done
+[ "${#repos[@]}" -gt 0 ] || { echo "no <package>/pairs.jsonl in $D/results.tgz" >&2; exit 2; }
+{
+  echo "packages: ${#repos[@]}"
+  # SIGTERM ends the evaluation between cells' writes (each cell is stored atomically when it finishes)
+  timeout --signal=TERM "${BUDGET_S:-480}" \
+    "$PY" -m customizer evaluate "${repos[@]}" --out "$RESULTS" --run-folds 0 --device "${DEVICE:-cuda}" \
+      --strategies "${STRATEGIES:-retrieve,base,l-ldb,full}" --split "${SPLITS:-method,random,class}" \
+      --max-test "${MAX_TEST:-50}" --max-minutes "${MAX_MINUTES:-1}" --retrieval "${RETRIEVAL:-0}" \
+    || echo "evaluate stopped with $? (finished cells are kept)"
+} 2>&1 | tee "$OUT/evaluate.log"
+tar czf "$OUT/results.tgz" --exclude=pairs.jsonl -C "$RESULTS" .
+ls -la "$OUT"
