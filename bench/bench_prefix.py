@@ -22,13 +22,9 @@ from _common import shopkit_repo
 
 from customizer.customize import PREFIX_INIT_TOKENS, VAL_FRACTION
 from customizer.inputs import (
-    DEFAULT_MAX_SOURCE,
-    DEFAULT_MAX_TARGET,
-    clamp_length,
     encode_pair,
     frequent_token_ids,
-    position_limit,
-    source_budget,
+    length_budget,
 )
 from customizer.java.context import ContextLevel
 from customizer.mining.folds import train_val_split
@@ -51,8 +47,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pairs = mine_repository(shopkit_repo(Path(tmp))).pairs
     train_pairs, val_pairs = train_val_split(pairs, val_fraction=VAL_FRACTION, seed=0, group="method")
-    limit = position_limit(base.model)
-    max_source, max_target = source_budget(DEFAULT_MAX_SOURCE, 0, limit), clamp_length(DEFAULT_MAX_TARGET, limit)
+    max_source, max_target = length_budget(base.model)
     train_examples = [encode_pair(tokenizer, p, ContextLevel.FULL, max_source, max_target) for p in train_pairs]
     val_examples = [encode_pair(tokenizer, p, ContextLevel.FULL, max_source, max_target) for p in val_pairs]
     init = StrategyInit(tokenizer, frequent_token_ids(tokenizer, train_pairs, PREFIX_INIT_TOKENS))

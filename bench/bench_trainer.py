@@ -31,12 +31,8 @@ from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments  # noqa: E402
 
 from customizer.batching import collate_sequences  # noqa: E402
 from customizer.inputs import (  # noqa: E402
-    DEFAULT_MAX_SOURCE,
-    DEFAULT_MAX_TARGET,
-    clamp_length,
     encode_pair,
-    position_limit,
-    source_budget,
+    length_budget,
 )
 from customizer.java.context import ContextLevel  # noqa: E402
 from customizer.mining.folds import train_val_split  # noqa: E402
@@ -52,8 +48,7 @@ def shopkit_examples(base: BaseModel, tmp: Path) -> tuple[list[Example], list[Ex
     """shopkit's training and validation examples, split and encoded as ``customize-project`` does."""
     pairs = mine_repository(shopkit_repo(tmp)).pairs
     train_pairs, val_pairs = train_val_split(pairs, val_fraction=0.1, seed=0, group="method")
-    limit = position_limit(base.model)
-    max_source, max_target = source_budget(DEFAULT_MAX_SOURCE, 0, limit), clamp_length(DEFAULT_MAX_TARGET, limit)
+    max_source, max_target = length_budget(base.model)
 
     def encode(ps: list) -> list[Example]:
         return [encode_pair(base.tokenizer, p, ContextLevel.FULL, max_source, max_target) for p in ps]

@@ -25,11 +25,9 @@ from customizer.errors import DatasetTooSmallError, TrainingInterrupted
 from customizer.inputs import (
     DEFAULT_MAX_SOURCE,
     DEFAULT_MAX_TARGET,
-    clamp_length,
     encode_pair,
     frequent_token_ids,
-    position_limit,
-    source_budget,
+    length_budget,
 )
 from customizer.java.context import ContextLevel, parse_context_level
 from customizer.mining.folds import train_val_split
@@ -72,8 +70,7 @@ def fit_pairs(base: BaseModel, chosen: Strategy, pairs: list[Pair], *, level: Co
     emit = on_event or (lambda event: None)
     train_pairs, val_pairs = train_val_split(pairs, val_fraction=VAL_FRACTION, seed=seed, group="method")
     tokenizer = base.tokenizer
-    limit = position_limit(base.model)
-    max_source, max_target = source_budget(max_source, retrieval, limit), clamp_length(max_target, limit)
+    max_source, max_target = length_budget(base.model, max_source, max_target, retrieval)
     retrieved = training_retrieval(train_pairs, val_pairs, retrieval)
     train_examples = [encode_pair(tokenizer, p, level, max_source, max_target, retrieved.get(p.id, ()))
                       for p in train_pairs]

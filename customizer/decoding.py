@@ -6,14 +6,13 @@ Why each piece exists (measured by ``scripts/decoding_stats.py``; numbers in the
 * **Loops.** Weak models loop on a unit until the length limit (``"%s%s%s…"``, whole ``assertEquals(…);``
   lines). Code repeats legitimately, so plain n-gram blocking is wrong for it. :class:`LoopBlocker` forbids
   only the token that would repeat a unit of 1..``max_period`` tokens more than ``max_repeats`` times back to
-  back: 8 repeats of units up to 32 tokens alter 6 of the base corpus' 8,279 developer tests (0.07%), the same
-  6 as the first version's units of up to 4 tokens, which missed line-sized loops. A loop varied just enough
-  to escape the blocker is still caught by :func:`is_degenerate` (a line 10+ times in one test: 1 developer
-  test of 8,279) and ranked last.
+  back: 8 repeats of units up to 32 tokens alter 57 of the base corpus' 53,677 developer tests (0.11%), the
+  same 57 as the first version's units of up to 4 tokens, which missed line-sized loops. A loop varied just
+  enough to escape the blocker is caught by the line stop below and by :func:`is_degenerate`, and ranked last.
 * **Line loops.** A loop that varies inside its period (``// then`` / ``boolean x;`` / ``boolean x = x;`` …)
   escapes the token blocker but repeats whole lines. :class:`LineLoopStopper` ends a beam, with a penalty,
-  when a line of 4+ characters is completed for the 6th time: developer tests repeat a line 6+ times in 0.44%
-  of cases (10,000 tests of the base corpus; 5+ times: 0.83%), and such a candidate counts as degenerate.
+  when a line of 4+ characters is completed for the 6th time: 231 of the base corpus' 53,677 developer tests
+  (0.43%; 5+ times: 0.76%) repeat a line that often, and such a candidate counts as degenerate.
 * **Length.** :class:`LengthPrior` is a log-normal fitted to the token lengths of the project's own tests
   (stored with the adapter) or of the base corpus (``testtailor.json`` of the base model). It sets
   ``max_new_tokens`` (99th percentile x 1.15 + 4, capped by the position table), pushes the end-of-sequence
@@ -45,7 +44,7 @@ from customizer.java.snippets import parses_as_method
 MAX_REPEATS = 8  # a unit may repeat this many times back to back while decoding
 MAX_PERIOD = 32  # ... for units of 1..MAX_PERIOD tokens (line-sized loops included)
 DEGENERATE_REPEATS = 10  # a unit of 1..4 code tokens repeated this often marks a candidate degenerate (TeCo)
-DEGENERATE_LINE_REPEATS = 6  # the same line this often in one test: degenerate (0.44% of developer tests)
+DEGENERATE_LINE_REPEATS = 6  # the same line this often in one test: degenerate (0.43% of developer tests)
 MAX_LINE_REPEATS = 6  # the 6th copy of a line ends the beam (LineLoopStopper)
 LINE_LOOP_PENALTY = -5.0  # log-probability given to the forced end of a beam that repeats a line
 EOS_PUSH = 1.01  # past the prior's 90th percentile, the end-of-sequence score grows by this factor per token

@@ -74,6 +74,14 @@ def source_budget(max_source: int, retrieval: int, limit: int | None) -> int:
     return clamp_length(max_source + max(0, retrieval) * RETRIEVED_TOKENS_PER_TEST, limit)
 
 
+def length_budget(model: Any, max_source: int = DEFAULT_MAX_SOURCE, max_target: int = DEFAULT_MAX_TARGET,
+                  retrieval: int = 0) -> tuple[int, int]:
+    """(source, target) token budgets for ``model``: :func:`source_budget` and the target clamped to its
+    position table. Customization, evaluation and the benchmarks encode pairs with these."""
+    limit = position_limit(model)
+    return source_budget(max_source, retrieval, limit), clamp_length(max_target, limit)
+
+
 def fair_shares(lengths: Sequence[int], budget: int) -> list[int]:
     """Split ``budget`` among items of ``lengths``: items shorter than an equal share keep their length, the
     others get equal shares of what is left (leftover tokens go to the better-ranked, earlier items)."""

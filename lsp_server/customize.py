@@ -18,7 +18,6 @@ import os
 import signal
 import sys
 import time
-import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,18 +81,6 @@ async def _progress(ls: TestTailorServer, job: Job, kind: str, message: str, per
     else:
         ls.work_done_progress.end(job.token, types.WorkDoneProgressEnd(message=message))
 
-
-async def _create_token(ls: TestTailorServer) -> str | None:
-    window = ls.client_capabilities.window
-    if not (window and window.work_done_progress):
-        return None
-    token = f"testtailor-customize-{uuid.uuid4()}"
-    try:
-        await ls.work_done_progress.create_async(token)
-    except Exception as exc:
-        logger.warning("client refused work done progress: %s", exc)
-        return None
-    return token
 
 
 def _log(ls: TestTailorServer, job: Job, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
@@ -172,7 +159,7 @@ async def customize(ls: TestTailorServer, repo: Path, strategy: str, max_minutes
     started = time.monotonic()
     try:
         before = _created(await refresh_adapter(ls, repo, strategy))
-        job.token = await _create_token(ls)
+        job.token = await ls.create_progress_token("customize")
         if job.cancelled:
             return None
         cmd = command_line(repo, strategy, ls.settings.device, ls.settings.base_model, max_minutes)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from concurrent.futures import Future
 from typing import Any
 
@@ -51,7 +50,7 @@ def follow(ls: TestTailorServer, what: str, future: Future[str | None]) -> None:
 
 
 async def _follow(ls: TestTailorServer, what: str, future: Future[str | None]) -> None:
-    token = await _create_token(ls) if not future.done() else None
+    token = await ls.create_progress_token("onnx") if not future.done() else None
     runtime = ls.settings.runtime
     if token is not None:
         ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
@@ -66,18 +65,6 @@ async def _follow(ls: TestTailorServer, what: str, future: Future[str | None]) -
     logger.info("ONNX export of the %s: %s", what, note or "ready")
     show_runtime_note(ls, note)
 
-
-async def _create_token(ls: TestTailorServer) -> str | None:
-    window = ls.client_capabilities.window
-    if not (window and window.work_done_progress):
-        return None
-    token = f"testtailor-onnx-{uuid.uuid4()}"
-    try:
-        await ls.work_done_progress.create_async(token)
-    except Exception as exc:  # a client that refuses progress still gets the export and the warning
-        logger.warning("client refused work done progress: %s", exc)
-        return None
-    return token
 
 
 async def prepare(ls: TestTailorServer) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -98,6 +99,20 @@ class TestTailorServer(LanguageServer):
         else:
             logger.error("unexpected error", exc_info=exc)
             self.show(f"internal error: {exc!r}; see the server log", types.MessageType.Error)
+
+    async def create_progress_token(self, kind: str) -> str | None:
+        """A server-initiated work-done progress token (``testtailor-<kind>-<uuid>``), or None when the client
+        does not support progress or refuses the token (the work then runs without it)."""
+        window = self.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return None
+        token = f"testtailor-{kind}-{uuid.uuid4()}"
+        try:
+            await self.work_done_progress.create_async(token)
+        except Exception as exc:  # a client that refuses progress still gets the work done
+            logger.warning("client refused work done progress: %s", exc)
+            return None
+        return token
 
     def status(self, state: str, **fields: Any) -> None:
         present = {key: value for key, value in fields.items() if value is not None}

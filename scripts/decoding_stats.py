@@ -27,6 +27,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,11 @@ def _update(out: Path, key: str, value: Any) -> None:
     out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
+def _max_line_count(text: str) -> int:
+    counts = Counter(" ".join(line.split()) for line in text.splitlines())
+    return max((c for line, c in counts.items() if len(line) >= 4), default=0)
+
+
 def corpus(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
     from transformers import AutoTokenizer
@@ -79,6 +85,8 @@ def corpus(args: argparse.Namespace) -> dict[str, Any]:
         "degenerate_flagged": {"legacy": sum(is_degenerate(t, line_repeats=None) for t in texts),
                                "default": sum(is_degenerate(t) for t in texts)},
         "max_new_tokens": prior.max_new_tokens(),
+        # how often developers repeat a line (4+ characters) n times in one test: what LineLoopStopper may cut
+        "line_repeats": {str(n): sum(_max_line_count(t) >= n for t in texts) for n in range(3, 11)},
     }
     if args.write_prior:
         meta_file = Path(args.model) / "testtailor.json"

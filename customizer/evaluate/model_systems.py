@@ -24,12 +24,8 @@ from customizer.decoding import prior_from_tests
 from customizer.evaluate.scoring import score_pair
 from customizer.generate import Generator
 from customizer.inputs import (
-    DEFAULT_MAX_SOURCE,
-    DEFAULT_MAX_TARGET,
-    clamp_length,
     encode_pair,
-    position_limit,
-    source_budget,
+    length_budget,
 )
 from customizer.java.context import ContextLevel
 from customizer.losses import summed_loss
@@ -73,9 +69,7 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
     retrieval = int(getattr(cfg, "retrieval", 0))
     run: dict[str, Any] = {"system": system, "base_model": base.description, "retrieval": retrieval}
     level = ContextLevel.FULL
-    limit = position_limit(base.model)
-    max_source = source_budget(DEFAULT_MAX_SOURCE, retrieval, limit)
-    max_target = clamp_length(DEFAULT_MAX_TARGET, limit)
+    max_source, max_target = length_budget(base.model, retrieval=retrieval)
     if system == "base":
         module: nn.Module = base.model
         run.update(pflops=0.0, train_wall_s=0.0)
