@@ -36,6 +36,7 @@ from customizer.decoding import (
     LengthPrior,
     LineLoopStopper,
     LoopBlocker,
+    WindowLoopBlocker,
     is_degenerate,
     prior_for_model_dir,
     repair_truncated,
@@ -505,6 +506,8 @@ class Generator:
         ids = torch.tensor([source_ids], device=self.base.device)
         max_new = self.max_new_tokens_for(prior)
         processors = LogitsProcessorList([LoopBlocker(config.max_repeats, config.max_period)])
+        if config.window_repeats is not None:
+            processors.append(WindowLoopBlocker(config.window_repeats))
         if config.max_line_repeats is not None:
             processors.append(LineLoopStopper(tokenizer, config.max_line_repeats))
         if config.length_prior and config.eos_push and prior.p90 < max_new:

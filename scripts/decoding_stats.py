@@ -41,6 +41,7 @@ from customizer.decoding import (  # noqa: E402
     DecodingConfig,
     LengthPrior,
     corpus_loop_alterations,
+    corpus_window_alterations,
     is_degenerate,
 )
 
@@ -87,6 +88,8 @@ def corpus(args: argparse.Namespace) -> dict[str, Any]:
         "max_new_tokens": prior.max_new_tokens(),
         # how often developers repeat a line (4+ characters) n times in one test: what LineLoopStopper may cut
         "line_repeats": {str(n): sum(_max_line_count(t) >= n for t in texts) for n in range(3, 11)},
+        # a unit of 3..16 tokens occurring n times within 64 tokens, not necessarily back to back
+        "window": {str(n): corpus_window_alterations(content, n)[0] for n in (8, 10)},
     }
     if args.write_prior:
         meta_file = Path(args.model) / "testtailor.json"

@@ -38,6 +38,13 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
     return out
 
 
+def _line_repeats(counts: dict[str, int], tests: int) -> str:
+    """How often developers repeat a line n times: what the line-loop stop (6th copy) would cut."""
+    return ("- Developer tests that repeat a line (4+ characters) n or more times: " + ", ".join(
+        f"{n}: {c} ({100 * c / max(1, tests):.2f}%)" for n, c in sorted(counts.items(), key=lambda kv: int(kv[0])))
+        + "; the line-loop stop ends a beam at the 6th copy.")
+
+
 def render_decoding(docs: Path) -> list[str]:
     """Markdown lines of the section, or none when ``docs/decoding.json`` is absent."""
     path = docs / DECODING_JSON
@@ -73,7 +80,12 @@ def render_decoding(docs: Path) -> list[str]:
                       f"{b['max_repeats']} repeats of units up to {b['max_period']} tokens: {b['altered']}"
                       for b in corpus["blocking"].values()) + ".",
                   f"- Developer tests flagged degenerate: {corpus['degenerate_flagged']['default']} "
-                  f"(first version's criterion: {corpus['degenerate_flagged']['legacy']}).", "",
+                  f"(first version's criterion: {corpus['degenerate_flagged']['legacy']}).",
+                  *([_line_repeats(corpus["line_repeats"], corpus["tests"])] if "line_repeats" in corpus else []),
+                  *(["- Developer tests in which a unit of 3..16 tokens occurs n times within 64 tokens (not "
+                     "necessarily back to back): " + ", ".join(f"{n}: {c}" for n, c in corpus["window"].items())
+                     + "; the window blocker forbids the 11th occurrence."] if "window" in corpus else []),
+                  "",
                   "```bash", f"python scripts/decoding_stats.py corpus --data {corpus['data']} --write-prior", "```",
                   ""]
     notes = data.get("notes")

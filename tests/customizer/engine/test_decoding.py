@@ -18,7 +18,9 @@ from customizer.decoding import (
     LengthPrior,
     LineLoopStopper,
     LoopBlocker,
+    WindowLoopBlocker,
     corpus_loop_alterations,
+    corpus_window_alterations,
     is_degenerate,
     newline_token_mask,
     prior_for_model_dir,
@@ -169,3 +171,25 @@ def test_line_loop_stopper_ends_a_beam_at_the_sixth_copy_of_a_line(tiny_bart_dir
     assert not torch.isinf(_stopper_scores(tokenizer, open_line)).any()
     with pytest.raises(ValueError):
         LineLoopStopper(tokenizer, 1)
+
+
+def test_window_blocker_stops_a_varied_loop_and_agrees_with_its_corpus_count() -> None:
+    # "SecurityException, " eleven times with other exceptions in between: never 8 times back to back
+    unit = [5, 6, 7]
+    copies = [token for i in range(10) for token in (*unit, 20 + i)]
+    seq = [1, *copies, *unit[:2]]
+    scores = WindowLoopBlocker(10)(torch.tensor([seq]), torch.zeros(1, 64))[0]
+    assert torch.isinf(scores[7]) and torch.isinf(scores).sum() == 1  # only the 11th copy is forbidden
+    assert not torch.isinf(WindowLoopBlocker(11)(torch.tensor([seq]), torch.zeros(1, 64))).any()
+    far = [1, *copies, *range(30, 60), *unit[:2]]
+    assert not torch.isinf(WindowLoopBlocker(10, window=40)(torch.tensor([far]), torch.zeros(1, 64))).any()
+    # the corpus statistic counts exactly the sequences the processor would have altered while decoding them
+    gen = torch.Generator().manual_seed(0)
+    blocker = WindowLoopBlocker(3, units=(2, 5), window=12)
+    for _ in range(60):
+        s = torch.randint(0, 3, (40,), generator=gen).tolist()
+        forbidden = any(torch.isinf(blocker(torch.tensor([s[:i]]), torch.zeros(1, 3))[0, s[i]])
+                        for i in range(2, len(s)))
+        assert corpus_window_alterations([s], 3, (2, 5), 12) == (int(forbidden), 1)
+    with pytest.raises(ValueError):
+        WindowLoopBlocker(1)

@@ -1,34 +1,28 @@
-"""The report keeps a "Decoding" section rendered from docs/decoding.json (written by scripts/decoding_stats.py)."""
+"""The "Decoding" section of docs/evaluation.md, rendered from docs/decoding.json."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from customizer.evaluate.report import render_report
-
-
-def _config(name: str, parses: float, limit: float) -> dict:
-    return {"pairs": 40, "max_new_tokens": 256, "parse_rate": parses, "hit_limit": limit, "degenerate": limit,
-            "repaired": 0.0, "distinct_top1": 40.0, "bleu": 3.1, "wall_s_per_pair": 2.0,
-            "command": f"python scripts/decoding_stats.py measure --config {name}"}
+from customizer.evaluate.decoding_report import render_decoding
 
 
-def test_decoding_section_survives_regeneration(tmp_path: Path) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    assert "## Decoding" not in render_report(tmp_path / "none", docs, "cmd")
-    data = {"configs": {"default": _config("default", 92.5, 1.5), "legacy": _config("legacy", 27.5, 17.5)},
-            "corpus": {"tests": 8279, "data": "train.npz", "max_new_tokens": 421,
-                       "prior": {"p50": 83, "p90": 230, "p99": 362, "max": 382},
-                       "blocking": {"8x32": {"max_repeats": 8, "max_period": 32, "altered": 6}},
-                       "degenerate_flagged": {"default": 15, "legacy": 15}}}
-    (docs / "decoding.json").write_text(json.dumps(data))
-    text = render_report(tmp_path / "none", docs, "cmd")
-    section = text[text.index("## Decoding"):]
-    rows = [line for line in section.splitlines() if line.startswith("| before") or line.startswith("| after")]
-    assert rows[0].startswith("| before (first decoding) | 40 | 256 | 27.5 | 17.5 |")  # legacy listed first
-    assert rows[1].startswith("| after (shipped) | 40 | 256 | 92.5 | 1.5 |")
-    assert "python scripts/decoding_stats.py measure --config legacy" in section
-    assert "top-1 parse rate 27.5% → 92.5%, cut at the length limit 17.5% → 1.5%" in section
-    assert "units up to 32 tokens: 6" in section and "99th 362" in section
+def _config(parse: float, limit: float, command: str) -> dict:
+    return {"pairs": 40, "max_new_tokens": 418, "parse_rate": parse, "hit_limit": limit, "degenerate": 25.0,
+            "repaired": 35.0, "distinct_top1": 100.0, "bleu": 8.9, "wall_s_per_pair": 9.0, "command": command}
+
+
+def test_section_reads_before_and_after_and_the_corpus_statistics(tmp_path):
+    assert render_decoding(tmp_path) == []  # no decoding.json: no section
+    data = {"configs": {"default": _config(90.0, 0.0, "cmd default"), "legacy": _config(45.0, 55.0, "cmd legacy")},
+            "corpus": {"tests": 1000, "data": "train.npz", "max_new_tokens": 418,
+                       "prior": {"p50": 100, "p90": 245, "p99": 360, "max": 382},
+                       "blocking": {"8x32": {"max_repeats": 8, "max_period": 32, "altered": 3}},
+                       "degenerate_flagged": {"default": 6, "legacy": 2}, "line_repeats": {"10": 1, "6": 4}},
+            "notes": "Decisions."}
+    (tmp_path / "decoding.json").write_text(json.dumps(data))
+    text = "\n".join(render_decoding(tmp_path))
+    assert text.index("before (first decoding)") < text.index("after (shipped)")
+    assert "top-1 parse rate 45.0% → 90.0%, cut at the length limit 55.0% → 0.0%" in text
+    assert "n or more times: 6: 4 (0.40%), 10: 1 (0.10%)" in text
+    assert "cmd legacy" in text and "Decisions." in text
