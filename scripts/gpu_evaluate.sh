@@ -25,14 +25,8 @@ PY=${PY:-python3}
 WORK=${WORK:-/tmp/testtailor-eval}
 RESULTS=$WORK/results
 
-if compgen -G "$D/whl/*.whl" > /dev/null; then
-  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/testtailor-site \
-    "$D"/whl/*.whl
-  export PYTHONPATH=/tmp/testtailor-site:$PWD
-else
-  export PYTHONPATH=$PWD
-fi
-export HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
+# shellcheck source=scripts/gpu_env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/gpu_env.sh"
 
 mkdir -p "$RESULTS" "$WORK/repos"
 tar xzf "$D/results.tgz" -C "$RESULTS"
