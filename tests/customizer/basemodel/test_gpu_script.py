@@ -1,0 +1,49 @@
+"""scripts/gpu_base_model.sh end to end on the CPU (tiny preset): what the device machine runs, returns and how
+the files come back into a run directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from transformers import PreTrainedTokenizerFast
+
+from customizer.basemodel.data import tokenize_pairs
+from customizer.basemodel.shards import unpack
+from customizer.model import load_base_model
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _pairs(n: int) -> list[dict]:
+    return [{"repo": f"pkg{i % 3}", "focal": {"body": f"public int v{i % 5}() {{ return {i}; }}"},
+             "context": {"class_name": "Foo", "constructors": [], "methods": [], "fields": []},
+             "test": {"body": f"@Test public void testV{i % 5}() {{ assertEquals({i}, foo.v{i % 5}()); }}"}}
+            for i in range(n)]
+
+
+def test_gpu_script_trains_and_returns_shards_that_unpack_into_a_loadable_run(tiny_bart_dir, tmp_path):
+    carried = tmp_path / "carried"
+    (carried / "data").mkdir(parents=True)
+    tok = PreTrainedTokenizerFast.from_pretrained(tiny_bart_dir)
+    tok.save_pretrained(carried / "tokenizer")
+    data, _ = tokenize_pairs(tok, _pairs(30), max_source=64, max_target=200)
+    data.save(carried / "data" / "train.npz")
+    data.subset(range(6)).save(carried / "data" / "val.npz")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "GPU_DIR": str(carried), "OUT": str(out), "PY": sys.executable, "RUN": str(tmp_path / "run"),
+           "MINUTES": "0.03", "PRESET": "tiny", "DEVICE": "cpu", "BATCH_TOKENS": "600", "DENOISE_TOKENS": "0",
+           "EVAL_EVERY_S": "0", "TOTAL_TOKENS": "1e5"}
+    done = subprocess.run(["bash", "scripts/gpu_base_model.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert "meta.tar" in names and "train.log" in names and any(n.endswith(".safetensors") for n in names)
+    assert '"phase": "pairs"' in (out / "train.log").read_text()
+    local = tmp_path / "local-run"
+    best = unpack(out, local, carried / "tokenizer")
+    assert (local / "history.jsonl").is_file()
+    assert load_base_model(best, device="cpu", cache=False).model.config.d_model == 32
