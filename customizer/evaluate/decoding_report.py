@@ -7,9 +7,10 @@ results folder, so regenerating the report on any machine keeps the section.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
 _ORDER = ("legacy", "no-repair", "default")
@@ -47,10 +48,9 @@ def _line_repeats(counts: dict[str, int], tests: int) -> str:
 
 def render_decoding(docs: Path) -> list[str]:
     """Markdown lines of the section, or none when ``docs/decoding.json`` is absent."""
-    path = docs / DECODING_JSON
-    if not path.exists():
+    data = read_json_if_present(docs / DECODING_JSON)
+    if data is None:
         return []
-    data = json.loads(path.read_text(encoding="utf-8"))
     configs: dict[str, Any] = data.get("configs", {})
     lines = ["## Decoding", "",
              "Top-1 candidate of the shipped base model (no adapter) on a seeded sample of the dev-eval packages "

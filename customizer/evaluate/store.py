@@ -44,6 +44,11 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def read_json_if_present(path: Path) -> Any | None:
+    """A JSON document that may not exist yet (a report section's input): None when the file is absent."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def write_cell(out: Path, cell: Cell, rows: list[dict[str, Any]], run: dict[str, Any] | None = None) -> None:
     if run is not None:
         _atomic_write(cell.run_path(out), json.dumps(run, indent=1) + "\n")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from customizer.evaluate.store import iter_cells
+from customizer.evaluate.store import iter_cells, read_json_if_present
 from customizer.evaluate.validation import COMPILING, read_build_records
 
 VALIDATION_JSON = "validation.json"
@@ -89,10 +89,9 @@ def _cell_key(cell: dict[str, Any]) -> tuple[int, int, str]:
 
 def render_validation(docs: Path) -> list[str]:
     """Markdown lines of the section from ``docs/validation.json``, or none when it is absent."""
-    path = docs / VALIDATION_JSON
-    if not path.exists():
+    data = read_json_if_present(docs / VALIDATION_JSON)
+    if data is None:
         return []
-    data = json.loads(path.read_text(encoding="utf-8"))
     projects: dict[str, Any] = data.get("projects", {})
     lines = ["## Compiles and passes", "",
              "Each held-out pair's candidates placed into the test class of the developer's test, as the product "
