@@ -490,7 +490,6 @@ class Generator:
         # "the base" here, so the export is keyed by the adapted weights' fingerprint
         return OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint)
 
-    @torch.no_grad()
     def candidates(self, module: nn.Module, source_ids: list[int], k: int, prior: LengthPrior | None = None,
                    adapter: AdapterRef | None = None) -> list[Candidate]:
         """Beam search from token ids; ``k`` (or fewer, after removing duplicates) ranked candidates.
@@ -499,11 +498,26 @@ class Generator:
         ``adapter``: the adapter ``module`` was switched to by ``server.adapted`` (the ONNX runtime exports per
         adapter, since the served module is the same object for every swapped-in adapter).
         """
+        [ranked] = self.candidates_batch(module, [source_ids], k, prior, adapter)
+        return ranked
+
+    @torch.no_grad()
+    def candidates_batch(self, module: nn.Module, sources: list[list[int]], k: int,
+                         prior: LengthPrior | None = None, adapter: AdapterRef | None = None
+                         ) -> list[list[Candidate]]:
+        """:meth:`candidates` for several inputs of one module in one beam search (inputs padded on the right and
+        masked; each input's beams are independent, so a row's candidates are those it gets alone, up to
+        floating-point rounding)."""
+        if not sources:
+            return []
         tokenizer = self.base.tokenizer
         config = self.decoding
         prior = prior or self.base_prior
         beams = max(k, config.beams)
-        ids = torch.tensor([source_ids], device=self.base.device)
+        width = max(len(s) for s in sources)
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        ids = torch.tensor([s + [pad] * (width - len(s)) for s in sources], device=self.base.device)
+        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sources], device=self.base.device)
         max_new = self.max_new_tokens_for(prior)
         processors = LogitsProcessorList([LoopBlocker(config.max_repeats, config.max_period)])
         if config.window_repeats is not None:
@@ -513,16 +527,25 @@ class Generator:
         if config.length_prior and config.eos_push and prior.p90 < max_new:
             # past the prior's 90th percentile, favour ending ever more (the decoder starts from one token)
             processors.append(ExponentialDecayLengthPenalty((prior.p90, config.eos_push), tokenizer.eos_token_id, 1))
-        out = self.runner(module, adapter).generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=beams,
-                                           num_return_sequences=beams, max_new_tokens=max_new, do_sample=False,
-                                           early_stopping=True, output_scores=True, return_dict_in_generate=True,
-                                           logits_processor=processors)
+        out = self.runner(module, adapter).generate(input_ids=ids, attention_mask=mask, num_beams=beams,
+                                                    num_return_sequences=beams, max_new_tokens=max_new,
+                                                    do_sample=False, early_stopping=True, output_scores=True,
+                                                    return_dict_in_generate=True, logits_processor=processors)
+        sequences, scores = out.sequences.tolist(), out.sequences_scores.tolist()
+        return [self._ranked(sequences[i * beams:(i + 1) * beams], scores[i * beams:(i + 1) * beams], k, prior,
+                             max_new) for i in range(len(sources))]
+
+    def _ranked(self, sequences: list[list[int]], scores: list[float], k: int, prior: LengthPrior,
+                max_new: int) -> list[Candidate]:
+        """One input's beams as ranked, de-duplicated (and, where the decoding allows, repaired) candidates."""
+        tokenizer = self.base.tokenizer
+        config = self.decoding
         eos = tokenizer.eos_token_id
         special = set(tokenizer.all_special_ids)
         seen: set[str] = set()
         found: list[Candidate] = []
         lengths: list[int] = []
-        for sequence, score in zip(out.sequences.tolist(), out.sequences_scores.tolist(), strict=True):
+        for sequence, score in zip(sequences, scores, strict=True):
             text = tokenizer.decode(sequence, skip_special_tokens=True, clean_up_tokenization_spaces=False).strip()
             generated = sequence[1:]
             cut_off = eos not in generated or generated.index(eos) >= max_new - 1

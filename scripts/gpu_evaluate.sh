@@ -17,7 +17,14 @@
 # `tar xzf FILES_AT/results.tgz -C "$R"` and `testtailor evaluate-report --out "$R" --docs docs`.
 #
 # Knobs (environment): STRATEGIES, SPLITS, MAX_TEST, MAX_MINUTES (per customization), RETRIEVAL (K),
-# BUDGET_S (seconds before the evaluation is stopped; default 480), DEVICE, PY.
+# JOBS (cells at once in worker processes sharing the GPU; default 10), BUDGET_S (seconds before the evaluation
+# is stopped; default 480), BASE_MODEL (default: the shipped one), DEVICE, PY. Cells run split by split, system by system (each system on every package
+# before the next system), so order STRATEGIES by priority.
+#
+# Measured 2026-11-26 on one H200 (`STRATEGIES=base,l-ldb,lora,prefix,l-eo,full SPLITS=method MAX_TEST=20
+# MAX_MINUTES=0.4 JOBS=10`): the GPU at 82-99% with 10 workers; a base cell (20 pairs, beam 5) 40-130 s, a
+# customized cell 25 s of training + 50-150 s of scoring; 63 cells in 13 minutes. The whole matrix (3 splits ×
+# 20 packages × 6 systems, ± retrieval) needs several sessions' device time: run the priorities first.
 set -euo pipefail
 D=${GPU_DIR:-.gpu}
 OUT=${OUT:?set OUT to the folder that comes back}
@@ -40,10 +47,13 @@ done
 {
   echo "packages: ${#repos[@]}"
   # SIGTERM ends the evaluation between cells' writes (each cell is stored atomically when it finishes)
-  timeout --signal=TERM "${BUDGET_S:-480}" \
+  # --kill-after: should the evaluation not exit within 20 s of SIGTERM, it is killed, so the results below are
+  # always packed before the call's own limit (keep BUDGET_S at least 40 s under it)
+  timeout --signal=TERM --kill-after=20 "${BUDGET_S:-480}" \
     "$PY" -m customizer evaluate "${repos[@]}" --out "$RESULTS" --run-folds 0 --device "${DEVICE:-cuda}" \
-      --strategies "${STRATEGIES:-retrieve,base,l-ldb,full}" --split "${SPLITS:-method,random,class}" \
-      --max-test "${MAX_TEST:-50}" --max-minutes "${MAX_MINUTES:-1}" --retrieval "${RETRIEVAL:-0}" \
+      --strategies "${STRATEGIES:-base,l-ldb,lora,prefix,l-eo,full}" --split "${SPLITS:-method}" \
+      --max-test "${MAX_TEST:-20}" --max-minutes "${MAX_MINUTES:-0.4}" --retrieval "${RETRIEVAL:-0}" \
+      --jobs "${JOBS:-10}" ${BASE_MODEL:+--base-model "$BASE_MODEL"} \
     || echo "evaluate stopped with $? (finished cells are kept)"
 } 2>&1 | tee "$OUT/evaluate.log"
 tar czf "$OUT/results.tgz" --exclude=pairs.jsonl -C "$RESULTS" .

@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--base-model", default=None)
     p.add_argument("--max-minutes", type=float, default=None, help="budget per customization run")
+    p.add_argument("--max-pflops", type=float, default=None,
+                   help="compute budget per customization run in PF-s (the same on any device)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--retrieval", type=retrieval_count, default=0, metavar="K",
                    help="model systems get the K nearest training-fold tests in their input; stored as separate "
@@ -46,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--classpath", default=None,
                    help="extra classpath for --validate (entries separated by ':', 'dir/*' for a folder of jars)")
     p.add_argument("--test-timeout", type=float, default=None, help="seconds per validated test (default 20)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="cells computed at once in worker processes, split by split, system by system (a GPU has "
+                   "room for several; on a CPU keep 1)")
     p.add_argument("--out", type=Path, default=Path("evaluation-results"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_run)
@@ -72,8 +77,9 @@ def _run(args: argparse.Namespace) -> int:
     cfg = EvalConfig(out=args.out, systems=args.strategies, folds=args.folds, run_folds=args.run_folds,
                      splits=args.split, seed=args.seed, max_test=args.max_test, candidates=args.candidates,
                      device=args.device, base_model=args.base_model, max_minutes=args.max_minutes,
+                     max_pflops=args.max_pflops,
                      retrieval=args.retrieval, validate=args.validate, classpath=args.classpath,
-                     test_timeout=args.test_timeout)
+                     test_timeout=args.test_timeout, jobs=max(1, args.jobs))
     log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.json else (lambda m: print(m, flush=True))
     n = evaluate_repositories(args.repos, cfg, log=log)
     if args.json:

@@ -20,9 +20,9 @@ import torch
 from torch import nn
 
 from customizer.customize import fit_pairs
-from customizer.decoding import prior_from_tests
+from customizer.decoding import LengthPrior, prior_from_tests
 from customizer.evaluate.scoring import score_pair
-from customizer.generate import Generator
+from customizer.generate import Candidate, Generator
 from customizer.inputs import (
     encode_pair,
     length_budget,
@@ -35,6 +35,7 @@ from customizer.retrieval import RetrievalIndex, retrieved_for_pairs
 from customizer.strategies import get_strategy
 from customizer.train import TrainConfig
 
+GENERATION_BATCH = 8  # test inputs decoded together (beam search keeps each input's beams apart)
 _GENERATORS: dict[tuple[str | None, str], Generator] = {}
 
 
@@ -60,6 +61,19 @@ def reference_nll(module: nn.Module, examples: Sequence[tuple[list[int], list[in
     return out
 
 
+def batched_candidates(generator: Generator, module: nn.Module, sources: list[list[int]], k: int,
+                       prior: LengthPrior | None, batch: int) -> list[list[Candidate]]:
+    """Each source's candidates, decoded ``batch`` inputs at a time in order of length (little padding)."""
+    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+    out: list[list[Candidate]] = [[] for _ in sources]
+    for start in range(0, len(order), max(1, batch)):
+        chunk = order[start:start + max(1, batch)]
+        for i, cands in zip(chunk, generator.candidates_batch(module, [sources[i] for i in chunk], k, prior),
+                            strict=True):
+            out[i] = cands
+    return out
+
+
 def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
                      log: Callable[[str], None]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Rows for ``test`` and the run's record (training curve, compute) for ``base`` or a strategy name."""
@@ -75,7 +89,8 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
         run.update(pflops=0.0, train_wall_s=0.0)
     else:
         strategy = get_strategy(system)
-        config = dataclasses.replace(TrainConfig(), max_minutes=cfg.max_minutes, seed=cfg.seed)
+        config = dataclasses.replace(TrainConfig(), max_minutes=cfg.max_minutes,
+                                     max_pflops=getattr(cfg, "max_pflops", None), seed=cfg.seed)
         fit = fit_pairs(base, strategy, train, level=level, seed=cfg.seed, config=config, retrieval=retrieval,
                         on_event=lambda e: e.get("event") == "progress" and log(
                             f"  {system}: {e.get('percent', 0):.0f}% val {e.get('val_loss')}"))
@@ -92,9 +107,10 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
     nlls = reference_nll(module, examples, base.device)
     # a customized model sizes its outputs like the fold's training tests, as an adapter does for a project
     prior = None if system == "base" else prior_from_tests(base.tokenizer, [p.test.body for p in train])
+    candidates = batched_candidates(generator, module, [source for source, _ in examples], cfg.candidates, prior,
+                                    int(getattr(cfg, "generation_batch", GENERATION_BATCH)))
     rows = []
-    for pair, (source, _), nll in zip(test, examples, nlls, strict=True):
-        cands = generator.candidates(module, source, cfg.candidates, prior)
+    for pair, cands, nll in zip(test, candidates, nlls, strict=True):
         rows.append(score_pair(pair, [c.text for c in cands], nll=nll,
                                hit_limit=bool(cands) and cands[0].hit_limit))
     run["wall_s"] = round(time.time() - t0, 2)

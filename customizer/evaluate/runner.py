@@ -12,13 +12,22 @@ results folder holds runs with and without it side by side and the report shows 
 With ``validate`` every row also gets the compile/run outcome of its top-5 candidates, placed into the developer's
 test class (:mod:`customizer.evaluate.validation`); a cell is then done only when its rows carry outcomes, and a
 cell computed earlier without them is validated from its stored candidates rather than recomputed.
+
+With ``jobs`` > 1 the missing cells are computed by that many worker processes, in the order split, system,
+repository, fold: every repository gets a system before any gets the next one, so a run stopped early (by a
+budget, SIGTERM) leaves whole columns of the report rather than whole rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +55,12 @@ class EvalConfig:
     device: str = "auto"
     base_model: str | None = None
     max_minutes: float | None = None  # per customization
+    max_pflops: float | None = None  # per customization (device-independent)
     retrieval: int = 0  # nearest training-fold tests in each model input (0: off)
     validate: bool = False  # compile and run the top-5 candidates of every test pair in the repository
     classpath: str | None = None  # extra classpath entries for validation (``:``-separated, ``dir/*``)
     test_timeout: float | None = None  # seconds per validated test method (None: the product's default)
+    jobs: int = 1  # cells computed at once in worker processes (a GPU has room for several small models)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -128,6 +139,10 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
     computed or validated in this call."""
     from customizer.evaluate.validation import has_candidates, is_validated
 
+    if cfg.jobs > 1:
+        if cfg.validate:
+            raise ValueError("--validate builds and runs each project's tests one cell at a time: use --jobs 1")
+        return _evaluate_in_workers(repos, cfg, log)
     computed = 0
     for repo in repos:
         name, pairs = mined_pairs(repo, cfg.out, log)
@@ -163,4 +178,119 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
                             f"{info['validated_candidates']} candidates in {info['wall_s']}s")
                     write_cell(cfg.out, cell, rows, run)
                     computed += 1
+    return computed
+
+
+# --- several cells at once ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Task:
+    repo: Path
+    cell: Cell
+
+
+def _pending(repos: Sequence[Path], cfg: EvalConfig, log: Log) -> Iterator[_Task]:
+    """Missing cells in the order split, system, repository, fold (pairs mined and cached on the way)."""
+    names = {repo: mined_pairs(repo, cfg.out, log)[0] for repo in repos}
+    folds = cfg.run_folds if cfg.run_folds is not None else range(cfg.folds)
+    for split in cfg.splits:
+        for system in cfg.systems:
+            for repo in repos:
+                for fold in folds:
+                    cell = Cell(names[repo], split, fold, system_cell_name(system, cfg.retrieval))
+                    if not is_done(cfg.out, cell):
+                        yield _Task(repo, cell)
+
+
+_WORKER_FOLDS: dict[tuple[str, str], list[list[Pair]]] = {}
+
+
+def _worker_init(threads: int) -> None:
+    os.environ["TESTTAILOR_THREADS"] = str(threads)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+
+
+def _run_task(task: _Task, cfg: EvalConfig) -> str:
+    """Compute and store one cell in a worker process; returns its log line."""
+    cell = task.cell
+    key = (cell.repo, cell.split)
+    if key not in _WORKER_FOLDS:
+        _, pairs = mined_pairs(task.repo, cfg.out, print)
+        _WORKER_FOLDS[key] = split_folds(pairs, k=cfg.folds, seed=cfg.seed, group=cell.split)
+    folds = _WORKER_FOLDS[key]
+    test = sample_test(folds[cell.fold], cfg.max_test, cfg.seed)
+    train = [p for i, f in enumerate(folds) if i != cell.fold for p in f]
+    system = cell.system.split("+r")[0]
+    t0 = time.time()
+    rows, run = run_cell(system, train, test, cfg, lambda m: print(f"[{cell.repo} {cell.system}] {m}", flush=True))
+    write_cell(cfg.out, cell, rows, run)
+    return (f"{cell.repo} {cell.split} fold {cell.fold}: {cell.system} (train {len(train)}, test {len(test)}) "
+            f"done in {time.time() - t0:.0f}s")
+
+
+def _end_workers(pool: ProcessPoolExecutor, grace_s: float = 5.0) -> None:
+    """Terminate the pool's workers and make sure they are gone (a worker inside a CUDA call may ignore SIGTERM
+    for a while; a stopped evaluation must not wait on it)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + grace_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+
+
+def _evaluate_in_workers(repos: Sequence[Path], cfg: EvalConfig, log: Log) -> int:
+    tasks = list(_pending(repos, cfg, log))
+    log(f"{len(tasks)} cells to compute with {cfg.jobs} workers")
+    if not tasks:
+        return 0
+    threads = max(1, (os.cpu_count() or 1) // cfg.jobs)
+    stop = {"now": False}
+
+    def on_term(signum: int, _frame: Any) -> None:
+        stop["now"] = True
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    computed = 0
+    context = multiprocessing.get_context("spawn")  # CUDA cannot be used in forked children
+    pool = ProcessPoolExecutor(max_workers=cfg.jobs, mp_context=context, initializer=_worker_init,
+                               initargs=(threads,))
+    try:
+        running: dict[Future[str], _Task] = {}
+        queue = iter(tasks)
+        while True:
+            while not stop["now"] and len(running) < cfg.jobs:
+                task = next(queue, None)
+                if task is None:
+                    break
+                running[pool.submit(_run_task, task, cfg)] = task
+            if not running or stop["now"]:
+                break
+            try:
+                done, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:  # workers ignore SIGINT; end them rather than wait for their cells
+                stop["now"] = True
+                break
+            for future in done:
+                task = running.pop(future)
+                try:
+                    log(future.result())
+                    computed += 1
+                except BrokenProcessPool:  # a worker was killed: by the signal that stops us, or by the system
+                    if not stop["now"]:
+                        log("a worker process died (out of memory?): finished cells are kept; run again to resume")
+                    return computed
+                except Exception as exc:  # one failing cell does not stop the others; it stays missing
+                    log(f"{task.cell.repo} {task.cell.split} fold {task.cell.fold}: {task.cell.system} failed: "
+                        f"{type(exc).__name__}: {exc}")
+    finally:
+        if stop["now"]:
+            log(f"stopped: {computed} cells computed in this run; the running ones stay missing")
+            _end_workers(pool)
+        pool.shutdown(wait=not stop["now"], cancel_futures=True)
+        signal.signal(signal.SIGTERM, previous)
     return computed

@@ -47,3 +47,34 @@ def test_gpu_script_trains_and_returns_shards_that_unpack_into_a_loadable_run(ti
     best = unpack(out, local, carried / "tokenizer")
     assert (local / "history.jsonl").is_file()
     assert load_base_model(best, device="cpu", cache=False).model.config.d_model == 32
+
+
+def test_gpu_evaluate_script_computes_cells_from_carried_pairs_and_returns_them(java_repo, tiny_bart_dir, tmp_path):
+    import tarfile
+
+    from customizer.evaluate.store import iter_cells
+    from customizer.mining.miner import mine_repository
+    from customizer.mining.pairs import write_pairs
+
+    staged = tmp_path / "staged" / "calc"
+    staged.mkdir(parents=True)
+    write_pairs(staged / "pairs.jsonl", mine_repository(java_repo).pairs)
+    carried = tmp_path / "carried"
+    carried.mkdir()
+    with tarfile.open(carried / "results.tgz", "w:gz") as tar:
+        tar.add(staged.parent, arcname=".")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "GPU_DIR": str(carried), "OUT": str(out), "PY": sys.executable, "WORK": str(tmp_path / "w"),
+           "DEVICE": "cpu", "STRATEGIES": "retrieve,base", "MAX_TEST": "2", "JOBS": "2", "BUDGET_S": "300",
+           "BASE_MODEL": str(tiny_bart_dir), "TESTTAILOR_THREADS": "1"}
+    done = subprocess.run(["bash", "scripts/gpu_evaluate.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    back = tmp_path / "back"
+    back.mkdir()
+    with tarfile.open(out / "results.tgz") as tar:
+        tar.extractall(back, filter="data")
+    assert not (back / "calc" / "pairs.jsonl").exists()  # the pairs stay here; only results come back
+    assert sorted(c.system for c, _, _ in iter_cells(back)) == ["base", "retrieve"]
+    assert "2 cells to compute with 2 workers" in (out / "evaluate.log").read_text()

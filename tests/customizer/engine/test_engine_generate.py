@@ -187,3 +187,19 @@ def test_eos_push_past_the_priors_90th_percentile_ends_outputs_before_the_limit(
     # the untrained tiny model never ends by itself within 27 tokens; the push makes every beam end
     assert all(c.hit_limit for c in plain.candidates(plain.base.model, source, 2, prior))
     assert not any(c.hit_limit for c in pushed.candidates(pushed.base.model, source, 2, prior))
+
+
+def test_batched_candidates_are_each_inputs_own(generator: Generator) -> None:
+    """Inputs of different lengths decoded together (padded, masked) get the candidates each gets alone."""
+    tok = generator.base.tokenizer
+    sources = [tok(text)["input_ids"] for text in (
+        "public int add(int a, int b) { return a + b; }",
+        "public String name() { return name; }",
+        "public void clear() { items.clear(); size = 0; modCount++; }")]
+    model = generator.base.model
+    alone = [generator.candidates(model, source, 3) for source in sources]
+    together = generator.candidates_batch(model, sources, 3)
+    assert [[c.text for c in cs] for cs in together] == [[c.text for c in cs] for cs in alone]
+    for batch_cands, own in zip(together, alone, strict=True):
+        assert [c.score for c in batch_cands] == pytest.approx([c.score for c in own], abs=1e-4)
+    assert generator.candidates_batch(model, [], 3) == []

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from customizer.cli import main
 from customizer.evaluate.runner import EvalConfig, evaluate_repositories
 from customizer.evaluate.store import iter_cells
@@ -48,3 +50,51 @@ def test_evaluate_cli_retrieval_only_json(java_repo, tmp_path, capsys):
     assert main(["evaluate", str(java_repo), "--strategies", "retrieve", "--run-folds", "0", "--max-test", "2",
                  "--out", str(tmp_path / "r"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["cells_computed"] == 1
+
+
+def test_evaluate_with_worker_processes_computes_the_same_cells_and_resumes(java_repo, tiny_bart_dir, tmp_path):
+    lines: list[str] = []
+    common = dict(systems=("retrieve", "base"), folds=4, run_folds=[0], splits=("method",), max_test=2,
+                  candidates=2, device="cpu", base_model=str(tiny_bart_dir))
+    one = EvalConfig(out=tmp_path / "one", **common)
+    two = EvalConfig(out=tmp_path / "two", jobs=2, **common)
+    assert evaluate_repositories([java_repo], one, log=lambda m: None) == 2
+    assert evaluate_repositories([java_repo], two, log=lines.append) == 2
+    assert "2 cells to compute with 2 workers" in lines
+    def rows(out):
+        return {(c.system, r["id"], tuple(r["candidates"])) for c, rs, _ in iter_cells(out) for r in rs}
+    assert rows(tmp_path / "one") == rows(tmp_path / "two")
+    assert evaluate_repositories([java_repo], two, log=lines.append) == 0
+    with pytest.raises(ValueError, match="--jobs 1"):
+        evaluate_repositories([java_repo], EvalConfig(out=tmp_path / "v", jobs=2, validate=True, **common))
+
+
+def test_sigterm_stops_worker_processes_promptly_and_keeps_finished_cells(java_repo, tiny_bart_dir, tmp_path):
+    """A budget (``timeout``) ends a parallel evaluation with SIGTERM: it must exit within seconds, not wait for the
+    running cells, and keep every finished one (the GPU script packs them right after)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "results"
+    env = {**os.environ, "TESTTAILOR_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "customizer", "evaluate", str(java_repo), "--out", str(out), "--jobs", "2",
+         "--strategies", "base,l-ldb", "--split", "method,random,class", "--run-folds", "0", "--max-test", "2",
+         "--candidates", "2", "--device", "cpu", "--base-model", str(tiny_bart_dir), "--max-minutes", "0.5"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if "done in" in line:  # one cell finished; others are running
+            break
+    proc.send_signal(signal.SIGTERM)
+    t0 = time.monotonic()
+    rest, _ = proc.communicate(timeout=60)
+    assert time.monotonic() - t0 < 30, "".join(lines) + rest
+    assert "stopped:" in rest
+    finished = list(iter_cells(out))
+    assert 1 <= len(finished) < 6
