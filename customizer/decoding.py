@@ -36,7 +36,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -401,3 +401,17 @@ class DecodingConfig:
         """The decoding before issue #13: units up to 4 tokens, 256 new tokens, no length term, no repair."""
         return cls(max_period=4, length_prior=False, length_weight=0.0, repair=False, degenerate_line_repeats=None,
                    eos_push=None, max_line_repeats=None, window_repeats=None)
+
+
+def lead_with(first: Sequence[R], rest: Sequence[R], k: int, key: Callable[[R], str]) -> list[R]:
+    """At most ``k`` items: ``first``, then ``rest``, dropping any whose ``key`` (whitespace-normalized code, say)
+    was already taken; the product's candidate list with retrieved tests first, and the evaluation's copy of it."""
+    seen: set[str] = set()
+    out: list[R] = []
+    for item in (*first, *rest):
+        if len(out) == k:
+            break
+        if key(item) not in seen:
+            seen.add(key(item))
+            out.append(item)
+    return out

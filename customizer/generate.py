@@ -38,11 +38,12 @@ from customizer.decoding import (
     LoopBlocker,
     WindowLoopBlocker,
     is_degenerate,
+    lead_with,
     prior_for_model_dir,
     repair_truncated,
 )
 from customizer.decoding import rank as rank_candidates
-from customizer.defaults import DEFAULT_RETRIEVAL
+from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_RETRIEVED_FIRST
 from customizer.errors import (
     AdapterError,
     NoJavaFilesError,
@@ -193,12 +194,14 @@ class Generator:
     def generate_for_position(self, repo: str | os.PathLike[str], file: str | os.PathLike[str], line: int,
                               column: int | None = None, k: int = 5, base_only: bool = False,
                               strategy: str | None = None, retrieval: int | None = None, validate: bool = False,
-                              classpath: str | None = None) -> Generation:
+                              classpath: str | None = None, retrieved_first: int | None = None) -> Generation:
         """Candidates for the method at (0-based ``line``, ``column``) of ``file`` (absolute or repo-relative).
 
         Without ``column`` the first non-blank character of the line is used. ``retrieval``: see
-        :meth:`generate_for_source`. ``validate`` compiles and runs each candidate in the project (extra
-        ``classpath`` entries) and ranks them by outcome (:mod:`customizer.validation`).
+        :meth:`generate_for_source`. ``retrieved_first`` (default ``DEFAULT_RETRIEVED_FIRST``): that many of the
+        project's nearest existing tests, adapted to the method, lead the model's candidates (none when the project
+        has no tests). ``validate`` compiles and runs each candidate in the project (extra ``classpath`` entries)
+        and ranks them by outcome (:mod:`customizer.validation`).
         """
         path = Path(file)
         if not path.is_absolute():
@@ -217,6 +220,9 @@ class Generator:
             generation = self.generate_for_source(method.text, focal_context(parsed, method), k=k, repo=repo,
                                                   base_only=base_only, strategy=strategy, retrieval=retrieval,
                                                   focal=(path, method.signature))
+            first = DEFAULT_RETRIEVED_FIRST if retrieved_first is None else retrieved_first
+            if first > 0:
+                self._lead_with_retrieved(generation, repo, method, path, min(first, k), k)
         generation.method, generation.file = method, str(path)
         if method.has_error:
             generation.focal_has_error = True
@@ -226,6 +232,19 @@ class Generator:
 
             validate_generation(generation, repo, classpath)
         return generation
+
+    def _lead_with_retrieved(self, generation: Generation, repo: str | os.PathLike[str], method: MethodInfo,
+                             path: Path, n: int, k: int) -> None:
+        """Put the project's ``n`` nearest existing tests, adapted to ``method``, before the model's candidates."""
+        try:
+            retrieved = self.retrieve(repo, method.text, method.class_name, n, exclude=(path, method.signature))
+        except (NoTestsFoundError, NoJavaFilesError):
+            return  # a project without tests: the model's candidates only
+        merged = lead_with(retrieved.candidates, generation.candidates, k, key=lambda c: normalize_whitespace(c.text))
+        for rank, candidate in enumerate(merged, start=1):
+            candidate.rank = rank
+        generation.candidates = merged
+        generation.model_description += f"; first {len(retrieved.candidates)}: the project's nearest existing test"
 
     def generate_for_source(self, focal_text: str, context: FocalContext | dict[str, Any] | None = None,
                             k: int = 5, repo: str | os.PathLike[str] | None = None, base_only: bool = False,

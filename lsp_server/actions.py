@@ -72,11 +72,12 @@ async def generate(ls: TestTailorServer, uri: str, name: str, line: int, k: int)
         raise TestTailorError(f"{to_fs_path(uri) or uri} is not a Java file inside a git repository; "
                               "open a .java file of your project")
     strategy, texts = ls.settings.strategy, open_texts(ls)
-    validate, classpath = ls.settings.validate, ls.settings.classpath
+    validate, classpath, first = ls.settings.validate, ls.settings.classpath, ls.settings.retrieved_first
 
     def work() -> pipeline.Result:  # in the model thread: importing and loading the model is slow too
         return pipeline.generate_placed(ls.generator, ls.conventions, doc.repo, doc.path, doc.text, name, line,
-                                        k, strategy, texts, validate=validate, classpath=classpath)
+                                        k, strategy, texts, validate=validate, classpath=classpath,
+                                        retrieved_first=first)
 
     try:
         return await ls.in_model_thread(work)

@@ -93,9 +93,10 @@ class Result:
 
 def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Path, Any], repo: Path, path: Path,
                     text: str, name: str, line: int, k: int, strategy: str, open_texts: Mapping[Path, str],
-                    validate: bool = False, classpath: str = "") -> Result:
+                    validate: bool = False, classpath: str = "", retrieved_first: int | None = None) -> Result:
     """Generate ``k`` candidates for method ``name`` (near ``line``) of the buffer ``text`` and place each;
     with ``validate``, compile and run each placed candidate and rank them by outcome (best first).
+    ``retrieved_first``: the project's nearest existing tests, adapted, lead (``Generator.generate_for_position``).
 
     ``get_generator`` is called only once the request is known to be valid: loading the model is the slow part.
     """
@@ -112,7 +113,8 @@ def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Pa
     # not customized yet: the base model (retrieval needs no adapter)
     base_only = strategy != "retrieve" and AdapterStore().find(repo, strategy) is None
     generation = get_generator().generate_for_position(repo, path, method.name_line, method.name_col, k=k,
-                                                 base_only=base_only, strategy=strategy)
+                                                 base_only=base_only, strategy=strategy,
+                                                 retrieved_first=retrieved_first)
     conventions = conventions_for(conventions_cache, repo)
     candidates = sorted(generation.candidates, key=lambda c: (not (c.parses and not c.degenerate),
                                                              not c.parses, c.rank))

@@ -17,6 +17,8 @@
 #
 # Knobs (environment): MINUTES (training budget), PRESET, DEVICE, BATCH_TOKENS, TOTAL_TOKENS (pairs-phase
 # cosine horizon), DENOISE_TOKENS, LR, PY (the interpreter). Every one has the value of the shipped run.
+# INIT_FROM=customizer/base_model (with DENOISE_TOKENS=0 and a lower LR) trains the shipped model further instead
+# of starting from scratch: a new run from its weights in the pairs phase (`base-model train --init-from`).
 set -euo pipefail
 D=${GPU_DIR:-.gpu}
 OUT=${OUT:?set OUT to the folder that comes back}
@@ -36,6 +38,7 @@ transformers.__version__, 'tokenizers', tokenizers.__version__, 'cuda', torch.cu
     "$PY" -m customizer base-model train --data "$D/data" --tokenizer "$D/tokenizer" --run "$RUN" \
       --preset "${PRESET:-gpu-42m}" --device "${DEVICE:-cuda}" --batch-tokens "${BATCH_TOKENS:-65536}" \
       --lr "${LR:-5e-4}" --total-tokens "${TOTAL_TOKENS:-160e6}" --denoise-tokens "${DENOISE_TOKENS:-40e6}" \
-      --minutes "$MINUTES" --eval-every-s "${EVAL_EVERY_S:-40}" || echo "trainer exited with $?"
+      --minutes "$MINUTES" --eval-every-s "${EVAL_EVERY_S:-40}" ${INIT_FROM:+--init-from "$INIT_FROM"} \
+      || echo "trainer exited with $?"
   "$PY" -m customizer.basemodel.shards pack "$RUN" "$OUT"
 } 2>&1 | tee "$OUT/train.log"

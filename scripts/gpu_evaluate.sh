@@ -18,8 +18,8 @@
 #
 # Knobs (environment): STRATEGIES, SPLITS, MAX_TEST, MAX_MINUTES (per customization), RETRIEVAL (K),
 # JOBS (cells at once in worker processes sharing the GPU; default 10), BUDGET_S (seconds before the evaluation
-# is stopped; default 480), BASE_MODEL (default: the shipped one), DEVICE, PY. Cells run split by split, system by system (each system on every package
-# before the next system), so order STRATEGIES by priority.
+# is stopped; default 480), BASE_MODEL (default: the shipped one), DEVICE, PY. Cells run split by split, system
+# by system (each system on every package before the next system), so order STRATEGIES by priority.
 #
 # Measured 2026-11-26 on one H200 (`STRATEGIES=base,l-ldb,lora,prefix,l-eo,full SPLITS=method MAX_TEST=20
 # MAX_MINUTES=0.4 JOBS=10`): the GPU at 82-99% with 10 workers; a base cell (20 pairs, beam 5) 40-130 s, a

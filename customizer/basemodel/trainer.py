@@ -82,6 +82,7 @@ class RunConfig:
     denoise_tokens: float = 0.0  # tokens of denoising pretraining before the pairs phase; 0: pairs only
     denoise_val_methods: int = 400
     loader_workers: int = 0  # processes that noise and collate batches ahead of the step (4 suit a GPU)
+    init_from: str | None = None  # a new run starts from this checkpoint's weights (pairs phase), e.g. the shipped
     extra: dict = field(default_factory=dict)
 
 
@@ -144,6 +145,22 @@ def _steps_for(tokens: float, lengths_total: float, batches_per_epoch: int) -> i
     return max(1, int(tokens / max(1.0, lengths_total) * batches_per_epoch))
 
 
+def _init_weights(model: BartForConditionalGeneration, source: str, tokenizer: PreTrainedTokenizerFast,
+                  log) -> None:
+    """Copy a checkpoint's weights (any format ``load_base_model`` reads, the shipped int8 one included) into a
+    new run's model; its architecture and vocabulary must be the run's."""
+    from customizer.model import load_base_model
+
+    loaded = load_base_model(source, device="cpu", cache=False)
+    if loaded.tokenizer.get_vocab() != tokenizer.get_vocab():
+        raise ValueError(f"{source} has another vocabulary than the run's tokenizer; pass its own tokenizer")
+    try:
+        model.load_state_dict(loaded.model.state_dict())
+    except RuntimeError as exc:
+        raise ValueError(f"{source} is not a checkpoint of this preset's architecture: {exc}") from None
+    log(f"initialized from {loaded.description}")
+
+
 def train_base(run_dir: Path, train: TokenizedPairs, val: TokenizedPairs, tokenizer_dir: Path,
                cfg: RunConfig, max_minutes: float, device: str = "cpu", log=print,
                methods: TokenizedMethods | None = None, methods_val: TokenizedMethods | None = None,
@@ -182,6 +199,9 @@ def train_base(run_dir: Path, train: TokenizedPairs, val: TokenizedPairs, tokeni
                 torch.cuda.set_rng_state_all([r.cpu() for r in ck["cuda_rng"]])
         log(f"resumed at step {state['step']} in phase {state['phase']} ({state['tokens'] / 1e6:.1f}M tokens, "
             f"{state['wall_s'] / 60:.1f} min)")
+    elif cfg.init_from:
+        _init_weights(model, cfg.init_from, tokenizer, log)
+        state["phase"] = "pairs"  # a trained model: continue on pairs with a fresh optimizer and schedule
     (run_dir / "config.json").write_text(json.dumps({**asdict(cfg), "params": n_params}, indent=1))
     denoising = state["phase"] == "denoise" and state["phase_tokens"]["denoise"] < cfg.denoise_tokens
     if denoising and (methods is None or len(methods) == 0):

@@ -46,6 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--denoise-tokens", type=float, default=0.0,
                     help="denoising pretraining on methods.npz for this many tokens before the pairs phase "
                     "(0: pairs only); the phase is recorded in the run, so repeat the same command to resume")
+    tr.add_argument("--init-from", default=None, metavar="DIR",
+                    help="start a new run from this checkpoint's weights (e.g. customizer/base_model, the shipped "
+                    "one) in the pairs phase, with a fresh optimizer and schedule: longer training of a shipped "
+                    "model; ignored when the run resumes")
     tr.set_defaults(func=_train)
 
     ex = bsub.add_parser("export", help="copy the best checkpoint into customizer/base_model (int8 row-wise weights)")
@@ -138,7 +142,8 @@ def _train(args: argparse.Namespace) -> int:
                     total_tokens=args.total_tokens, eval_every_s=args.eval_every_s,
                     bf16=bf16_supported(torch.device(args.device)), denoise_tokens=args.denoise_tokens,
                     loader_workers=args.loader_workers if args.loader_workers is not None
-                    else (4 if torch.device(args.device).type == "cuda" else 0))
+                    else (4 if torch.device(args.device).type == "cuda" else 0),
+                    init_from=args.init_from)
     print(f"bf16 autocast: {'on' if cfg.bf16 else 'off (no native bf16 on this device)'}", flush=True)
     methods = methods_val = None
     if cfg.denoise_tokens > 0 and (args.data / "methods.npz").exists():

@@ -12,6 +12,7 @@ from customizer.cli.customize import retrieval_count
 from customizer.strategies import STRATEGY_NAMES
 
 SYSTEMS = ("retrieve", "base", *STRATEGY_NAMES)
+HYBRIDS = tuple(f"hybrid-{s}" for s in ("base", *STRATEGY_NAMES))  # retrieved test first, then the model's
 
 
 def _csv(value: str) -> list[str]:
@@ -25,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "cells are kept in --out and skipped.")
     p.add_argument("repos", nargs="+", type=Path, metavar="REPO")
     p.add_argument("--strategies", type=_csv, default=["retrieve", "base", "l-ldb"],
-                   help=f"comma-separated systems among {','.join(SYSTEMS)} (default: retrieve,base,l-ldb)")
+                   help=f"comma-separated systems among {','.join(SYSTEMS)} (default: retrieve,base,l-ldb), and "
+                   "hybrid-<system>: the candidate list the product ships (the nearest existing test first, then "
+                   "the system's), made from the stored retrieve and <system> cells")
     p.add_argument("--folds", type=int, default=4, help="number of folds (default 4, as the paper)")
     p.add_argument("--run-folds", type=lambda v: [int(x) for x in _csv(v)], default=None,
                    help="only these fold indices, e.g. 0 (default: all)")
@@ -68,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     from customizer.errors import UnknownStrategyError
     from customizer.evaluate.runner import EvalConfig, evaluate_repositories
 
-    unknown = [s for s in args.strategies if s not in SYSTEMS]
+    unknown = [s for s in args.strategies if s not in SYSTEMS and s not in HYBRIDS]
     if unknown:
         raise UnknownStrategyError(f"unknown system {', '.join(unknown)}; choose among {', '.join(SYSTEMS)}")
     bad = [s for s in args.split if s not in ("random", "method", "class")]

@@ -12,6 +12,7 @@ from customizer.defaults import (
     DEFAULT_CANDIDATES,
     DEFAULT_DEVICE,
     DEFAULT_RETRIEVAL,
+    DEFAULT_RETRIEVED_FIRST,
     DEFAULT_RUNTIME,
     MAX_CANDIDATES,
     RUNTIMES,
@@ -61,6 +62,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--retrieval", type=retrieval_count, default=None, metavar="K",
                         help="with the base model: put the K nearest existing tests of the project into the input "
                         f"(default: {DEFAULT_RETRIEVAL}); an adapter always uses the K it was customized with")
+    parser.add_argument("--retrieved-first", type=whole_number, default=DEFAULT_RETRIEVED_FIRST, metavar="N",
+                        help="the project's N nearest existing tests, adapted to the method, come before the model's "
+                        f"candidates (default: {DEFAULT_RETRIEVED_FIRST}; 0: the model's only; they scored higher than "
+                        "the model in the evaluation)")
     parser.add_argument("--validate", action="store_true",
                         help="compile each candidate in a scratch copy of its test class and run it (project code "
                         "runs: in a subprocess, with a time limit, without network where possible); rank passing > "
@@ -79,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     generation = generator.generate_for_position(
         args.repo, args.file, args.line - 1, None if args.column is None else args.column - 1,
         k=args.candidates, base_only=args.base_only, strategy=args.strategy, retrieval=args.retrieval,
-        validate=args.validate, classpath=args.classpath)
+        validate=args.validate, classpath=args.classpath, retrieved_first=args.retrieved_first)
     if generator.runtime_note:  # the asked-for runtime was not possible: say so once, on stderr
         print(f"testtailor: note: {generator.runtime_note}", file=sys.stderr)
     if args.json:

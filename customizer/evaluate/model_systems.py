@@ -81,7 +81,8 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
     base = load_base_model(cfg.base_model, cfg.device)  # not generator.base: serving changes that in place
     t0 = time.time()
     retrieval = int(getattr(cfg, "retrieval", 0))
-    run: dict[str, Any] = {"system": system, "base_model": base.description, "retrieval": retrieval}
+    run: dict[str, Any] = {"system": system, "base_model": base.description, "retrieval": retrieval,
+                           "device": str(base.device)}
     level = ContextLevel.FULL
     max_source, max_target = length_budget(base.model, retrieval=retrieval)
     if system == "base":
@@ -95,6 +96,8 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
                         on_event=lambda e: e.get("event") == "progress" and log(
                             f"  {system}: {e.get('percent', 0):.0f}% val {e.get('val_loss')}"))
         result = fit.result
+        if result.stop_reason == "interrupted":  # stopped by a signal: its best-so-far is no result to store
+            raise KeyboardInterrupt(f"{system} customization was interrupted; the cell is not stored")
         module = strategy.load_state_dict(copy.deepcopy(base.model), result.state)
         module.eval()
         run.update(pflops=result.pflops, train_wall_s=result.wall_s, best_val_loss=result.best_val_loss,

@@ -12,14 +12,17 @@ from customizer.evaluate.metrics import style_similarity
 from customizer.evaluate.scoring import TOP_K, perplexity
 from customizer.evaluate.stats import kruskal, wilcoxon
 from customizer.evaluate.store import iter_cells
+from customizer.evaluate.summary import render_defaults, render_summary
 from customizer.evaluate.validation_report import render_validation, update_json
 
 SYSTEM_ORDER = ("retrieve", "base", "full", "l-eo", "l-ldb", "prefix", "lora")
 
 
 def _order(systems: Sequence[str]) -> list[str]:
+    """Retrieval, base, strategies in the paper's order, each followed by its +rK variants; hybrids last."""
     rank = {s: i for i, s in enumerate(SYSTEM_ORDER)}
-    return sorted(systems, key=lambda s: (rank.get(s.split("+")[0], 99), s))
+    return sorted(systems, key=lambda s: (s.startswith("hybrid-"), rank.get(s.removeprefix("hybrid-").split("+")[0],
+                                                                            99), s))
 
 
 def _fmt(x: float | None, digits: int = 1) -> str:
@@ -135,6 +138,7 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
     if not data:
         lines.append("No evaluation results yet.")
         return "\n".join(lines + render_validation(docs) + render_decoding(docs)) + "\n"
+    lines += render_summary(data) + render_defaults(data)
     for split in sorted(data, key=lambda s: ("random", "method", "class").index(s) if s in
                         ("random", "method", "class") else 9):
         repos = data[split]
@@ -196,15 +200,18 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
             lines.append("")
         runs = [r for repo in repos.values() for r in repo.get("__runs__", [])]
         if runs:
-            lines += ["### Cost per system on this machine", "", "| system | runs | mean wall s | mean PF-s |",
-                      "|---|---|---|---|"]
-            by: dict[str, list[dict]] = defaultdict(list)
+            lines += ["### Cost per system", "", "Wall time of a whole cell (customization and scoring) on the device "
+                      "that ran it; cells that ran side by side on one GPU (`--jobs`) shared it.", "",
+                      "| system | device | runs | mean wall s | mean PF-s |", "|---|---|---|---|---|"]
+            by: dict[tuple[str, str], list[dict]] = defaultdict(list)
             for r in runs:
-                by[r["system"]].append(r)
-            for system in _order(list(by)):
-                rs = by[system]
-                lines.append(f"| {system} | {len(rs)} | {_mean([r.get('wall_s', 0) for r in rs]):.1f} | "
-                             f"{_mean([r.get('pflops', 0) or 0 for r in rs]):.4f} |")
+                device = "–" if r["system"] == "retrieve" else str(r.get("device") or "not recorded")
+                by[(r["system"], device.split(":")[0])].append(r)
+            for system in _order(sorted({k[0] for k in by})):
+                for device in sorted(d for sy, d in by if sy == system):
+                    rs = by[(system, device)]
+                    lines.append(f"| {system} | {device} | {len(rs)} | {_mean([r.get('wall_s', 0) for r in rs]):.1f} "
+                                 f"| {_mean([r.get('pflops', 0) or 0 for r in rs]):.4f} |")
             lines.append("")
         for name in _plots(split, repos, systems, docs):
             lines += [f"![{name}]({name})", ""]

@@ -20,6 +20,7 @@ budget, SIGTERM) leaves whole columns of the report rather than whole rows.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from customizer.evaluate.hybrid import hybrid_cell, is_hybrid
 from customizer.evaluate.scoring import score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell, write_cell
 from customizer.evaluate.systems import retrieve_candidates
@@ -167,6 +169,13 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
                             continue
                         if not has_candidates(rows):  # stored before rows kept their candidates
                             rows = None
+                    if rows is None and is_hybrid(system):
+                        made = hybrid_cell(cfg.out, cell, test)
+                        if made is None:
+                            log(f"{name} {split} fold {fold}: {cell.system} needs the retrieve and "
+                                f"{system.removeprefix('hybrid-')} cells first (list them before it)")
+                            continue
+                        rows, run = made
                     if rows is None:
                         log(f"{name} {split} fold {fold}: {cell.system} (train {len(train)}, test {len(test)})")
                         rows, run = run_cell(system, train, test, cfg, log)
@@ -199,7 +208,7 @@ def _pending(repos: Sequence[Path], cfg: EvalConfig, log: Log) -> Iterator[_Task
             for repo in repos:
                 for fold in folds:
                     cell = Cell(names[repo], split, fold, system_cell_name(system, cfg.retrieval))
-                    if not is_done(cfg.out, cell):
+                    if not is_done(cfg.out, cell) and not is_hybrid(system):
                         yield _Task(repo, cell)
 
 
@@ -244,6 +253,14 @@ def _end_workers(pool: ProcessPoolExecutor, grace_s: float = 5.0) -> None:
 
 
 def _evaluate_in_workers(repos: Sequence[Path], cfg: EvalConfig, log: Log) -> int:
+    computed = _computed_in_workers(repos, cfg, log)
+    if any(is_hybrid(s) for s in cfg.systems):  # made from stored cells, in this process (no model runs)
+        hybrids = dataclasses.replace(cfg, systems=[s for s in cfg.systems if is_hybrid(s)], jobs=1)
+        computed += evaluate_repositories(repos, hybrids, log)
+    return computed
+
+
+def _computed_in_workers(repos: Sequence[Path], cfg: EvalConfig, log: Log) -> int:
     tasks = list(_pending(repos, cfg, log))
     log(f"{len(tasks)} cells to compute with {cfg.jobs} workers")
     if not tasks:

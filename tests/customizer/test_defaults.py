@@ -31,11 +31,11 @@ def test_nothing_given_keeps_the_base(raw: object) -> None:
 
 def test_valid_values_camel_case_keys() -> None:
     raw = {"strategy": "prefix", "device": "cuda:1", "baseModel": "/models/bart", "candidates": MAX_CANDIDATES,
-           "autoCustomize": True, "validate": True}
+           "autoCustomize": True, "validate": True, "retrievedFirst": 0}
     settings, warnings = parse_settings(raw)
     assert warnings == []
     assert settings == Settings(strategy="prefix", device="cuda:1", base_model="/models/bart",
-                                candidates=MAX_CANDIDATES, auto_customize=True, validate=True)
+                                candidates=MAX_CANDIDATES, auto_customize=True, validate=True, retrieved_first=0)
 
 
 def test_the_section_may_be_wrapped_and_device_is_normalized() -> None:
@@ -57,6 +57,8 @@ def test_the_section_may_be_wrapped_and_device_is_normalized() -> None:
     ("candidates", 2.5, "candidates", "whole number"),
     ("autoCustomize", "yes", "auto_customize", "true or false"),
     ("validate", 1, "validate", "true or false"),
+    ("retrievedFirst", -1, "retrieved_first", f"from 0 to {MAX_CANDIDATES}"),
+    ("retrievedFirst", "all", "retrieved_first", "whole number"),
 ])
 def test_invalid_value_warns_and_falls_back_to_the_default(key: str, value: object, attr: str, hint: str) -> None:
     base = Settings(strategy="lora", device="cpu", base_model="/m", candidates=7, auto_customize=True,

@@ -11,6 +11,7 @@ export interface TestTailorSettings {
   runtime: string;
   baseModel: string;
   candidates: number;
+  retrievedFirst: number;
   autoCustomize: boolean;
   validate: boolean;
   pythonPath: string;
@@ -23,6 +24,7 @@ export const DEFAULTS: TestTailorSettings = {
   runtime: "torch",
   baseModel: "",
   candidates: 5,
+  retrievedFirst: 4,
   autoCustomize: false,
   validate: false,
   pythonPath: "",
@@ -52,6 +54,7 @@ export function readSettings(get: (key: keyof TestTailorSettings) => unknown): T
     runtime: str("runtime", DEFAULTS.runtime) || DEFAULTS.runtime,
     baseModel: str("baseModel", DEFAULTS.baseModel),
     candidates: Math.max(1, Math.min(10, Math.round(num("candidates", DEFAULTS.candidates)))),
+    retrievedFirst: Math.max(0, Math.min(10, Math.round(num("retrievedFirst", DEFAULTS.retrievedFirst)))),
     autoCustomize: bool("autoCustomize", DEFAULTS.autoCustomize),
     validate: bool("validate", DEFAULTS.validate),
     pythonPath: str("pythonPath", DEFAULTS.pythonPath),

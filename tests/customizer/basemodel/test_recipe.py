@@ -1,6 +1,7 @@
 """The base-model recipe end to end on a tiny corpus: prepare → train (resumable) → export → load."""
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 from transformers import AutoModelForSeq2SeqLM, PreTrainedTokenizerFast
@@ -63,6 +64,14 @@ def test_train_resumes_and_exports_a_loadable_bf16_checkpoint(tiny_bart_dir, tmp
     assert load_base_model(out, device="cpu", cache=False).model.config.d_model == 32
     meta = json.loads((out / "testtailor.json").read_text())
     assert meta["name"] == "t" and meta["dtype"] == "int8-rowwise"
+    # a new run can start from the exported (int8) weights and goes on from its loss, not from scratch
+    again = tmp_path / "again"
+    cont = train_base(again, train, val, tiny_bart_dir, RunConfig(**{**asdict(cfg), "init_from": str(out)}),
+                      max_minutes=0.002, log=lambda m: None)
+    first_eval = json.loads((again / "history.jsonl").read_text().splitlines()[0])
+    assert first_eval["phase"] == "pairs" and cont["phase"] == "pairs"
+    assert first_eval["val_loss"] < history[0]["val_loss"] - 0.05  # the run from scratch started higher
+    assert json.loads((again / "config.json").read_text())["init_from"] == str(out)
     out16 = export_checkpoint(run / "best", tmp_path / "shipped-bf16", name="t", weights="bf16")
     model = AutoModelForSeq2SeqLM.from_pretrained(out16, use_safetensors=True)
     assert next(model.parameters()).dtype.is_floating_point

@@ -10,6 +10,7 @@ import torch
 from customizer.adapters import AdapterStore
 from customizer.customize import customize_project
 from customizer.decoding import DecodingConfig, LengthPrior
+from customizer.defaults import DEFAULT_RETRIEVED_FIRST
 from customizer.errors import AdapterMismatchError, NoMethodAtPositionError, NotJavaFileError
 from customizer.generate import Generator, LoopBlocker, is_degenerate, parses_as_method
 from customizer.train import TrainConfig
@@ -32,7 +33,7 @@ def generator(adapted, tiny_bart_dir: Path) -> Generator:
 
 
 def test_k_ranked_candidates_with_parse_flags(generator: Generator, java_repo: Path, adapted) -> None:
-    generation = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3)
+    generation = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3, retrieved_first=0)
     assert generation.method is not None and generation.method.name == "add"
     assert generation.adapter == adapted[1] and "l-ldb adapter for calc" in generation.model_description
     candidates = generation.candidates
@@ -203,3 +204,37 @@ def test_batched_candidates_are_each_inputs_own(generator: Generator) -> None:
     for batch_cands, own in zip(together, alone, strict=True):
         assert [c.score for c in batch_cands] == pytest.approx([c.score for c in own], abs=1e-4)
     assert generator.candidates_batch(model, [], 3) == []
+
+
+def test_the_projects_nearest_test_leads_the_models_candidates_by_default(generator: Generator,
+                                                                         java_repo: Path) -> None:
+    model_only = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3, retrieved_first=0)
+    mixed = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3, retrieved_first=1)
+    first, *rest = mixed.candidates
+    assert first.source.startswith("retrieved: ") and first.parses and not first.degenerate
+    assert "add" in first.text  # adapted to the query method
+    assert [c.rank for c in mixed.candidates] == [1, 2, 3]
+    assert [c.text for c in rest] == [c.text for c in model_only.candidates][:2]
+    assert "nearest existing test" in mixed.model_description
+    default = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=5)
+    assert sum(c.source.startswith("retrieved") for c in default.candidates) <= DEFAULT_RETRIEVED_FIRST
+    assert default.candidates[0].source.startswith("retrieved") and default.candidates[-1].source == "model"
+    two = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3, retrieved_first=2)
+    flags = [c.source.startswith("retrieved") for c in two.candidates]
+    assert flags[0] and flags == sorted(flags, reverse=True) and sum(flags) <= 2  # retrieved ones lead
+    assert len({" ".join(c.text.split()) for c in two.candidates}) == len(two.candidates)  # no duplicates
+
+
+def test_a_project_without_tests_gets_the_models_candidates_only(tiny_bart_dir: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "notests"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "A.java").write_text("class A {\n  int twice(int x) {\n    return 2 * x;\n  }\n}\n")
+    import git
+
+    index = git.Repo.init(repo).index
+    index.add(["src/A.java"])
+    index.commit("A", author=git.Actor("t", "t@example.org"), committer=git.Actor("t", "t@example.org"))
+    gen = Generator(store=AdapterStore(tmp_path / "store"), base_model=tiny_bart_dir, device="cpu",
+                    max_new_tokens=8)
+    generation = gen.generate_for_position(repo, "src/A.java", 1, k=2)
+    assert generation.candidates and all(c.source == "model" for c in generation.candidates)

@@ -37,6 +37,40 @@ def test_evaluate_runs_every_system_resumes_and_reports(java_repo, tiny_bart_dir
     assert main(["evaluate-report", "--out", str(out), "--docs", str(docs)]) == 0
     text = (docs / "evaluation.md").read_text()
     assert "## `random` split" in text and "## `method` split" in text and "| calc | l-ldb | 3 |" in text
+    assert "## Summary" in text and "**l-ldb vs base**" in text and "## Shipped defaults" in text
+
+
+def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_repo, tiny_bart_dir, tmp_path):
+    from customizer.decoding import lead_with
+    from customizer.defaults import DEFAULT_RETRIEVED_FIRST
+    from customizer.evaluate.summary import sweep_retrieved_first
+    from customizer.java.source_text import normalize_whitespace
+
+    out = tmp_path / "results"
+    common = dict(folds=4, run_folds=[0], splits=("method",), max_test=3, candidates=2, device="cpu",
+                  base_model=str(tiny_bart_dir))
+    lines: list[str] = []
+    assert evaluate_repositories([java_repo], EvalConfig(out=out, systems=("hybrid-base",), **common),
+                                 log=lines.append) == 0
+    assert any("needs the retrieve and base cells first" in line for line in lines)
+    cfg = EvalConfig(out=out, systems=("retrieve", "base", "hybrid-base"), **common)
+    assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 3
+    cells = {c.system: rows for c, rows, _ in iter_cells(out)}
+    retrieved = {r["id"]: r for r in cells["retrieve"]}
+    model = {r["id"]: r for r in cells["base"]}
+    for row in cells["hybrid-base"]:
+        assert row["top1"] == retrieved[row["id"]]["top1"] and row["bleu"] == retrieved[row["id"]]["bleu"]
+        assert row["nll"] == model[row["id"]]["nll"]  # the model's perplexity stays the model's
+        # the product's list: the retrieved candidates, then the model's, duplicates dropped
+        first = retrieved[row["id"]]["candidates"][:DEFAULT_RETRIEVED_FIRST]
+        assert row["candidates"] == lead_with(first, model[row["id"]]["candidates"], 5, key=normalize_whitespace)
+        assert set(model[row["id"]]["candidates"]) & set(row["candidates"])  # the model's are in the list
+    from customizer.evaluate.report import load
+
+    sweep = sweep_retrieved_first(load(out)["method"], "base", k=2)
+    assert [s["n"] for s in sweep] == [0, 1, 2] and all(s["pairs"] == 3 for s in sweep)
+    retrieved_bleu = sum(r["bleu"] for r in cells["retrieve"]) / 3
+    assert sweep[1]["bleu1"] == sweep[2]["bleu1"] == pytest.approx(retrieved_bleu, abs=0.01)
 
 
 def test_evaluate_cli_rejects_unknown_systems_and_splits(java_repo, tmp_path, capsys):

@@ -1,0 +1,56 @@
+"""The shipped candidate list as an evaluation system: the project's nearest existing test first, then a model's.
+
+``hybrid-<strategy>`` (e.g. ``hybrid-l-ldb``) is computed from two finished cells of the same fold, ``retrieve``
+and ``<strategy>`` (with the same retrieval context suffix), exactly as :meth:`customizer.generate.Generator.
+generate_for_position` builds the list users get (``DEFAULT_RETRIEVED_FIRST`` retrieved tests lead, duplicates
+dropped, :func:`customizer.decoding.lead_with`). No model runs: the cell costs what its two parts cost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from customizer.decoding import lead_with
+from customizer.defaults import DEFAULT_RETRIEVED_FIRST
+from customizer.evaluate.scoring import TOP_K, score_pair
+from customizer.evaluate.store import Cell, is_done, read_cell
+from customizer.java.source_text import normalize_whitespace
+from customizer.mining.pairs import Pair
+
+PREFIX = "hybrid-"
+
+
+def is_hybrid(system: str) -> bool:
+    return system.startswith(PREFIX)
+
+
+def parts(cell: Cell) -> tuple[Cell, Cell]:
+    """The ``retrieve`` and model cells a hybrid cell is made of."""
+    model = cell.system.removeprefix(PREFIX)
+    return Cell(cell.repo, cell.split, cell.fold, "retrieve"), Cell(cell.repo, cell.split, cell.fold, model)
+
+
+def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int = DEFAULT_RETRIEVED_FIRST
+                ) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+    """Rows and run record of a hybrid cell, or None while one of its parts is not stored yet."""
+    retrieved_cell, model_cell = parts(cell)
+    if not (is_done(out, retrieved_cell) and is_done(out, model_cell)):
+        return None
+    retrieved_rows, _ = read_cell(out, retrieved_cell)
+    model_rows, model_run = read_cell(out, model_cell)
+    retrieved = {r["id"]: r.get("candidates") or [r["top1"]] for r in retrieved_rows}
+    model = {r["id"]: r for r in model_rows}
+    rows = []
+    for pair in test:
+        if pair.id not in retrieved or pair.id not in model:
+            return None  # parts computed on other test pairs (another --max-test): not comparable
+        m = model[pair.id]
+        cands = lead_with(retrieved[pair.id][:first], m.get("candidates") or [m["top1"]], TOP_K,
+                          key=normalize_whitespace)
+        nll = None if m.get("nll") is None else (m["nll"], m["ref_tokens"])
+        led = first > 0 and bool(retrieved[pair.id])
+        rows.append(score_pair(pair, cands, nll=nll, hit_limit=False if led else m.get("hit_limit")))
+    run = {"system": cell.system, "retrieved_first": first, "wall_s": (model_run or {}).get("wall_s", 0.0),
+           "pflops": (model_run or {}).get("pflops", 0.0), "device": (model_run or {}).get("device")}
+    return rows, run

@@ -1,0 +1,218 @@
+"""The top of ``docs/evaluation.md``: pooled answers (does personalization beat the base model, does anything beat
+the retrieval bar) and the shipped defaults with the numbers behind them, all computed from the stored cells."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_RETRIEVED_FIRST, DEFAULT_STRATEGY
+from customizer.evaluate.stats import Comparison, wilcoxon
+
+Rows = list[dict[str, Any]]
+SPLITS = ("method", "class", "random")
+ALPHA = 0.01
+
+
+def _ordered(systems: set[str]) -> list[str]:
+    from customizer.evaluate.report import _order
+
+    return _order(sorted(systems))
+
+
+def _scores(repos: Mapping[str, Mapping[str, Rows]], system: str, metric: str = "bleu") -> dict[str, float]:
+    """Per-pair scores of ``system`` across packages, keyed ``repo/id`` (top-1 for list metrics)."""
+    out: dict[str, float] = {}
+    for repo, systems in repos.items():
+        for row in systems.get(system, []):
+            value = row[metric]
+            out[f"{repo}/{row['id']}"] = float(value[0] if isinstance(value, list) else value)
+    return out
+
+
+def _top5(repos: Mapping[str, Mapping[str, Rows]], system: str) -> dict[str, float]:
+    return {f"{repo}/{r['id']}": float(r["abstracted"][-1]) for repo, s in repos.items() for r in s.get(system, [])}
+
+
+def _packages(repos: Mapping[str, Mapping[str, Rows]], a: str, b: str) -> int:
+    return sum(1 for s in repos.values() if s.get(a) and s.get(b))
+
+
+def _pct(scores: dict[str, float], keys: set[str]) -> float:
+    return 100 * sum(scores[k] for k in keys) / len(keys) if keys else float("nan")
+
+
+def _p(c: Comparison) -> str:
+    return "–" if c.p_value is None else (f"{c.p_value:.1e}" if c.p_value < 0.001 else f"{c.p_value:.3f}")
+
+
+def _verdict(c: Comparison, above: str, below: str) -> str:
+    if not c.significant(ALPHA):
+        return "no significant difference"
+    return above if c.delta > 0 else below
+
+
+def compare(repos: Mapping[str, Mapping[str, Rows]], a: str, b: str) -> Comparison:
+    """Paired Wilcoxon on per-pair BLEU of ``a`` vs ``b``, pooled over every package that has both."""
+    return wilcoxon(a, _scores(repos, a), b, _scores(repos, b))
+
+
+def _systems(repos: Mapping[str, Mapping[str, Rows]]) -> set[str]:
+    return {s for systems in repos.values() for s in systems if s != "__runs__"}
+
+
+def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list[str]:
+    lines = ["## Summary", "",
+             "Pooled over every package where both systems have cells, on the same held-out test pairs (one fold "
+             f"each): mean BLEU-4 of the top-1, paired Wilcoxon signed-rank on per-pair BLEU (significant at p < "
+             f"{ALPHA}), and top-1 / top-5 abstracted match (%) on the same pairs. `hybrid-X` is the candidate list "
+             "the product ships: the project's nearest existing tests (adapted; `DEFAULT_RETRIEVED_FIRST` of them) "
+             "first, then X's candidates.", ""]
+    for split in [s for s in SPLITS if s in data] + sorted(set(data) - set(SPLITS)):
+        repos = data[split]
+        systems = _systems(repos)
+        others = [s for s in _ordered(systems) if s not in ("retrieve",)]
+        if not others:
+            continue
+        lines += [f"### `{split}` split", "",
+                  "| system | packages | pairs | BLEU | vs base: Δ BLEU | p | vs retrieve: Δ BLEU | p | abs@1 | "
+                  "retrieve abs@1 | abs@5 | retrieve abs@5 |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        sentences = []
+        for system in others:
+            mine = _scores(repos, system)
+            vs_base = compare(repos, system, "base") if system != "base" and "base" in systems else None
+            vs_ret = compare(repos, system, "retrieve") if "retrieve" in systems else None
+            shared = set(mine) & set(_scores(repos, "retrieve"))
+            abs1, rabs1 = _scores(repos, system, "abstracted"), _scores(repos, "retrieve", "abstracted")
+            abs5, rabs5 = _top5(repos, system), _top5(repos, "retrieve")
+            n_pkg = sum(1 for s in repos.values() if s.get(system))
+            lines.append(
+                f"| {system} | {n_pkg} | {len(mine)} | {sum(mine.values()) / len(mine):.1f} | "
+                + (f"{vs_base.delta:+.1f} | {_p(vs_base)} | " if vs_base else "– | – | ")
+                + (f"{vs_ret.delta:+.1f} | {_p(vs_ret)} | " if vs_ret else "– | – | ")
+                + f"{_pct(abs1, shared):.1f} | {_pct(rabs1, shared):.1f} | {_pct(abs5, shared):.1f} | "
+                f"{_pct(rabs5, shared):.1f} |")
+            if vs_base is not None and system.split("+")[0] not in ("base",) and not system.startswith("hybrid-"):
+                sentences.append(
+                    f"- **{system} vs base**: BLEU {vs_base.mean_a:.1f} vs {vs_base.mean_b:.1f} ({vs_base.delta:+.1f}, "
+                    f"p = {_p(vs_base)}, {vs_base.n} pairs of {_packages(repos, system, 'base')} packages): "
+                    f"{_verdict(vs_base, 'the customized model is better', 'the customized model is worse')}.")
+            if vs_ret is not None and not system.startswith("hybrid-"):
+                sentences.append(
+                    f"- **{system} vs retrieve**: BLEU {vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} "
+                    f"({vs_ret.delta:+.1f}, p = {_p(vs_ret)}): "
+                    f"{_verdict(vs_ret, 'above the retrieval bar', 'below the retrieval bar')}.")
+        lines += ["", *sentences, ""]
+    return lines
+
+
+def sweep_retrieved_first(repos: Mapping[str, Mapping[str, Rows]], strategy: str, k: int = 5
+                          ) -> list[dict[str, float]]:
+    """For n = 0..k retrieved tests leading ``strategy``'s candidates (the product's list): top-1 BLEU, top-1 and
+    top-k abstracted match (%) and the best BLEU among the k, over the pairs where both cells kept candidates."""
+    from customizer.decoding import lead_with
+    from customizer.evaluate.abstraction import abstracted_match
+    from customizer.evaluate.metrics import bleu
+    from customizer.java.source_text import normalize_whitespace
+
+    lists = []
+    for systems in repos.values():
+        retrieved = {r["id"]: r for r in systems.get("retrieve", []) if r.get("candidates")}
+        for row in systems.get(strategy, []):
+            if row.get("candidates") and row["id"] in retrieved:
+                lists.append((retrieved[row["id"]]["candidates"], row["candidates"], row["reference"]))
+    scores: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    def score(text: str, reference: str) -> tuple[float, bool]:
+        if (text, reference) not in scores:
+            scores[(text, reference)] = (bleu(text, reference), abstracted_match(text, reference))
+        return scores[(text, reference)]
+
+    out = []
+    for n in range(k + 1):
+        top1 = abs1 = absk = best = 0.0
+        for retrieved_list, model_list, reference in lists:
+            cands = lead_with(retrieved_list[:n], model_list, k, key=normalize_whitespace)  # as the product
+            scored = [score(c, reference) for c in cands]
+            top1 += scored[0][0] if scored else 0.0
+            abs1 += bool(scored) and scored[0][1]
+            absk += any(a for _, a in scored)
+            best += max((b for b, _ in scored), default=0.0)
+        m = max(1, len(lists))
+        out.append({"n": n, "pairs": len(lists), "bleu1": top1 / m, "abs1": 100 * abs1 / m, "absk": 100 * absk / m,
+                    "best_bleu": best / m})
+    return out
+
+
+def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list[str]:
+    """The defaults the product ships and the measured reason for each (the `method` split is the user's case:
+    a test for a method that has none yet)."""
+    repos = data.get("method")
+    lines = ["## Shipped defaults", ""]
+    if not repos or "retrieve" not in _systems(repos):
+        return [*lines, "No `method`-split results with the retrieval baseline yet: the defaults are not backed "
+                "by measurements.", ""]
+    systems = _systems(repos)
+    learned = [s for s in _ordered(systems) if s not in ("retrieve", "base") and "+" not in s
+               and not s.startswith("hybrid-")]
+    lines.append("Chosen from the `method` split (`customizer/defaults.py`; the language server, the CLI and the "
+                 "editor extension read them there).")
+    lines.append("")
+    s = DEFAULT_STRATEGY
+    if s in systems:
+        vb, vr = compare(repos, s, "base"), compare(repos, s, "retrieve")
+        text = (f"- **Strategy `{s}`** (`DEFAULT_STRATEGY`): BLEU {vb.mean_a:.1f} vs the base model's {vb.mean_b:.1f} "
+                f"on {vb.n} pairs of {_packages(repos, s, 'base')} packages ({vb.delta:+.1f}, p = {_p(vb)}).")
+        for other in learned:
+            if other == s:
+                continue
+            c = compare(repos, other, s)
+            if c.n:
+                text += (f" `{other}` on the {c.n} pairs of the {_packages(repos, other, s)} packages it ran on: "
+                         f"{c.mean_a:.1f} vs {c.mean_b:.1f} for `{s}` ({c.delta:+.1f}, p = {_p(c)}, "
+                         f"{_verdict(c, 'better', 'worse')}).")
+        text += (f" `{s}` stays the default: no strategy is significantly better on the pairs both ran, and it is "
+                 "measured on every package." if all(not (compare(repos, o, s).significant(ALPHA) and
+                                                           compare(repos, o, s).delta > 0) for o in learned if o != s)
+                 else f" A strategy above is significantly better than `{s}`: the default should move to it.")
+        lines.append(text)
+        lines.append(f"- **Nothing learned beats the retrieval bar.** `{s}` scores BLEU {vr.mean_a:.1f} against "
+                     f"{vr.mean_b:.1f} for the project's nearest existing test, adapted, on the same {vr.n} pairs "
+                     f"({vr.delta:+.1f}, p = {_p(vr)}).")
+    sweep = sweep_retrieved_first(repos, s)
+    if sweep and sweep[0]["pairs"]:
+        best = max(sweep, key=lambda r: (round(r["best_bleu"], 1), -r["n"]))
+        shipped = next((r for r in sweep if r["n"] == DEFAULT_RETRIEVED_FIRST), None)
+        lines.append(
+            f"- **Candidates: the project's {DEFAULT_RETRIEVED_FIRST} nearest existing tests, adapted, first** "
+            f"(`DEFAULT_RETRIEVED_FIRST = {DEFAULT_RETRIEVED_FIRST}`), then the `{s}` adapter's (a project without "
+            f"tests gets the model's only). How many to put first, on the {sweep[0]['pairs']} pairs where both "
+            "kept their candidates (5 in all; *best BLEU* is the best top-5 candidate's, what a user picking from "
+            "the list gets):")
+        lines += ["", "  | retrieved first | top-1 BLEU | abs@1 | abs@5 | best BLEU of 5 |", "  |---|---|---|---|---|"]
+        lines += [f"  | {r['n']} | {r['bleu1']:.1f} | {r['abs1']:.1f} | {r['absk']:.1f} | {r['best_bleu']:.1f} |"
+                  for r in sweep]
+        lines.append("")
+        if shipped is not None and shipped["n"] == best["n"]:
+            lines.append(f"  {best['n']} gives the best BLEU of the five ({best['best_bleu']:.1f}); top-5 abstracted "
+                         f"match is {shipped['absk']:.1f}% (at most {max(r['absk'] for r in sweep):.1f}%). The "
+                         f"value was chosen on these pairs, so the gain over its neighbours is optimistic.")
+        else:
+            lines.append(f"  The sweep now prefers {best['n']} (best BLEU {best['best_bleu']:.1f}): update "
+                         "`DEFAULT_RETRIEVED_FIRST`.")
+        lines.append("")
+    with_context = [x for x in _ordered(systems) if "+r" in x and not x.startswith("hybrid-")]
+    if with_context:
+        parts = []
+        for x in with_context:
+            c = compare(repos, x, x.split("+")[0])
+            parts.append(f"`{x}` vs `{x.split('+')[0]}`: {c.mean_a:.1f} vs {c.mean_b:.1f} ({c.delta:+.1f}, p = "
+                         f"{_p(c)}, {c.n} pairs)")
+        evidence = "; ".join(parts)
+    else:
+        evidence = "not measured with this base model yet"
+    lines.append(f"- **Retrieved tests in the model input** (`DEFAULT_RETRIEVAL = {DEFAULT_RETRIEVAL}`): "
+                 f"{evidence}. Off until a run shows it helps.")
+    lines.append("- **Decoding**: repetition control, the project's length prior and non-parsing candidates ranked "
+                 "last, as measured in the Decoding section below.")
+    return [*lines, ""]
