@@ -44,6 +44,7 @@ from typing import Any, Protocol, TypeVar
 import torch
 from transformers import LogitsProcessor
 
+from customizer.defaults import DEFAULT_RETRIEVED_FIRST
 from customizer.java.snippets import parses_as_method
 
 MAX_REPEATS = 8  # a unit may repeat this many times back to back while decoding
@@ -415,3 +416,10 @@ def lead_with(first: Sequence[R], rest: Sequence[R], k: int, key: Callable[[R], 
             seen.add(key(item))
             out.append(item)
     return out
+
+
+def retrieved_tests_first(k: int, requested: int | None = None) -> int:
+    """How many of ``k`` candidates are the project's nearest tests: ``requested`` (default
+    ``DEFAULT_RETRIEVED_FIRST``), but a list of two or more keeps its last place for the model."""
+    wanted = DEFAULT_RETRIEVED_FIRST if requested is None else requested
+    return max(0, min(wanted, k - 1 if k > 1 else k))

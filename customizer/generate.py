@@ -41,13 +41,15 @@ from customizer.decoding import (
     lead_with,
     prior_for_model_dir,
     repair_truncated,
+    retrieved_tests_first,
 )
 from customizer.decoding import rank as rank_candidates
-from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_RETRIEVED_FIRST
+from customizer.defaults import DEFAULT_RETRIEVAL
 from customizer.errors import (
     AdapterError,
     NoJavaFilesError,
     NoMethodAtPositionError,
+    NotAGitRepositoryError,
     NoTestsFoundError,
     TestTailorError,
 )
@@ -109,6 +111,7 @@ class Generation:
 
 
 RETRIEVE = "retrieve"
+
 _MISSING = object()
 
 
@@ -198,10 +201,11 @@ class Generator:
         """Candidates for the method at (0-based ``line``, ``column``) of ``file`` (absolute or repo-relative).
 
         Without ``column`` the first non-blank character of the line is used. ``retrieval``: see
-        :meth:`generate_for_source`. ``retrieved_first`` (default ``DEFAULT_RETRIEVED_FIRST``): that many of the
-        project's nearest existing tests, adapted to the method, lead the model's candidates (none when the project
-        has no tests). ``validate`` compiles and runs each candidate in the project (extra ``classpath`` entries)
-        and ranks them by outcome (:mod:`customizer.validation`).
+        :meth:`generate_for_source`. ``retrieved_first`` (default ``DEFAULT_RETRIEVED_FIRST``): up to that many of
+        the project's nearest existing tests, adapted to the method, lead the model's candidates, leaving the model
+        at least the last place when ``k`` > 1 (:func:`retrieved_tests_first`; none when the project has no tests).
+        ``validate`` compiles and runs each candidate in the project (extra ``classpath`` entries) and ranks them by
+        outcome (:mod:`customizer.validation`).
         """
         path = Path(file)
         if not path.is_absolute():
@@ -214,15 +218,19 @@ class Generator:
         if method is None:
             raise NoMethodAtPositionError(f"no method at line {line + 1} of {path}; put the cursor inside a "
                                           "method or on its signature")
-        if strategy is not None and strategy.strip().lower() == RETRIEVE:
+        only_retrieval = strategy is not None and strategy.strip().lower() == RETRIEVE
+        first = retrieved_tests_first(k, retrieved_first)
+        leading = self._retrieved_for(repo, method, path, first) if first > 0 and not only_retrieval else None
+        if only_retrieval:
             generation = self.retrieve(repo, method.text, method.class_name, k, exclude=(path, method.signature))
+        elif leading is not None and len(leading.candidates) >= k:  # retrieved tests fill the list: no model runs
+            generation = leading
         else:
             generation = self.generate_for_source(method.text, focal_context(parsed, method), k=k, repo=repo,
                                                   base_only=base_only, strategy=strategy, retrieval=retrieval,
                                                   focal=(path, method.signature))
-            first = DEFAULT_RETRIEVED_FIRST if retrieved_first is None else retrieved_first
-            if first > 0:
-                self._lead_with_retrieved(generation, repo, method, path, min(first, k), k)
+            if leading is not None:
+                self._lead_with(generation, leading, k)
         generation.method, generation.file = method, str(path)
         if method.has_error:
             generation.focal_has_error = True
@@ -233,18 +241,25 @@ class Generator:
             validate_generation(generation, repo, classpath)
         return generation
 
-    def _lead_with_retrieved(self, generation: Generation, repo: str | os.PathLike[str], method: MethodInfo,
-                             path: Path, n: int, k: int) -> None:
-        """Put the project's ``n`` nearest existing tests, adapted to ``method``, before the model's candidates."""
+    def _retrieved_for(self, repo: str | os.PathLike[str], method: MethodInfo, path: Path, n: int
+                       ) -> Generation | None:
+        """The project's ``n`` nearest existing tests adapted to ``method``, de-duplicated (None: it has none)."""
         try:
-            retrieved = self.retrieve(repo, method.text, method.class_name, n, exclude=(path, method.signature))
-        except (NoTestsFoundError, NoJavaFilesError):
-            return  # a project without tests: the model's candidates only
-        merged = lead_with(retrieved.candidates, generation.candidates, k, key=lambda c: normalize_whitespace(c.text))
+            found = self.retrieve(repo, method.text, method.class_name, n, exclude=(path, method.signature))
+        except (NoTestsFoundError, NoJavaFilesError, NotAGitRepositoryError):
+            return None  # a project without tests (or history to index them by): the model's candidates only
+        found.candidates = lead_with(found.candidates, [], n, key=lambda c: normalize_whitespace(c.text))
+        return found
+
+    @staticmethod
+    def _lead_with(generation: Generation, leading: Generation, k: int) -> None:
+        """Put ``leading``'s (retrieved) candidates before the model's, duplicates dropped, ``k`` in all."""
+        merged = lead_with(leading.candidates, generation.candidates, k, key=lambda c: normalize_whitespace(c.text))
         for rank, candidate in enumerate(merged, start=1):
             candidate.rank = rank
         generation.candidates = merged
-        generation.model_description += f"; first {len(retrieved.candidates)}: the project's nearest existing test"
+        generation.model_description += (f"; first {len(leading.candidates)}: the project's nearest existing "
+                                          f"test{'s' if len(leading.candidates) > 1 else ''}")
 
     def generate_for_source(self, focal_text: str, context: FocalContext | dict[str, Any] | None = None,
                             k: int = 5, repo: str | os.PathLike[str] | None = None, base_only: bool = False,

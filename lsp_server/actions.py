@@ -24,6 +24,8 @@ def action_title(ls: TestTailorServer, name: str, repo: Path) -> str:
         return f"Generate unit test for `{name}` (from the project's nearest existing test{checked})"
     meta = cached_adapter(ls, repo)
     model = "base model" if meta is None else f"personalized: {getattr(meta, 'strategy', ls.settings.strategy)}"
+    if ls.settings.retrieved_first > 0:  # the best candidate is then the project's nearest test, when it has one
+        model = f"nearest project test, or {model}"
     return f"Generate unit test for `{name}` ({model}{checked})"
 
 

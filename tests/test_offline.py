@@ -48,7 +48,8 @@ def test_mine_customize_generate_without_any_network(java_repo, tiny_bart_dir, t
     assert custom.returncode == 0, custom.stderr
 
     gen = _offline(["generate", str(java_repo), "--file", "src/main/java/org/example/Calculator.java",
-                    "--line", "7", "--candidates", "2", "--max-new-tokens", "16", "--json"], env)
+                    "--line", "7", "--candidates", "2", "--max-new-tokens", "16", "--retrieved-first", "0",
+                    "--json"], env)
     assert gen.returncode == 0, gen.stderr
     result = json.loads(gen.stdout)
     assert result["adapter"] is not None and len(result["candidates"]) >= 1

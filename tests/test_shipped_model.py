@@ -31,7 +31,8 @@ def test_generate_with_the_shipped_model_on_the_example(shopkit, monkeypatch, tm
     monkeypatch.delenv("TESTTAILOR_BASE_MODEL", raising=False)
     monkeypatch.setenv("TESTTAILOR_HOME", str(tmp_path / "home"))
     rc = main(["generate", str(shopkit), "--file", "src/main/java/io/shopkit/tax/TaxCalculator.java",
-               "--line", "72", "--candidates", "2", "--base-only", "--max-new-tokens", "48", "--json"])
+               "--line", "72", "--candidates", "2", "--base-only", "--max-new-tokens", "48", "--retrieved-first", "0",
+               "--json"])
     assert rc == 0
     result = json.loads(capsys.readouterr().out)
     assert result["method"]["name"] == "isExempt" and "testtailor-base" in result["model"]

@@ -63,9 +63,10 @@ def register(subparsers: Any) -> None:
                         help="with the base model: put the K nearest existing tests of the project into the input "
                         f"(default: {DEFAULT_RETRIEVAL}); an adapter always uses the K it was customized with")
     parser.add_argument("--retrieved-first", type=whole_number, default=DEFAULT_RETRIEVED_FIRST, metavar="N",
-                        help="the project's N nearest existing tests, adapted to the method, come before the model's "
-                        f"candidates (default: {DEFAULT_RETRIEVED_FIRST}; 0: the model's only; they scored higher than "
-                        "the model in the evaluation)")
+                        help="up to N of the candidates are the project's nearest existing tests, adapted to the "
+                        "method, before the model's; the last place stays the model's when --candidates is 2 or more "
+                        f"(default: {DEFAULT_RETRIEVED_FIRST}; 0: the model's only; they scored higher than the model "
+                        "in the evaluation)")
     parser.add_argument("--validate", action="store_true",
                         help="compile each candidate in a scratch copy of its test class and run it (project code "
                         "runs: in a subprocess, with a time limit, without network where possible); rank passing > "

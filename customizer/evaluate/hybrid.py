@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from customizer.decoding import lead_with
+from customizer.decoding import lead_with, retrieved_tests_first
 from customizer.defaults import DEFAULT_RETRIEVED_FIRST
 from customizer.evaluate.scoring import TOP_K, score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell
@@ -39,6 +39,7 @@ def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int = DEFAULT_RE
         return None
     retrieved_rows, _ = read_cell(out, retrieved_cell)
     model_rows, model_run = read_cell(out, model_cell)
+    first = retrieved_tests_first(TOP_K, first)  # as the product builds a list of TOP_K
     retrieved = {r["id"]: r.get("candidates") or [r["top1"]] for r in retrieved_rows}
     model = {r["id"]: r for r in model_rows}
     rows = []

@@ -15,7 +15,7 @@ async def test_offered_on_a_method_with_base_model_title(start_client: Starter, 
     client = await start_client()
     uri = open_doc(client, java_repo / CALC)
     actions = await code_actions(client, uri, 6, 10)  # inside add's body
-    assert [a.title for a in actions] == ["Generate unit test for `add` (base model)"]
+    assert [a.title for a in actions] == ["Generate unit test for `add` (nearest project test, or base model)"]
     action = actions[0]
     assert action.kind == "refactor.generateTest" and action.edit is None
     assert action.data == {"uri": uri, "line": 5, "character": 15, "name": "add", "version": 1}

@@ -56,7 +56,7 @@ async def test_customize_reports_progress_and_the_adapter_is_used(start_client: 
     assert client.statuses[-1]["strategy"] == "l-ldb"
     assert any(s["state"] == "training" and s.get("percent", 0) > 0 for s in client.statuses)
     [after] = await code_actions(client, uri, 4, 10)
-    assert after.title == "Generate unit test for `add` (personalized: l-ldb)"
+    assert after.title == "Generate unit test for `add` (nearest project test, or personalized: l-ldb)"
     [listed] = await execute(client, "testtailor.listAdapters")
     assert listed["strategy"] == "l-ldb" and listed["active"] is True  # the workspace's adapter for the setting
     assert listed["repoName"] == "ops" and listed["repo"] == str(ops_repo.resolve())

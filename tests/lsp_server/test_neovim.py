@@ -37,7 +37,7 @@ def test_neovim_extends_an_existing_test_class(server_env: dict[str, str], java_
     test_file = java_repo / "src/test/java/org/example/text/TextsTest.java"
     before = test_file.read_text()
     title = run_nvim(server_env, tmp_path, java_repo, "src/main/java/org/example/text/Texts.java", 4, 10)
-    assert title == "Generate unit test for `shout` (base model)"
+    assert title == "Generate unit test for `shout` (nearest project test, or base model)"
     after = test_file.read_text()
     assert after != before
     assert after.count("@Test") == before.count("@Test") + 1

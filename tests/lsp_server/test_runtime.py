@@ -37,7 +37,7 @@ async def resolved_text(client: LanguageClient, uri: str) -> str:
 @pytest.mark.asyncio
 async def test_onnx_export_runs_in_the_background_with_progress(start_client: Starter, java_repo: Path,
                                                                 server_env: dict[str, str]) -> None:
-    client = await start_client(configuration={"testtailor": {"runtime": "onnx", "candidates": 2}})
+    client = await start_client(configuration={"testtailor": {"runtime": "onnx", "candidates": 2, "retrievedFirst": 0}})
     await wait_for(lambda: onnx_progress(client), timeout=120, what="the export's progress to begin")
     begin = onnx_progress(client)[0]
     assert isinstance(begin, types.WorkDoneProgressBegin) and begin.title == "Preparing ONNX model"
@@ -66,12 +66,12 @@ def penalty_env(server_env: dict[str, str], tiny_bart_dir: Path, tmp_path: Path)
 @pytest.mark.asyncio
 async def test_runtime_fallback_is_shown_once_as_a_warning(penalty_env: dict[str, str], start_client: Starter,
                                                            java_repo: Path) -> None:
-    client = await start_client(configuration={"testtailor": {"candidates": 1}})
+    client = await start_client(configuration={"testtailor": {"candidates": 1, "retrievedFirst": 0}})
     uri = open_doc(client, java_repo / TEXTS)
     await resolved_text(client, uri)  # torch: nothing to say
     assert not runtime_warnings(client) and not onnx_progress(client)
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"testtailor": {"runtime": "onnx", "candidates": 1}}))
+        settings={"testtailor": {"runtime": "onnx", "candidates": 1, "retrievedFirst": 0}}))
     note = ("TestTailor: runtime onnx: the model's generation setting repetition_penalty=1.3 is not supported by "
             "the ONNX beam search; generating with PyTorch instead")
     await wait_for(lambda: runtime_warnings(client), timeout=120, what="the fallback warning")

@@ -91,7 +91,7 @@ def test_generation_switches_adapters_without_copying_the_base(generator: Genera
 def test_adapter_for_another_base_model_is_refused(adapted, java_repo: Path, tiny_t5_dir: Path) -> None:
     generator = Generator(store=adapted[0], base_model=tiny_t5_dir, device="cpu", max_new_tokens=8)
     with pytest.raises(AdapterMismatchError, match="trained on base model"):
-        generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)
+        generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1, retrieved_first=0)
 
 
 def test_position_errors(generator: Generator, java_repo: Path) -> None:
@@ -238,3 +238,10 @@ def test_a_project_without_tests_gets_the_models_candidates_only(tiny_bart_dir: 
                     max_new_tokens=8)
     generation = gen.generate_for_position(repo, "src/A.java", 1, k=2)
     assert generation.candidates and all(c.source == "model" for c in generation.candidates)
+
+
+def test_how_many_retrieved_tests_lead_a_list_of_k() -> None:
+    from customizer.decoding import retrieved_tests_first
+
+    assert [retrieved_tests_first(k) for k in (1, 2, 3, 5, 10)] == [1, 1, 2, 4, DEFAULT_RETRIEVED_FIRST]
+    assert retrieved_tests_first(5, 0) == 0 and retrieved_tests_first(5, 9) == 4 and retrieved_tests_first(1, 0) == 0

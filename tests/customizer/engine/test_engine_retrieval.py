@@ -46,10 +46,10 @@ def test_adapter_records_k_and_stores_the_index_of_its_pairs(customized, tiny_ba
 def test_generation_follows_the_adapters_k(customized, tiny_bart_dir: Path) -> None:
     repo, store, _ = customized
     generator = Generator(store=store, base_model=tiny_bart_dir, device="cpu", max_new_tokens=8)
-    generation = generator.generate_for_position(repo, CALC, ADD_LINE, k=1)
+    generation = generator.generate_for_position(repo, CALC, ADD_LINE, k=1, retrieved_first=0)
     assert "with 2 retrieved project tests in the input" in generation.model_description
     assert generation.warnings == []
-    mismatch = generator.generate_for_position(repo, CALC, ADD_LINE, k=1, retrieval=0)
+    mismatch = generator.generate_for_position(repo, CALC, ADD_LINE, k=1, retrieval=0, retrieved_first=0)
     assert "with 2 retrieved project tests" in mismatch.model_description
     assert any("customized with --retrieval 2" in w and "--retrieval 0" in w for w in mismatch.warnings)
 
@@ -67,10 +67,14 @@ def test_generation_leaves_out_the_methods_own_tests(customized, tiny_bart_dir: 
 def test_base_model_takes_the_requested_k(customized, tiny_bart_dir: Path) -> None:
     repo, store, _ = customized
     generator = Generator(store=store, base_model=tiny_bart_dir, device="cpu", max_new_tokens=8)
-    with_k = generator.generate_for_position(repo, CALC, ADD_LINE, k=1, base_only=True, retrieval=1)
+    with_k = generator.generate_for_position(repo, CALC, ADD_LINE, k=1, base_only=True, retrieval=1,
+                                              retrieved_first=0)
     assert with_k.adapter is None and "with 1 retrieved project tests" in with_k.model_description
-    without = generator.generate_for_position(repo, CALC, ADD_LINE, k=1, base_only=True)
+    without = generator.generate_for_position(repo, CALC, ADD_LINE, k=1, base_only=True, retrieved_first=0)
     assert "retrieved" not in without.model_description
+    # the shipped list: the nearest existing test first; the model's input then has no retrieved tests
+    default = generator.generate_for_position(repo, CALC, ADD_LINE, k=2, base_only=True)
+    assert default.candidates[0].source.startswith("retrieved") and default.candidates[1].source == "model"
 
 
 def test_stored_index_is_used_while_fresh_and_refreshed_when_head_moves(tmp_path: Path, tiny_bart_dir: Path) -> None:
@@ -117,6 +121,7 @@ def test_cli_takes_retrieval_and_rejects_out_of_range(tmp_path: Path, tiny_bart_
                  "--max-pflops", "1e-9", "--progress", "none", "--retrieval", "1"]) == 0
     assert AdapterStore().find(repo).retrieval == 1
     assert main(["generate", str(repo), "--file", CALC, "--line", "7", "--device", "cpu", "--base-model",
-                 str(tiny_bart_dir), "--max-new-tokens", "4", "--candidates", "1", "--retrieval", "2"]) == 0
+                 str(tiny_bart_dir), "--max-new-tokens", "4", "--candidates", "1", "--retrieval", "2",
+                 "--retrieved-first", "0"]) == 0
     out = capsys.readouterr().out
     assert "with 1 retrieved project tests" in out and "customized with --retrieval 1" in out

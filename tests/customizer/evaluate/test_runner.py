@@ -132,3 +132,19 @@ def test_sigterm_stops_worker_processes_promptly_and_keeps_finished_cells(java_r
     assert "stopped:" in rest
     finished = list(iter_cells(out))
     assert 1 <= len(finished) < 6
+
+
+def test_an_interrupted_customization_is_not_stored_as_a_result(java_repo, tiny_bart_dir, tmp_path, monkeypatch):
+    """SIGTERM during training makes the trainer stop early with its best state ("interrupted"); the evaluation
+    must stop instead of scoring and storing that half-trained model as the strategy's result."""
+    from types import SimpleNamespace
+
+    import customizer.evaluate.model_systems as model_systems
+
+    monkeypatch.setattr(model_systems, "fit_pairs", lambda *a, **k: SimpleNamespace(
+        result=SimpleNamespace(stop_reason="interrupted")))
+    cfg = EvalConfig(out=tmp_path / "r", systems=("l-ldb",), folds=4, run_folds=[0], splits=("method",), max_test=2,
+                     candidates=2, device="cpu", base_model=str(tiny_bart_dir))
+    with pytest.raises(KeyboardInterrupt, match="not stored"):
+        evaluate_repositories([java_repo], cfg, log=lambda m: None)
+    assert list(iter_cells(tmp_path / "r")) == []

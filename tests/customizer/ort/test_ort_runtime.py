@@ -178,7 +178,7 @@ def test_cli_generate_runtime_onnx_prints_the_fallback_note(java_repo: Path, pen
     monkeypatch.setenv("TESTTAILOR_HOME", str(tmp_path / "home"))
     command = ["generate", str(java_repo), "--file", "src/main/java/org/example/Calculator.java", "--line", "7",
                "--base-model", str(penalty_model), "--device", "cpu", "--base-only", "--max-new-tokens", "8",
-               "--candidates", "1", "--json"]
+               "--candidates", "1", "--retrieved-first", "0", "--json"]
     assert main([*command, "--runtime", "onnx"]) == 0
     captured = capsys.readouterr()
     note = ("testtailor: note: runtime onnx: the model's generation setting repetition_penalty=1.3 is not "
