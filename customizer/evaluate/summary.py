@@ -184,9 +184,10 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         best = max(sweep, key=lambda r: (round(r["best_bleu"], 1), -r["n"]))
         shipped = next((r for r in sweep if r["n"] == DEFAULT_RETRIEVED_FIRST), None)
         lines.append(
-            f"- **Candidates: the project's {DEFAULT_RETRIEVED_FIRST} nearest existing tests, adapted, first** "
-            f"(`DEFAULT_RETRIEVED_FIRST = {DEFAULT_RETRIEVED_FIRST}`), then the `{s}` adapter's (a project without "
-            f"tests gets the model's only). How many to put first, on the {sweep[0]['pairs']} pairs where both "
+            f"- **Candidates: up to {DEFAULT_RETRIEVED_FIRST} of the project's nearest existing tests, adapted, "
+            f"first** (`DEFAULT_RETRIEVED_FIRST = {DEFAULT_RETRIEVED_FIRST}`), then the `{s}` adapter's; a list of "
+            "two or more keeps its last place for the model, a single candidate is the nearest test, and a project "
+            f"without tests gets the model's only. How many to put first, on the {sweep[0]['pairs']} pairs where both "
             "kept their candidates (5 in all; *best BLEU* is the best top-5 candidate's, what a user picking from "
             "the list gets):")
         lines += ["", "  | retrieved first | top-1 BLEU | abs@1 | abs@5 | best BLEU of 5 |", "  |---|---|---|---|---|"]
