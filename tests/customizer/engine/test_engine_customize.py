@@ -115,5 +115,5 @@ def test_every_strategy_customizes_and_round_trips_through_the_store(strategy: s
                                      config=TrainConfig(num_threads=1, max_epochs=1, log_every_s=0.0))
     assert meta.strategy == strategy and result.steps >= 1 and result.pflops > 0
     generation = Generator(store=store, base_model=tiny_bart_dir, device="cpu", max_new_tokens=8).generate_for_position(
-        java_repo, "src/main/java/org/example/Calculator.java", 5, k=1, strategy=strategy)
+        java_repo, "src/main/java/org/example/Calculator.java", 5, k=1, strategy=strategy, retrieved_first=0)
     assert generation.adapter is not None and generation.adapter.strategy == strategy
