@@ -13,16 +13,8 @@ from customizer.evaluate.scoring import TOP_K, perplexity
 from customizer.evaluate.stats import kruskal, wilcoxon
 from customizer.evaluate.store import iter_cells
 from customizer.evaluate.summary import render_defaults, render_summary
+from customizer.evaluate.systems import order_systems
 from customizer.evaluate.validation_report import render_validation, update_json
-
-SYSTEM_ORDER = ("retrieve", "base", "full", "l-eo", "l-ldb", "prefix", "lora")
-
-
-def _order(systems: Sequence[str]) -> list[str]:
-    """Retrieval, base, strategies in the paper's order, each followed by its +rK variants; hybrids last."""
-    rank = {s: i for i, s in enumerate(SYSTEM_ORDER)}
-    return sorted(systems, key=lambda s: (s.startswith("hybrid-"), rank.get(s.removeprefix("hybrid-").split("+")[0],
-                                                                            99), s))
 
 
 def _fmt(x: float | None, digits: int = 1) -> str:
@@ -142,7 +134,7 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
     for split in sorted(data, key=lambda s: ("random", "method", "class").index(s) if s in
                         ("random", "method", "class") else 9):
         repos = data[split]
-        systems = _order({s for r in repos.values() for s in r if s != "__runs__"})
+        systems = order_systems({s for r in repos.values() for s in r if s != "__runs__"})
         lines += [f"## `{split}` split", "",
                   "BLEU-4 of the top-1 candidate, per-token perplexity of the developer's test (models only), "
                   "top-1/top-5 exact and abstracted match (%), parse rate of the top-1 (%), focal method named "
@@ -207,7 +199,7 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
             for r in runs:
                 device = "–" if r["system"] == "retrieve" else str(r.get("device") or "not recorded")
                 by[(r["system"], device.split(":")[0])].append(r)
-            for system in _order(sorted({k[0] for k in by})):
+            for system in order_systems(sorted({k[0] for k in by})):
                 for device in sorted(d for sy, d in by if sy == system):
                     rs = by[(system, device)]
                     lines.append(f"| {system} | {device} | {len(rs)} | {_mean([r.get('wall_s', 0) for r in rs]):.1f} "

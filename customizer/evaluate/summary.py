@@ -8,6 +8,7 @@ from typing import Any
 
 from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_RETRIEVED_FIRST, DEFAULT_STRATEGY
 from customizer.evaluate.stats import Comparison, wilcoxon
+from customizer.evaluate.systems import order_systems
 
 Rows = list[dict[str, Any]]
 SPLITS = ("method", "class", "random")
@@ -15,9 +16,7 @@ ALPHA = 0.01
 
 
 def _ordered(systems: set[str]) -> list[str]:
-    from customizer.evaluate.report import _order
-
-    return _order(sorted(systems))
+    return order_systems(sorted(systems))
 
 
 def _scores(repos: Mapping[str, Mapping[str, Rows]], system: str, metric: str = "bleu") -> dict[str, float]:

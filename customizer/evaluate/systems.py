@@ -5,10 +5,20 @@ A system turns the training part of a fold into a predictor and predicts candida
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from customizer.mining.pairs import Pair
 from customizer.retrieval import RetrievalIndex, adapt_test
+
+SYSTEM_ORDER = ("retrieve", "base", "full", "l-eo", "l-ldb", "prefix", "lora")  # the paper's order, the bar first
+
+
+def order_systems(systems: Iterable[str]) -> list[str]:
+    """Report order: retrieval, base, strategies in the paper's order, each followed by its +rK variants; the
+    ``hybrid-`` lists last."""
+    rank = {s: i for i, s in enumerate(SYSTEM_ORDER)}
+    return sorted(systems, key=lambda s: (s.startswith("hybrid-"),
+                                          rank.get(s.removeprefix("hybrid-").split("+")[0], 99), s))
 
 
 def retrieve_candidates(train: Sequence[Pair], test: Sequence[Pair], k: int = 5) -> list[list[str]]:

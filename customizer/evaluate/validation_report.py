@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from customizer.evaluate.store import iter_cells, read_json_if_present
+from customizer.evaluate.systems import SYSTEM_ORDER
 from customizer.evaluate.validation import COMPILING, read_build_records
 
 VALIDATION_JSON = "validation.json"
 _SPLITS = ("random", "method", "class")
-_SYSTEM_ORDER = ("retrieve", "base", "full", "l-eo", "l-ldb", "prefix", "lora")
 
 
 def _pct(hits: int, n: int) -> float | None:
@@ -84,7 +84,7 @@ def _fmt(x: float | None) -> str:
 def _cell_key(cell: dict[str, Any]) -> tuple[int, int, str]:
     split = _SPLITS.index(cell["split"]) if cell["split"] in _SPLITS else 9
     base = cell["system"].split("+")[0]
-    return split, _SYSTEM_ORDER.index(base) if base in _SYSTEM_ORDER else 99, cell["system"]
+    return split, SYSTEM_ORDER.index(base) if base in SYSTEM_ORDER else 99, cell["system"]
 
 
 def render_validation(docs: Path) -> list[str]:
