@@ -25,7 +25,7 @@ MAX_RETRIEVAL = 8
 # On the `method` split of the 20 dev-eval packages the retrieval baseline scored about twice the BLEU of the best
 # learned strategy, and with 4 of 5 candidates retrieved the best candidate of the list scored highest
 # (docs/evaluation.md, "Shipped defaults", recomputes it). A list of two or more always ends with the model's
-# best candidate (customizer.generate.retrieved_tests_first); a single candidate is the nearest test.
+# best candidate (customizer.decoding.retrieved_tests_first); a single candidate is the nearest test.
 DEFAULT_RETRIEVED_FIRST = 4
 
 STRATEGIES = ("full", "l-eo", "l-ldb", "prefix", "lora", "retrieve")

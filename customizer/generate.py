@@ -111,8 +111,12 @@ class Generation:
 
 
 RETRIEVE = "retrieve"
-
 _MISSING = object()
+
+
+def _code_key(candidate: Candidate) -> str:
+    """Candidates with the same code up to whitespace are one candidate."""
+    return normalize_whitespace(candidate.text)
 
 
 def fallback_note(runtime: str, reason: str) -> str:
@@ -248,13 +252,13 @@ class Generator:
             found = self.retrieve(repo, method.text, method.class_name, n, exclude=(path, method.signature))
         except (NoTestsFoundError, NoJavaFilesError, NotAGitRepositoryError):
             return None  # a project without tests (or history to index them by): the model's candidates only
-        found.candidates = lead_with(found.candidates, [], n, key=lambda c: normalize_whitespace(c.text))
+        found.candidates = lead_with(found.candidates, [], n, key=_code_key)
         return found
 
     @staticmethod
     def _lead_with(generation: Generation, leading: Generation, k: int) -> None:
         """Put ``leading``'s (retrieved) candidates before the model's, duplicates dropped, ``k`` in all."""
-        merged = lead_with(leading.candidates, generation.candidates, k, key=lambda c: normalize_whitespace(c.text))
+        merged = lead_with(leading.candidates, generation.candidates, k, key=_code_key)
         for rank, candidate in enumerate(merged, start=1):
             candidate.rank = rank
         generation.candidates = merged

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from customizer.decoding import lead_with, retrieved_tests_first
-from customizer.defaults import DEFAULT_RETRIEVED_FIRST
 from customizer.evaluate.scoring import TOP_K, score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell
 from customizer.java.source_text import normalize_whitespace
@@ -31,7 +30,7 @@ def parts(cell: Cell) -> tuple[Cell, Cell]:
     return Cell(cell.repo, cell.split, cell.fold, "retrieve"), Cell(cell.repo, cell.split, cell.fold, model)
 
 
-def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int = DEFAULT_RETRIEVED_FIRST
+def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int | None = None
                 ) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
     """Rows and run record of a hybrid cell, or None while one of its parts is not stored yet."""
     retrieved_cell, model_cell = parts(cell)
@@ -39,7 +38,7 @@ def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int = DEFAULT_RE
         return None
     retrieved_rows, _ = read_cell(out, retrieved_cell)
     model_rows, model_run = read_cell(out, model_cell)
-    first = retrieved_tests_first(TOP_K, first)  # as the product builds a list of TOP_K
+    first = retrieved_tests_first(TOP_K, first)  # as the product builds a list of TOP_K (None: the default)
     retrieved = {r["id"]: r.get("candidates") or [r["top1"]] for r in retrieved_rows}
     model = {r["id"]: r for r in model_rows}
     rows = []

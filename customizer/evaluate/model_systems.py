@@ -111,7 +111,7 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
     # a customized model sizes its outputs like the fold's training tests, as an adapter does for a project
     prior = None if system == "base" else prior_from_tests(base.tokenizer, [p.test.body for p in train])
     candidates = batched_candidates(generator, module, [source for source, _ in examples], cfg.candidates, prior,
-                                    int(getattr(cfg, "generation_batch", GENERATION_BATCH)))
+                                    GENERATION_BATCH)
     rows = []
     for pair, cands, nll in zip(test, candidates, nlls, strict=True):
         rows.append(score_pair(pair, [c.text for c in cands], nll=nll,

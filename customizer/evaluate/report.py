@@ -199,7 +199,7 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
             for r in runs:
                 device = "–" if r["system"] == "retrieve" else str(r.get("device") or "not recorded")
                 by[(r["system"], device.split(":")[0])].append(r)
-            for system in order_systems(sorted({k[0] for k in by})):
+            for system in order_systems({k[0] for k in by}):
                 for device in sorted(d for sy, d in by if sy == system):
                     rs = by[(system, device)]
                     lines.append(f"| {system} | {device} | {len(rs)} | {_mean([r.get('wall_s', 0) for r in rs]):.1f} "

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from customizer.evaluate.hybrid import hybrid_cell, is_hybrid
+from customizer.evaluate.hybrid import hybrid_cell, is_hybrid, parts
 from customizer.evaluate.scoring import score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell, write_cell
 from customizer.evaluate.systems import retrieve_candidates
@@ -65,6 +65,10 @@ class EvalConfig:
     jobs: int = 1  # cells computed at once in worker processes (a GPU has room for several small models)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def fold_indices(self) -> Sequence[int]:
+        return self.run_folds if self.run_folds is not None else range(self.folds)
+
 
 def system_cell_name(system: str, retrieval: int) -> str:
     """The cell name of a system: ``l-ldb+r2`` with 2 retrieved tests in the input; ``retrieve`` has no input."""
@@ -89,6 +93,12 @@ def sample_test(pairs: list[Pair], limit: int | None, seed: int) -> list[Pair]:
         return pairs
     key = lambda p: hashlib.sha1(f"{seed}:{p.id}".encode()).hexdigest()  # noqa: E731
     return sorted(sorted(pairs, key=key)[:limit], key=lambda p: p.id)
+
+
+def fold_parts(folds: list[list[Pair]], fold: int, cfg: EvalConfig) -> tuple[list[Pair], list[Pair]]:
+    """(training part, test part) of one fold: every other fold, and the fold's deterministic test sample."""
+    return ([p for i, f in enumerate(folds) if i != fold for p in f],
+            sample_test(folds[fold], cfg.max_test, cfg.seed))
 
 
 def run_cell(system: str, train: list[Pair], test: list[Pair], cfg: EvalConfig, log: Log
@@ -151,9 +161,8 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
         validator = None
         for split in cfg.splits:
             folds = split_folds(pairs, k=cfg.folds, seed=cfg.seed, group=split)
-            for fold in (cfg.run_folds if cfg.run_folds is not None else range(cfg.folds)):
-                test = sample_test(folds[fold], cfg.max_test, cfg.seed)
-                train = [p for i, f in enumerate(folds) if i != fold for p in f]
+            for fold in cfg.fold_indices:
+                train, test = fold_parts(folds, fold, cfg)
                 if cfg.validate and validator is None:  # the build record, even when every cell is done
                     validator = _validator(repo, name, cfg)
                     _record_build(validator, name, cfg, test, log)
@@ -172,8 +181,9 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
                     if rows is None and is_hybrid(system):
                         made = hybrid_cell(cfg.out, cell, test)
                         if made is None:
-                            log(f"{name} {split} fold {fold}: {cell.system} needs the retrieve and "
-                                f"{system.removeprefix('hybrid-')} cells first (list them before it)")
+                            log(f"{name} {split} fold {fold}: {cell.system} needs the "
+                                f"{' and '.join(part.system for part in parts(cell))} cells first (list them "
+                                "before it)")
                             continue
                         rows, run = made
                     if rows is None:
@@ -197,19 +207,19 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
 class _Task:
     repo: Path
     cell: Cell
+    system: str  # the cell's system without its retrieval suffix
 
 
 def _pending(repos: Sequence[Path], cfg: EvalConfig, log: Log) -> Iterator[_Task]:
     """Missing cells in the order split, system, repository, fold (pairs mined and cached on the way)."""
     names = {repo: mined_pairs(repo, cfg.out, log)[0] for repo in repos}
-    folds = cfg.run_folds if cfg.run_folds is not None else range(cfg.folds)
     for split in cfg.splits:
         for system in cfg.systems:
             for repo in repos:
-                for fold in folds:
+                for fold in cfg.fold_indices:
                     cell = Cell(names[repo], split, fold, system_cell_name(system, cfg.retrieval))
                     if not is_done(cfg.out, cell) and not is_hybrid(system):
-                        yield _Task(repo, cell)
+                        yield _Task(repo, cell, system)
 
 
 _WORKER_FOLDS: dict[tuple[str, str], list[list[Pair]]] = {}
@@ -227,12 +237,10 @@ def _run_task(task: _Task, cfg: EvalConfig) -> str:
     if key not in _WORKER_FOLDS:
         _, pairs = mined_pairs(task.repo, cfg.out, print)
         _WORKER_FOLDS[key] = split_folds(pairs, k=cfg.folds, seed=cfg.seed, group=cell.split)
-    folds = _WORKER_FOLDS[key]
-    test = sample_test(folds[cell.fold], cfg.max_test, cfg.seed)
-    train = [p for i, f in enumerate(folds) if i != cell.fold for p in f]
-    system = cell.system.split("+r")[0]
+    train, test = fold_parts(_WORKER_FOLDS[key], cell.fold, cfg)
     t0 = time.time()
-    rows, run = run_cell(system, train, test, cfg, lambda m: print(f"[{cell.repo} {cell.system}] {m}", flush=True))
+    rows, run = run_cell(task.system, train, test, cfg,
+                         lambda m: print(f"[{cell.repo} {cell.system}] {m}", flush=True))
     write_cell(cfg.out, cell, rows, run)
     return (f"{cell.repo} {cell.split} fold {cell.fold}: {cell.system} (train {len(train)}, test {len(test)}) "
             f"done in {time.time() - t0:.0f}s")

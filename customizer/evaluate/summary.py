@@ -7,16 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_RETRIEVED_FIRST, DEFAULT_STRATEGY
+from customizer.evaluate.hybrid import is_hybrid
 from customizer.evaluate.stats import Comparison, wilcoxon
 from customizer.evaluate.systems import order_systems
 
 Rows = list[dict[str, Any]]
 SPLITS = ("method", "class", "random")
 ALPHA = 0.01
-
-
-def _ordered(systems: set[str]) -> list[str]:
-    return order_systems(sorted(systems))
 
 
 def _scores(repos: Mapping[str, Mapping[str, Rows]], system: str, metric: str = "bleu") -> dict[str, float]:
@@ -70,7 +67,7 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
     for split in [s for s in SPLITS if s in data] + sorted(set(data) - set(SPLITS)):
         repos = data[split]
         systems = _systems(repos)
-        others = [s for s in _ordered(systems) if s not in ("retrieve",)]
+        others = [s for s in order_systems(systems) if s not in ("retrieve",)]
         if not others:
             continue
         lines += [f"### `{split}` split", "",
@@ -91,12 +88,12 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
                 + (f"{vs_ret.delta:+.1f} | {_p(vs_ret)} | " if vs_ret else "– | – | ")
                 + f"{_pct(abs1, shared):.1f} | {_pct(rabs1, shared):.1f} | {_pct(abs5, shared):.1f} | "
                 f"{_pct(rabs5, shared):.1f} |")
-            if vs_base is not None and system.split("+")[0] not in ("base",) and not system.startswith("hybrid-"):
+            if vs_base is not None and system.split("+")[0] != "base" and not is_hybrid(system):
                 sentences.append(
                     f"- **{system} vs base**: BLEU {vs_base.mean_a:.1f} vs {vs_base.mean_b:.1f} ({vs_base.delta:+.1f}, "
                     f"p = {_p(vs_base)}, {vs_base.n} pairs of {_packages(repos, system, 'base')} packages): "
                     f"{_verdict(vs_base, 'the customized model is better', 'the customized model is worse')}.")
-            if vs_ret is not None and not system.startswith("hybrid-"):
+            if vs_ret is not None and not is_hybrid(system):
                 sentences.append(
                     f"- **{system} vs retrieve**: BLEU {vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} "
                     f"({vs_ret.delta:+.1f}, p = {_p(vs_ret)}): "
@@ -152,8 +149,8 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         return [*lines, "No `method`-split results with the retrieval baseline yet: the defaults are not backed "
                 "by measurements.", ""]
     systems = _systems(repos)
-    learned = [s for s in _ordered(systems) if s not in ("retrieve", "base") and "+" not in s
-               and not s.startswith("hybrid-")]
+    learned = [s for s in order_systems(systems) if s not in ("retrieve", "base") and "+" not in s
+               and not is_hybrid(s)]
     lines.append("Chosen from the `method` split (`customizer/defaults.py`; the language server, the CLI and the "
                  "editor extension read them there).")
     lines.append("")
@@ -162,20 +159,21 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         vb, vr = compare(repos, s, "base"), compare(repos, s, "retrieve")
         text = (f"- **Strategy `{s}`** (`DEFAULT_STRATEGY`): BLEU {vb.mean_a:.1f} vs the base model's {vb.mean_b:.1f} "
                 f"on {vb.n} pairs of {_packages(repos, s, 'base')} packages ({vb.delta:+.1f}, p = {_p(vb)}).")
-        for other in learned:
-            if other == s:
-                continue
-            c = compare(repos, other, s)
+        others = {o: compare(repos, o, s) for o in learned if o != s}
+        for other, c in others.items():
             if c.n:
                 text += (f" `{other}` on the {c.n} pairs of the {_packages(repos, other, s)} packages it ran on: "
                          f"{c.mean_a:.1f} vs {c.mean_b:.1f} for `{s}` ({c.delta:+.1f}, p = {_p(c)}, "
                          f"{_verdict(c, 'better', 'worse')}).")
+        better = [o for o, c in others.items() if c.significant(ALPHA) and c.delta > 0]
         text += (f" `{s}` stays the default: no strategy is significantly better on the pairs both ran, and it is "
-                 "measured on every package." if all(not (compare(repos, o, s).significant(ALPHA) and
-                                                           compare(repos, o, s).delta > 0) for o in learned if o != s)
-                 else f" A strategy above is significantly better than `{s}`: the default should move to it.")
+                 "measured on every package." if not better
+                 else f" `{better[0]}` is significantly better than `{s}`: the default should move to it.")
         lines.append(text)
-        lines.append(f"- **Nothing learned beats the retrieval bar.** `{s}` scores BLEU {vr.mean_a:.1f} against "
+        above = [o for o in learned if (c := compare(repos, o, "retrieve")).significant(ALPHA) and c.delta > 0]
+        headline = ("Nothing learned beats the retrieval bar." if not above
+                    else f"`{', '.join(above)}` beat{'s' if len(above) == 1 else ''} the retrieval bar.")
+        lines.append(f"- **{headline}** `{s}` scores BLEU {vr.mean_a:.1f} against "
                      f"{vr.mean_b:.1f} for the project's nearest existing test, adapted, on the same {vr.n} pairs "
                      f"({vr.delta:+.1f}, p = {_p(vr)}).")
     sweep = sweep_retrieved_first(repos, s)
@@ -201,7 +199,7 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
             lines.append(f"  The sweep now prefers {best['n']} (best BLEU {best['best_bleu']:.1f}): update "
                          "`DEFAULT_RETRIEVED_FIRST`.")
         lines.append("")
-    with_context = [x for x in _ordered(systems) if "+r" in x and not x.startswith("hybrid-")]
+    with_context = [x for x in order_systems(systems) if "+r" in x and not is_hybrid(x)]
     if with_context:
         parts = []
         for x in with_context:

@@ -13,12 +13,15 @@ from customizer.retrieval import RetrievalIndex, adapt_test
 SYSTEM_ORDER = ("retrieve", "base", "full", "l-eo", "l-ldb", "prefix", "lora")  # the paper's order, the bar first
 
 
+def system_rank(system: str) -> tuple[bool, int, str]:
+    """Sort key of the report order: retrieval, base, strategies in the paper's order, each followed by its +rK
+    variants; the ``hybrid-`` lists last."""
+    name = system.removeprefix("hybrid-").split("+")[0]
+    return system.startswith("hybrid-"), SYSTEM_ORDER.index(name) if name in SYSTEM_ORDER else 99, system
+
+
 def order_systems(systems: Iterable[str]) -> list[str]:
-    """Report order: retrieval, base, strategies in the paper's order, each followed by its +rK variants; the
-    ``hybrid-`` lists last."""
-    rank = {s: i for i, s in enumerate(SYSTEM_ORDER)}
-    return sorted(systems, key=lambda s: (s.startswith("hybrid-"),
-                                          rank.get(s.removeprefix("hybrid-").split("+")[0], 99), s))
+    return sorted(systems, key=system_rank)
 
 
 def retrieve_candidates(train: Sequence[Pair], test: Sequence[Pair], k: int = 5) -> list[list[str]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from customizer.evaluate.store import iter_cells, read_json_if_present
-from customizer.evaluate.systems import SYSTEM_ORDER
+from customizer.evaluate.systems import system_rank
 from customizer.evaluate.validation import COMPILING, read_build_records
 
 VALIDATION_JSON = "validation.json"
@@ -81,10 +81,8 @@ def _fmt(x: float | None) -> str:
     return "–" if x is None else f"{x:.1f}"
 
 
-def _cell_key(cell: dict[str, Any]) -> tuple[int, int, str]:
-    split = _SPLITS.index(cell["split"]) if cell["split"] in _SPLITS else 9
-    base = cell["system"].split("+")[0]
-    return split, SYSTEM_ORDER.index(base) if base in SYSTEM_ORDER else 99, cell["system"]
+def _cell_key(cell: dict[str, Any]) -> tuple[int, tuple[bool, int, str]]:
+    return _SPLITS.index(cell["split"]) if cell["split"] in _SPLITS else 9, system_rank(cell["system"])
 
 
 def render_validation(docs: Path) -> list[str]:
