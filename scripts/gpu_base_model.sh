@@ -15,10 +15,11 @@
 # model-*-of-*.safetensors (bf16) and meta.tar (config, index, history, training state); rebuild the
 # checkpoint with `python -m customizer.basemodel.shards unpack FILES_AT RUN_DIR --tokenizer TOK` and export it.
 #
-# Knobs (environment): MINUTES (training budget), PRESET, DEVICE, BATCH_TOKENS, TOTAL_TOKENS (pairs-phase
-# cosine horizon), DENOISE_TOKENS, LR, PY (the interpreter). Every one has the value of the shipped run.
-# INIT_FROM=customizer/base_model (with DENOISE_TOKENS=0 and a lower LR) trains the shipped model further instead
-# of starting from scratch: a new run from its weights in the pairs phase (`base-model train --init-from`).
+# Knobs (environment): MINUTES (training budget), TOKENIZER (default $D/tokenizer), PRESET, DEVICE, BATCH_TOKENS,
+# TOTAL_TOKENS (pairs-phase cosine horizon), WARMUP_STEPS, DENOISE_TOKENS, LR, PY (the interpreter). Every one
+# has the value of the shipped run. INIT_FROM=customizer/base_model (with DENOISE_TOKENS=0, a lower LR and fewer
+# WARMUP_STEPS) trains the shipped model further instead of starting from scratch: a new run from its weights
+# in the pairs phase (`base-model train --init-from`).
 set -euo pipefail
 D=${GPU_DIR:-.gpu}
 OUT=${OUT:?set OUT to the folder that comes back}
@@ -35,10 +36,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/gpu_env.sh"
 transformers.__version__, 'tokenizers', tokenizers.__version__, 'cuda', torch.cuda.is_available())"
   # SIGTERM a little before the call's limit: the trainer checkpoints, evaluates and exits, so export runs
   timeout --signal=TERM "$(awk "BEGIN{print int($MINUTES*60+90)}")" \
-    "$PY" -m customizer base-model train --data "$D/data" --tokenizer "$D/tokenizer" --run "$RUN" \
+    "$PY" -m customizer base-model train --data "$D/data" --tokenizer "${TOKENIZER:-$D/tokenizer}" --run "$RUN" \
       --preset "${PRESET:-gpu-42m}" --device "${DEVICE:-cuda}" --batch-tokens "${BATCH_TOKENS:-65536}" \
       --lr "${LR:-5e-4}" --total-tokens "${TOTAL_TOKENS:-160e6}" --denoise-tokens "${DENOISE_TOKENS:-40e6}" \
-      --minutes "$MINUTES" --eval-every-s "${EVAL_EVERY_S:-40}" ${INIT_FROM:+--init-from "$INIT_FROM"} \
+      --warmup-steps "${WARMUP_STEPS:-200}" --minutes "$MINUTES" --eval-every-s "${EVAL_EVERY_S:-40}" ${INIT_FROM:+--init-from "$INIT_FROM"} \
       || echo "trainer exited with $?"
   "$PY" -m customizer.basemodel.shards pack "$RUN" "$OUT"
 } 2>&1 | tee "$OUT/train.log"

@@ -14,7 +14,7 @@ import torch
 
 from customizer.batching import collate_sequences
 from customizer.batching import length_bucketed_batches as bucketed
-from customizer.inputs import encode_source, encode_target
+from customizer.inputs import encode_source, encode_target, source_budget
 from customizer.java.context import ContextLevel, render_input
 
 
@@ -69,7 +69,11 @@ def _pack(srcs: list, tgts: list, pkgs: list[int]) -> TokenizedPairs:
 
 def tokenize_pairs(tokenizer, pairs: Iterable[dict], max_source: int = 512, max_target: int = 384,
                    level: ContextLevel = ContextLevel.FULL) -> tuple[TokenizedPairs, dict]:
-    """Encode pairs; tests longer than ``max_target`` are dropped, not cut, so the model always sees test ends."""
+    """Encode pairs; tests longer than ``max_target`` are dropped, not cut, so the model always sees test ends.
+
+    A pair dict with ``retrieval_k`` and ``retrieved`` (:func:`customizer.basemodel.retrieval_data.attach_retrieved`)
+    gets those tests after its focal context, in the source budget the product gives k retrieved tests.
+    """
     srcs, tgts, pkgs, names = [], [], [], {}
     dropped = 0
     for p in pairs:
@@ -78,7 +82,9 @@ def tokenize_pairs(tokenizer, pairs: Iterable[dict], max_source: int = 512, max_
         if len(tgt) > max_target:
             dropped += 1
             continue
-        srcs.append(encode_source(tokenizer, focal, ctx, max_source))
+        k = int(p.get("retrieval_k", 0))
+        budget = source_budget(max_source, k, None) if k else max_source
+        srcs.append(encode_source(tokenizer, focal, ctx, budget, p.get("retrieved", ())))
         tgts.append(tgt)
         pkgs.append(names.setdefault(p.get("repo", ""), len(names)))
     stats = {"pairs": len(srcs), "dropped_long_target": dropped, "packages": len(names)}

@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="cap on methods kept (a seeded sample spread over all packages)")
     prep.add_argument("--max-method-tokens", type=int, default=512, help="longer methods are dropped, not cut")
     prep.add_argument("--val-methods", type=int, default=1000, help="methods held out for the denoising loss")
+    prep.add_argument("--retrieval-mix", default="0", metavar="K,K,...",
+                      help="retrieval-augmented pairs: each input carries k of its package's nearest other tests, "
+                      "k drawn uniformly from this list (e.g. 0,1,2,3; default 0: focal context only)")
     prep.set_defaults(func=_prepare)
 
     tr = bsub.add_parser("train", help="train or resume for a time budget")
@@ -39,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--batch-tokens", type=int, default=8192)
     tr.add_argument("--lr", type=float, default=4e-4)
     tr.add_argument("--total-tokens", type=float, default=60e6)
+    tr.add_argument("--warmup-steps", type=int, default=200, help="linear learning-rate warm-up before the cosine")
     tr.add_argument("--eval-every-s", type=float, default=300.0)
     tr.add_argument("--max-steps", type=int, default=None, help="stop at this step of the run (and checkpoint)")
     tr.add_argument("--loader-workers", type=int, default=None,
@@ -55,6 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ex = bsub.add_parser("export", help="copy the best checkpoint into customizer/base_model (int8 row-wise weights)")
     ex.add_argument("--run", type=Path, default=basemodel_dir() / "runs" / "cpu-small")
     ex.add_argument("--name", default="testtailor-base-interim")
+    ex.add_argument("--out", type=Path, default=None,
+                    help="model directory to write (default: customizer/base_model, the packaged one)")
     ex.add_argument("--interim", action="store_true", help="mark the export as an interim (CPU) model")
     ex.add_argument("--weights", choices=("int8", "bf16"), default="int8",
                     help="storage of the weights: int8 per row (a quarter of fp32; default) or bf16")
@@ -71,6 +77,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--reuse", action="store_true",
                     help="render from the run's dev-eval.json of an earlier `card` instead of measuring again")
     ev.set_defaults(func=_card)
+
+    vl = bsub.add_parser("val-loss", help="per-token loss of models on prepared pairs (val.npz of `prepare`)",
+                         description="Mean per-token loss of each --model on each prepared pairs file, e.g. the "
+                         "same validation pairs prepared with --retrieval-mix 0 and with 2: does a model read "
+                         "the retrieved tests (lower loss with them) or ignore them?")
+    vl.add_argument("--model", type=Path, action="append", required=True, help="model or checkpoint directory "
+                    "(repeatable)")
+    vl.add_argument("--data", type=Path, action="append", required=True, help="a prepared .npz (repeatable)")
+    vl.add_argument("--every", type=int, default=1, help="score every n-th pair only (a faster sample)")
+    vl.add_argument("--device", default="cpu")
+    vl.set_defaults(func=_val_loss)
 
 
 def _update_stats(out: Path, new: dict) -> None:
@@ -108,6 +125,7 @@ def _prepare(args: argparse.Namespace) -> int:
     from transformers import PreTrainedTokenizerFast
 
     from customizer.basemodel.data import tokenize_pairs
+    from customizer.basemodel.retrieval_data import attach_retrieved, parse_ks
     from customizer.corpus.jsonl import read_jsonl_files
 
     tok = PreTrainedTokenizerFast.from_pretrained(args.tokenizer)
@@ -119,12 +137,16 @@ def _prepare(args: argparse.Namespace) -> int:
         raise SystemExit(f"no pairs-*.jsonl / val-*.jsonl shards in {args.corpus}; run `testtailor corpus merge`")
     args.out.mkdir(parents=True, exist_ok=True)
     stats = {}
+    ks = parse_ks(args.retrieval_mix)
     for name, fs in (("val", val_files), ("train", train_files)):
-        data, st = tokenize_pairs(tok, read_jsonl_files(fs), args.max_source, args.max_target)
+        pairs = read_jsonl_files(fs)
+        if max(ks) > 0:
+            pairs = attach_retrieved(pairs, ks, seed=0 if name == "train" else 1)
+        data, st = tokenize_pairs(tok, pairs, args.max_source, args.max_target)
         data.save(args.out / f"{name}.npz")
         sl, tl = data.lengths()
         stats[name] = {**st, "source_tokens_mean": float(sl.mean()), "target_tokens_mean": float(tl.mean()),
-                       "files": [f.name for f in fs]}
+                       "files": [f.name for f in fs], "retrieval_mix": list(ks)}
         print(name, json.dumps(stats[name]))
     _update_stats(args.out, stats)
     return 0
@@ -139,7 +161,7 @@ def _train(args: argparse.Namespace) -> int:
     from customizer.train import bf16_supported
 
     cfg = RunConfig(preset=args.preset, batch_tokens=args.batch_tokens, lr=args.lr,
-                    total_tokens=args.total_tokens, eval_every_s=args.eval_every_s,
+                    total_tokens=args.total_tokens, eval_every_s=args.eval_every_s, warmup_steps=args.warmup_steps,
                     bf16=bf16_supported(torch.device(args.device)), denoise_tokens=args.denoise_tokens,
                     loader_workers=args.loader_workers if args.loader_workers is not None
                     else (4 if torch.device(args.device).type == "cuda" else 0),
@@ -159,11 +181,32 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from customizer.basemodel.export import export_checkpoint
+    from customizer.basemodel.export import PACKAGE_MODEL_DIR, export_checkpoint
 
-    out = export_checkpoint(args.run / "best", name=args.name, extra_meta={"interim": bool(args.interim)},
-                            weights=args.weights)
+    out = export_checkpoint(args.run / "best", out=args.out or PACKAGE_MODEL_DIR, name=args.name,
+                            extra_meta={"interim": bool(args.interim)}, weights=args.weights)
     print(f"exported {args.run / 'best'} -> {out}")
+    return 0
+
+
+def _val_loss(args: argparse.Namespace) -> int:
+    import torch
+
+    from customizer.basemodel.data import TokenizedPairs
+    from customizer.basemodel.trainer import validation_loss
+    from customizer.model import load_base_model
+    from customizer.train import bf16_supported
+
+    for model_dir in args.model:
+        base = load_base_model(model_dir, device=args.device, cache=False)
+        bf16 = bf16_supported(torch.device(args.device))
+        for data_file in args.data:
+            data = TokenizedPairs.load(data_file)
+            data = data.subset(range(0, len(data), max(1, args.every)))
+            loss = validation_loss(base.model, data, base.tokenizer.pad_token_id,
+                                   base.model.config.decoder_start_token_id, bf16=bf16)
+            print(json.dumps({"model": base.description, "data": str(data_file), "pairs": len(data),
+                              "loss": round(loss, 4)}), flush=True)
     return 0
 
 

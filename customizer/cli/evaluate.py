@@ -66,6 +66,26 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "are saved in DOCS/validation.json, so later reports keep them (default: those in --out)")
     r.set_defaults(func=_report)
 
+    c = sub.add_parser("evaluate-compare", help="compare two systems pair by pair across result folders",
+                       description="Paired Wilcoxon on BLEU-4 over the test pairs both sides scored, with top-1 "
+                       "abstracted match, parse rate and length-limit share: e.g. a candidate base model's "
+                       "cells against the shipped one's.")
+    c.add_argument("a", metavar="A", help="RESULTS_DIR:SYSTEM, e.g. results-v2:base")
+    c.add_argument("b", metavar="B", help="RESULTS_DIR:SYSTEM, e.g. evaluation-results:base")
+    c.add_argument("--split", default="method", choices=("random", "method", "class"))
+    c.set_defaults(func=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from customizer.evaluate.compare import Side, compare
+
+    try:
+        _, lines = compare(Side.parse(args.a), Side.parse(args.b), args.split)
+    except ValueError as exc:
+        raise SystemExit(f"testtailor evaluate-compare: {exc}") from None
+    print("\n".join(lines))
+    return 0
+
 
 def _run(args: argparse.Namespace) -> int:
     from customizer.errors import UnknownStrategyError
