@@ -50,6 +50,8 @@ CONFIGS = {
     "legacy": DecodingConfig.legacy(),
     "no-repair": dataclasses.replace(DecodingConfig(), repair=False),
     "default": DecodingConfig(),
+    # fewer beams for the one candidate the model adds after the retrieved tests (measure with -k 1)
+    "beams-2": dataclasses.replace(DecodingConfig(), beams=2),
 }
 
 
@@ -140,7 +142,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "degenerate": share("degenerate"), "repaired": share("repaired"), "any_candidate_parses": share("any_parses"),
         "distinct_top1": round(100 * len({r["top1"] for r in rows}) / n, 1),
         "bleu": round(sum(r["bleu"] for r in rows) / n, 2), "wall_s_per_pair": round(wall / n, 2),
-        "command": f"python scripts/decoding_stats.py measure --config {args.config}",
+        "command": f"python scripts/decoding_stats.py measure --config {args.config}"
+                   + (f" -k {args.k}" if args.k != 5 else ""),
         "examples": [r["top1"][:300] for r in rows[:2]],
     }
 

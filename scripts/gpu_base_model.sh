@@ -14,6 +14,11 @@
 # then run `bash scripts/gpu_base_model.sh` there with carry [".gpu"]. On return, $OUT holds train.log,
 # model-*-of-*.safetensors (bf16) and meta.tar (config, index, history, training state); rebuild the
 # checkpoint with `python -m customizer.basemodel.shards unpack FILES_AT RUN_DIR --tokenizer TOK` and export it.
+# The gpu-42m model's bf16 shards (~84 MB in 6 files) exceed the 64 MiB one call brings back: the tool leaves the
+# last ones out. Fetch them with a second call while the machine is still warm (it keeps /tmp for ~30 s):
+#   PYTHONPATH=$PWD python3 -m customizer.basemodel.shards pack /tmp/testtailor-run $OUT &&
+#     rm -f $OUT/model-0000[1-4]-of-00006.safetensors $OUT/meta.tar      # the files that did come back
+# (packing is deterministic), and copy both calls' files into one folder before `unpack`.
 #
 # Knobs (environment): MINUTES (training budget), TOKENIZER (default $D/tokenizer), PRESET, DEVICE, BATCH_TOKENS,
 # TOTAL_TOKENS (pairs-phase cosine horizon), WARMUP_STEPS, DENOISE_TOKENS, LR, PY (the interpreter). Every one

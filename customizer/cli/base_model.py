@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="cap on methods kept (a seeded sample spread over all packages)")
     prep.add_argument("--max-method-tokens", type=int, default=512, help="longer methods are dropped, not cut")
     prep.add_argument("--val-methods", type=int, default=1000, help="methods held out for the denoising loss")
+    prep.add_argument("--val-only", action="store_true", help="prepare val.npz only (e.g. to compare losses)")
     prep.add_argument("--retrieval-mix", default="0", metavar="K,K,...",
                       help="retrieval-augmented pairs: each input carries k of its package's nearest other tests, "
                       "k drawn uniformly from this list (e.g. 0,1,2,3; default 0: focal context only)")
@@ -138,7 +139,7 @@ def _prepare(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     stats = {}
     ks = parse_ks(args.retrieval_mix)
-    for name, fs in (("val", val_files), ("train", train_files)):
+    for name, fs in (("val", val_files), ("train", train_files))[:1 if args.val_only else 2]:
         pairs = read_jsonl_files(fs)
         if max(ks) > 0:
             pairs = attach_retrieved(pairs, ks, seed=0 if name == "train" else 1)

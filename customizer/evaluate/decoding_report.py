@@ -13,8 +13,9 @@ from typing import Any
 from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
-_ORDER = ("legacy", "no-repair", "default")
-_LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair", "default": "after (shipped)"}
+_ORDER = ("legacy", "no-repair", "default", "beams-2")
+_LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair", "default": "after (shipped)",
+          "beams-2": "after, 2 beams, top-1 only"}
 
 
 def _row(name: str, r: dict[str, Any]) -> str:
@@ -36,6 +37,15 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
         out.append(f"Truncation repair alone: parse rate {unrepaired['parse_rate']:.1f}% without it, "
                    f"{after['parse_rate']:.1f}% with it ({after['repaired']:.1f}% of top-1 outputs repaired), "
                    f"BLEU-4 {unrepaired['bleu']:.1f} vs {after['bleu']:.1f}.")
+    narrow = configs.get("beams-2")
+    if after and narrow:
+        verdict = "keeps 5" if narrow["bleu"] < after["bleu"] or narrow["parse_rate"] < after["parse_rate"] else \
+            "could use 2"
+        out.append(f"Fewer beams for the single candidate the model adds after the retrieved tests (the default "
+                   f"list): 2 beams take {narrow['wall_s_per_pair']:.1f} s per pair instead of "
+                   f"{after['wall_s_per_pair']:.1f}, at top-1 BLEU-4 {narrow['bleu']:.1f} vs {after['bleu']:.1f}, "
+                   f"parses {narrow['parse_rate']:.1f}% vs {after['parse_rate']:.1f}%, degenerate "
+                   f"{narrow['degenerate']:.1f}% vs {after['degenerate']:.1f}%: the product {verdict} beams.")
     return out
 
 

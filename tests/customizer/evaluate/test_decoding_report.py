@@ -26,3 +26,13 @@ def test_section_reads_before_and_after_and_the_corpus_statistics(tmp_path):
     assert "top-1 parse rate 45.0% → 90.0%, cut at the length limit 55.0% → 0.0%" in text
     assert "n or more times: 6: 4 (0.40%), 10: 1 (0.10%)" in text
     assert "cmd legacy" in text and "Decisions." in text
+
+
+def test_fewer_beams_row_says_what_it_costs_and_which_width_ships(tmp_path):
+    narrow = {**_config(82.5, 0.0, "cmd beams-2 -k 1"), "bleu": 7.6, "wall_s_per_pair": 4.5}
+    data = {"configs": {"default": _config(90.0, 0.0, "cmd default"), "beams-2": narrow}}
+    (tmp_path / "decoding.json").write_text(json.dumps(data))
+    text = "\n".join(render_decoding(tmp_path))
+    assert text.index("after (shipped)") < text.index("after, 2 beams, top-1 only")
+    assert "2 beams take 4.5 s per pair instead of 9.0, at top-1 BLEU-4 7.6 vs 8.9" in text
+    assert "the product keeps 5 beams" in text
