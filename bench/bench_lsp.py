@@ -2,14 +2,16 @@
 
 Starts the real server (``python -m lsp_server``) as a subprocess over stdio, drives it with pygls's
 ``LanguageClient`` the way an editor does, and prints p50/p95 rows for ``docs/benchmarks.md``.
-Listing targets p95 <= 50 ms (it is on every cursor move: tree-sitter only); resolve targets p50 <= 1 s
-(the model generates ``--candidates`` beams). The first resolve loads the model and is reported apart.
+Listing targets p95 <= 50 ms (it is on every cursor move: tree-sitter only); resolve targets p50 <= 1 s. A resolve
+makes the candidates ``lsp_server.actions.resolve_candidates`` says: one (the nearest existing test, no model run)
+with the product's ``--retrieved-first``, all ``--candidates`` (a beam search of the model) with
+``--retrieved-first 0``. The first resolve loads the model and is reported apart.
 ``--runtimes torch onnx`` measures resolve once per ``testtailor.runtime`` (a fresh server each; listing with
 the first only): ONNX exports are made before the server starts (``--onnx-cache``, kept between runs) and the
 resolves wait for the server's "Preparing ONNX model" progress to end, so they measure the cached export; the
 best candidate of each method is compared with the first runtime's.
-Usage: ``python bench/bench_lsp.py [--listings 200] [--resolves 12] [--candidates 5] [--threads 1]
-[--runtimes torch onnx] [--onnx-cache DIR]``
+Usage: ``python bench/bench_lsp.py [--listings 200] [--resolves 12] [--candidates 5] [--retrieved-first 4]
+[--threads 1] [--runtimes torch onnx] [--onnx-cache DIR]``
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from _common import cpu_description, percentile, shopkit_repo  # noqa: E402
 
+from customizer.defaults import DEFAULT_RETRIEVED_FIRST, Settings  # noqa: E402
 from customizer.java import list_methods, parse_java  # noqa: E402
+from lsp_server.actions import resolve_candidates  # noqa: E402
 
 LISTING_TARGET_MS = 50.0
 RESOLVE_TARGET_S = 1.0
@@ -83,8 +87,8 @@ def shopkit_methods(repo: Path, count: int) -> list[tuple[Path, int, int, str]]:
     return picked
 
 
-async def start(env: dict[str, str], root: Path, log: Path, candidates: int, runtime: str = "torch"
-                ) -> LanguageClient:
+async def start(env: dict[str, str], root: Path, log: Path, candidates: int, runtime: str = "torch",
+                retrieved_first: int = DEFAULT_RETRIEVED_FIRST) -> LanguageClient:
     client = LanguageClient("testtailor-bench", "1")
     client.messages = []  # type: ignore[attr-defined]
     client.progress_ended = asyncio.Event()  # type: ignore[attr-defined]
@@ -111,7 +115,8 @@ async def start(env: dict[str, str], root: Path, log: Path, candidates: int, run
     await client.start_io(sys.executable, "-m", "lsp_server", "--log-file", str(log), env=env, cwd=str(root))
     await client.initialize_async(types.InitializeParams(
         capabilities=CAPABILITIES, root_uri=root.as_uri(),
-        initialization_options={"testtailor": {"candidates": candidates, "runtime": runtime}},
+        initialization_options={"testtailor": {"candidates": candidates, "runtime": runtime,
+                                               "retrievedFirst": retrieved_first}},
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)]))
     client.initialized(types.InitializedParams())
     return client
@@ -206,7 +211,8 @@ async def run(args: argparse.Namespace) -> None:
         for index, runtime in enumerate(args.runtimes):
             if runtime != "torch":
                 exports[runtime] = export_onnx(runtime)
-            client = await start(env, repo, work / f"server-{runtime}.log", args.candidates, runtime)
+            client = await start(env, repo, work / f"server-{runtime}.log", args.candidates, runtime,
+                                 args.retrieved_first)
             try:
                 if index == 0:
                     moves, edits, line_count = await bench_listing(client, repo, args.lines, args.listings)
@@ -234,7 +240,9 @@ async def run(args: argparse.Namespace) -> None:
         same = sum(a == b for a, b in zip(texts, reference, strict=True))
         agree = "" if runtime == args.runtimes[0] else f", same edit as {args.runtimes[0]} for {same}/{len(texts)}"
         export = f", export {exports[runtime]:.0f} s before start" if runtime in exports else ""
-        print(f"| codeAction/resolve, runtime {runtime}, shipped base model, {args.candidates} candidates, "
+        made = resolve_candidates(Settings(candidates=args.candidates, retrieved_first=args.retrieved_first))
+        print(f"| codeAction/resolve, runtime {runtime}, shipped base model, candidates {args.candidates}, "
+              f"retrievedFirst {args.retrieved_first} (the resolve makes {made}), "
               f"{args.threads} thread(s), {len(resolve)} shopkit methods (first, cold: {cold:.1f} s incl. model load"
               f"{export}{agree}) | p50 {r50:.2f} s, p95 {r95:.2f} s | p50 <= {RESOLVE_TARGET_S:.0f} s "
               f"{'✅' if r50 <= RESOLVE_TARGET_S else '❌'} | {cpu} |")
@@ -248,6 +256,8 @@ def main() -> int:
     parser.add_argument("--listings", type=int, default=200, help="code-action listing requests")
     parser.add_argument("--resolves", type=int, default=12, help="warm resolves (after one cold one)")
     parser.add_argument("--candidates", type=int, default=5, help="testtailor.candidates (beams)")
+    parser.add_argument("--retrieved-first", type=int, default=DEFAULT_RETRIEVED_FIRST,
+                        help="testtailor.retrievedFirst (default: the product's; 0 = the model's candidates only)")
     parser.add_argument("--threads", type=int, default=1, help="TESTTAILOR_THREADS for the server")
     parser.add_argument("--runtimes", nargs="+", default=["torch"], choices=["torch", "onnx", "onnx-int8"],
                         help="testtailor.runtime values to measure resolve with, one server each")

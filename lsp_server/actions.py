@@ -9,6 +9,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from customizer.defaults import Settings
 from customizer.errors import TestTailorError
 from lsp_server import convert, pipeline, runtime
 from lsp_server.documents import cached_adapter, java_document, parsed
@@ -53,6 +54,19 @@ def list_actions(ls: TestTailorServer, params: types.CodeActionParams) -> list[t
     return [types.CodeAction(title=action_title(ls, method.name, doc.repo), kind=GENERATE_TEST_KIND, data=data)]
 
 
+def resolve_candidates(settings: Settings) -> int:
+    """How many candidates a resolve generates. It applies only the best one; with the project's nearest tests
+    first (``retrievedFirst`` > 0) the best is the nearest test, adapted, so a single candidate gives the same
+    edit without running the model: milliseconds instead of seconds with the 42M base model
+    (docs/benchmarks.md). With ``validate`` all ``candidates`` are compiled and run to pick the best, and with
+    ``retrievedFirst`` 0 the best is the model's; both need the full list. A project without tests gets the
+    model's best candidate either way. ``testtailor.generateCandidates`` (the pick list) always makes all of them.
+    """
+    if settings.validate or settings.retrieved_first <= 0:
+        return settings.candidates
+    return 1
+
+
 def open_texts(ls: TestTailorServer) -> dict[Path, str]:
     """Texts of the open Java buffers by path (a test file open in the editor is edited as shown there)."""
     texts = {}
@@ -92,7 +106,7 @@ async def resolve_action(ls: TestTailorServer, action: types.CodeAction) -> type
     if not isinstance(data, dict) or not {"uri", "line", "name"} <= data.keys():
         return action
     try:
-        result = await generate(ls, data["uri"], data["name"], int(data["line"]), ls.settings.candidates)
+        result = await generate(ls, data["uri"], data["name"], int(data["line"]), resolve_candidates(ls.settings))
     except Exception as exc:
         ls.report(exc)
         reason = exc.message if isinstance(exc, TestTailorError) else "internal error; see the server log"

@@ -79,3 +79,29 @@ async def test_retrieve_strategy_places_the_nearest_existing_test_renamed(start_
     [change] = resolved.edit.document_changes or []
     new_text = change.edits[-1].new_text
     assert "void testAdd()" in new_text and "Ops.add(" in new_text
+
+
+def test_a_resolve_makes_one_candidate_when_the_nearest_test_leads_the_list() -> None:
+    from customizer.defaults import Settings
+    from lsp_server.actions import resolve_candidates
+
+    assert resolve_candidates(Settings(candidates=5, retrieved_first=4)) == 1
+    assert resolve_candidates(Settings(candidates=5, retrieved_first=0)) == 5  # the model's best: all beams
+    assert resolve_candidates(Settings(candidates=5, retrieved_first=4, validate=True)) == 5  # all are run
+
+
+@pytest.mark.asyncio
+async def test_resolve_applies_the_first_candidate_of_the_full_list(start_client: Starter, java_repo: Path
+                                                                    ) -> None:
+    """The resolve's one candidate is the pick list's first (the nearest test), so the edit is the same."""
+    client = await start_client(configuration={"testtailor": {"candidates": 5, "retrievedFirst": 4}})
+    uri = open_doc(client, java_repo / CALC)
+    full = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="testtailor.generateCandidates", arguments=[{"uri": uri, "position": {"line": 6, "character": 10}}]))
+    assert len(full["candidates"]) == 5, client.messages
+    [action] = await code_actions(client, uri, 6, 10)
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None, client.messages
+    [change] = resolved.edit.document_changes or []
+    first = full["candidates"][0]["edit"]["documentChanges"][0]["edits"]
+    assert [e.new_text for e in change.edits] == [e["newText"] for e in first]
