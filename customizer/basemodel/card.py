@@ -164,6 +164,8 @@ def _limitations(meta: dict[str, Any], e: dict[str, Any], last: dict[str, Any]) 
         f"{last['val_loss']:.3f}, learning rate {last.get('lr', 0):.1e}, {last['phase_tokens']['pairs'] / 1e6:.0f}M "
         "pair tokens ≈ 3.5 epochs), a tokenizer retrained on the full corpus, and a larger model, which the "
         "package's ~60 MB cap allows only with int8 storage (this model: 42M parameters, 43 MB).",
+        "- Tried and not shipped (runs, numbers and commands in base-model-experiments.md): training this model "
+        "further with retrieved project tests in its input.",
         "- Weights are stored as int8 per row and dequantized to fp32 at load (`customizer/int8_weights.py`): "
         "+0.00015 nats/token on 120 validation pairs against bf16.",
     ]
