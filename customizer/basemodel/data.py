@@ -72,10 +72,13 @@ def tokenize_pairs(tokenizer, pairs: Iterable[dict], max_source: int = 512, max_
     """Encode pairs; tests longer than ``max_target`` are dropped, not cut, so the model always sees test ends.
 
     A pair dict with ``retrieval_k`` and ``retrieved`` (:func:`customizer.basemodel.retrieval_data.attach_retrieved`)
-    gets those tests after its focal context, in the source budget the product gives k retrieved tests.
+    gets those tests after its focal context, in the source budget the product gives k retrieved tests (clamped to
+    the tokenizer's ``model_max_length``, as the product clamps it to the model's position table).
     """
     srcs, tgts, pkgs, names = [], [], [], {}
     dropped = 0
+    limit = getattr(tokenizer, "model_max_length", None)  # the position table the tokenizer was saved with
+    limit = int(limit) if isinstance(limit, int) and limit < 1_000_000 else None  # (unset: a huge sentinel)
     for p in pairs:
         focal, ctx = render_input(p["focal"]["body"], p["context"], level)
         tgt = encode_target(tokenizer, p["test"]["body"], max_tokens=1 << 30)  # same specials as personalization
@@ -83,7 +86,7 @@ def tokenize_pairs(tokenizer, pairs: Iterable[dict], max_source: int = 512, max_
             dropped += 1
             continue
         k = int(p.get("retrieval_k", 0))
-        budget = source_budget(max_source, k, None) if k else max_source
+        budget = source_budget(max_source, k, limit) if k else max_source
         srcs.append(encode_source(tokenizer, focal, ctx, budget, p.get("retrieved", ())))
         tgts.append(tgt)
         pkgs.append(names.setdefault(p.get("repo", ""), len(names)))

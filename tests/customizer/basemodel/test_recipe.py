@@ -55,8 +55,9 @@ def test_train_resumes_and_exports_a_loadable_bf16_checkpoint(tiny_bart_dir, tmp
     cfg = RunConfig(preset="tiny", batch_tokens=600, eval_every_s=0.0, checkpoint_every_s=0.0, warmup_steps=2,
                     bf16=False, total_tokens=1e5)
     run = tmp_path / "run"
-    first = train_base(run, train, val, tiny_bart_dir, cfg, max_minutes=0.002, log=lambda m: None)
-    second = train_base(run, train, val, tiny_bart_dir, cfg, max_minutes=0.002, log=lambda m: None)
+    # step limits, not a time budget: a loaded machine must not change what the test sees
+    first = train_base(run, train, val, tiny_bart_dir, cfg, max_minutes=10, log=lambda m: None, max_steps=6)
+    second = train_base(run, train, val, tiny_bart_dir, cfg, max_minutes=10, log=lambda m: None, max_steps=12)
     assert second["steps"] > first["steps"]  # resumed, not restarted
     history = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
     assert {"val_loss", "val_loss_shuffled", "shuffle_gap", "pflops"} <= set(history[-1])
@@ -67,7 +68,7 @@ def test_train_resumes_and_exports_a_loadable_bf16_checkpoint(tiny_bart_dir, tmp
     # a new run can start from the exported (int8) weights and goes on from its loss, not from scratch
     again = tmp_path / "again"
     cont = train_base(again, train, val, tiny_bart_dir, RunConfig(**{**asdict(cfg), "init_from": str(out)}),
-                      max_minutes=0.002, log=lambda m: None)
+                      max_minutes=10, log=lambda m: None, max_steps=2)
     first_eval = json.loads((again / "history.jsonl").read_text().splitlines()[0])
     assert first_eval["phase"] == "pairs" and cont["phase"] == "pairs"
     assert first_eval["val_loss"] < history[0]["val_loss"] - 0.05  # the run from scratch started higher

@@ -43,7 +43,7 @@ def test_sources_are_the_products_retrieval_inputs(java_repo: Path, tiny_bart_di
     assert len(data) == len(corpus) == stats["pairs"]
     for i, d in enumerate(corpus):
         focal, ctx = render_input(d["focal"]["body"], d["context"], ContextLevel.FULL)
-        expected = encode_source(tok, focal, ctx, source_budget(64, 2, None), d["retrieved"])
+        expected = encode_source(tok, focal, ctx, source_budget(64, 2, tok.model_max_length), d["retrieved"])
         assert data.source(i).tolist() == expected
         assert len(expected) > 64  # the retrieved tests got their own room beyond the plain budget
     plain, _ = tokenize_pairs(tok, _corpus(java_repo), max_source=64, max_target=400)
