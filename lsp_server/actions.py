@@ -82,12 +82,15 @@ def document_version(ls: TestTailorServer, uri: str) -> int | None:
     return doc.version if doc is not None else None
 
 
-async def generate(ls: TestTailorServer, uri: str, name: str, line: int, k: int) -> pipeline.Result:
+async def generate(ls: TestTailorServer, uri: str, name: str, line: int, k: int,
+                   strategy: str | None = None) -> pipeline.Result:
+    """``k`` candidates for method ``name`` placed in the project (``strategy``: the setting unless given, e.g.
+    ``retrieve`` for the nearest tests only)."""
     doc = java_document(ls, uri)
     if doc is None:
         raise TestTailorError(f"{to_fs_path(uri) or uri} is not a Java file inside a git repository; "
                               "open a .java file of your project")
-    strategy, texts = ls.settings.strategy, open_texts(ls)
+    strategy, texts = strategy or ls.settings.strategy, open_texts(ls)
     validate, classpath, first = ls.settings.validate, ls.settings.classpath, ls.settings.retrieved_first
 
     def work() -> pipeline.Result:  # in the model thread: importing and loading the model is slow too

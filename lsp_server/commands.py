@@ -14,7 +14,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from customizer.defaults import MAX_CANDIDATES
-from customizer.errors import TestTailorError
+from customizer.errors import NoTestsFoundError, TestTailorError
 from lsp_server import convert
 from lsp_server.actions import document_version, generate
 from lsp_server.documents import repo_for_uri
@@ -95,9 +95,12 @@ def register(server: TestTailorServer) -> None:
             uri, position = arg["uri"], arg["position"]
             line, character = int(position["line"]), int(position["character"])
             k = int(arg.get("candidates", ls.settings.candidates))
+            retrieved_only = arg.get("retrievedOnly", False)
+            if not isinstance(retrieved_only, bool):
+                raise TypeError(f"retrievedOnly must be true or false, not {retrieved_only!r}")
         except (KeyError, TypeError, ValueError) as exc:
             raise JsonRpcInvalidParams(f"{GENERATE_CANDIDATES} needs {{uri, position: {{line, character}}, "
-                                       f"candidates?}}: {exc}") from exc
+                                       f"candidates?, retrievedOnly?}}: {exc}") from exc
         k = max(1, min(k, MAX_CANDIDATES))
         from lsp_server.actions import list_actions
 
@@ -111,7 +114,14 @@ def register(server: TestTailorServer) -> None:
                                               "method of a non-test class"))
         data = listed[0].data
         try:
-            result = await generate(ls, uri, data["name"], data["line"], k)
+            result = await generate(ls, uri, data["name"], data["line"], k,
+                                    strategy="retrieve" if retrieved_only else None)
+        except NoTestsFoundError as exc:
+            if not retrieved_only:  # the `retrieve` strategy setting in a project without tests: say so
+                raise_reported(ls, exc)
+            # a client showing the nearest tests before the model's: there are none, the full list is all there is
+            return {"method": data["name"], "model": "retrieval (the project has no tests yet; no model)",
+                    "candidates": []}
         except Exception as exc:
             raise_reported(ls, exc)
         candidates = []

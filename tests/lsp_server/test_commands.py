@@ -56,3 +56,32 @@ async def test_unknown_command_is_an_error_response(start_client: Starter) -> No
     with pytest.raises(JsonRpcException, match=r"testtailor\.nope"):
         await execute(client, "testtailor.nope")
     assert await execute(client, "testtailor.listAdapters") == []  # still serving
+
+
+@pytest.mark.asyncio
+async def test_retrieved_only_lists_the_nearest_tests_without_the_model(start_client: Starter, java_repo: Path,
+                                                                        tmp_path: Path) -> None:
+    """A client can show the project's nearest tests at once and the full list (the model's last) when it comes."""
+    from conftest import FILES
+    from gitrepos import make_git_repo
+
+    client = await start_client(configuration={"testtailor": {"candidates": 3, "retrievedFirst": 2}})
+    uri = open_doc(client, java_repo / CALC)
+    where = {"uri": uri, "position": {"line": 6, "character": 10}}
+    quick = await execute(client, "testtailor.generateCandidates", {**where, "candidates": 2, "retrievedOnly": True})
+    full = await execute(client, "testtailor.generateCandidates", where)
+    assert isinstance(quick, dict) and isinstance(full, dict), client.messages
+    assert quick["model"].startswith("retrieval") and len(quick["candidates"]) == 2
+    assert [c["text"] for c in quick["candidates"]] == [c["text"] for c in full["candidates"][:2]]
+    assert len(full["candidates"]) == 3  # the model's candidate last
+    with pytest.raises(JsonRpcException, match="retrievedOnly must be true or false"):
+        await execute(client, "testtailor.generateCandidates", {**where, "retrievedOnly": "yes"})
+
+    # a project without tests: nothing to show first, and no error for the user (the full list follows)
+    bare = make_git_repo(tmp_path / "bare", {k: v for k, v in FILES.items() if not k.startswith("src/test/")})
+    client = await start_client(root=bare)
+    uri = open_doc(client, bare / CALC)
+    none = await execute(client, "testtailor.generateCandidates",
+                         {"uri": uri, "position": {"line": 6, "character": 10}, "retrievedOnly": True})
+    assert none["method"] == "add" and none["candidates"] == [] and "no tests yet" in none["model"]
+    assert not client.messages
