@@ -186,11 +186,27 @@ if (E2E_MODE === "missing") {
 
   const before = countTests(E2E_WS);
   let pickedTitle;
-  await step(page, "Generate Unit Test shows ranked candidates", async () => {
+  const labelsNow = async () => (await rows(page).allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim());
+  let early;
+  await step(page, "Generate Unit Test lists the project's nearest tests at once", async () => {
+    const t0 = Date.now();
     await runCommand(page, "TestTailor: Generate Unit Test");
     await page.locator(".quick-input-widget .quick-input-title").filter({ hasText: "tests for" }).waitFor({ state: "visible", timeout: GEN_TIMEOUT });
-    await page.waitForTimeout(300);
-    const labels = (await rows(page).allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim());
+    await rows(page).first().waitFor({ state: "visible", timeout: GEN_TIMEOUT });
+    early = await labelsNow();
+    await shot(page, "generate-nearest-first");
+    return { labels: early, ms: Date.now() - t0 };
+  });
+  await step(page, "then the full list, the model's candidate last", async () => {
+    const deadline = Date.now() + GEN_TIMEOUT;
+    let labels = await labelsNow();
+    while (labels.length <= early.length && Date.now() < deadline) {
+      await page.waitForTimeout(250);
+      labels = await labelsNow();
+    }
+    if (labels.length <= early.length) {
+      throw new Error(`the list did not grow past the ${early.length} nearest tests: ${JSON.stringify(labels)}`);
+    }
     await shot(page, "generate-candidates");
     pickedTitle = labels[0];
     await page.keyboard.press("Enter");

@@ -45,6 +45,15 @@ export function shouldPick(requested: number, result: GenerateCandidatesResult):
   return requested > 1 && result.candidates.length > 1;
 }
 
+/**
+ * How many of `k` candidates are the project's nearest tests (the server's `retrieved_tests_first`): up to
+ * `retrievedFirst`, but a list of two or more keeps its last place for the model. They can be listed at once
+ * (`retrievedOnly`) while the model's candidate is generated.
+ */
+export function retrievedFirstCount(k: number, retrievedFirst: number): number {
+  return Math.max(0, Math.min(retrievedFirst, k > 1 ? k - 1 : k));
+}
+
 /** The best candidate (lowest rank). */
 export function bestCandidate(result: GenerateCandidatesResult): Candidate | undefined {
   return [...result.candidates].sort((a, b) => a.rank - b.rank)[0];

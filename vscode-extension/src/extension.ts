@@ -14,7 +14,7 @@ import {
   type WorkspaceEdit as LspWorkspaceEdit,
 } from "vscode-languageclient/node";
 import { adapterItems, customizeSummary, isAdapterList } from "./adapters";
-import { bestCandidate, candidateItems, isGenerateResult, shouldPick } from "./candidates";
+import { bestCandidate, type CandidateItem, candidateItems, isGenerateResult, retrievedFirstCount, shouldPick } from "./candidates";
 import {
   type Interpreter,
   installCommand,
@@ -32,6 +32,7 @@ import {
   type CustomizeProjectParams,
   type CustomizeProjectResult,
   type GenerateCandidatesParams,
+  type GenerateCandidatesResult,
   ServerCommands,
   StatusNotification,
   type StatusParams,
@@ -377,6 +378,11 @@ class TestTailor implements vscode.Disposable {
       position: { line: pos.line, character: pos.character },
       candidates: k,
     };
+    const first = retrievedFirstCount(k, this.settings.retrievedFirst);
+    if (k > 1 && first > 0) {
+      await this.pickWhileGenerating(client, params, first);
+      return;
+    }
     let raw: unknown;
     try {
       raw = await vscode.window.withProgress(
@@ -422,6 +428,82 @@ class TestTailor implements vscode.Disposable {
     }
     if (chosen) {
       await this.applyCandidate(client, chosen);
+    }
+  }
+
+  /**
+   * The picker with the project's nearest tests at once (`retrievedOnly`: milliseconds), busy while the full list,
+   * whose last candidate is the model's (seconds on a CPU), is generated; the items are replaced when it arrives.
+   * Picking early takes the shown candidate and cancels the rest; closing the picker cancels both requests.
+   */
+  private async pickWhileGenerating(client: LanguageClient, params: GenerateCandidatesParams, first: number): Promise<void> {
+    const cts = new vscode.CancellationTokenSource();
+    const quick = vscode.window.createQuickPick<CandidateItem>();
+    quick.title = "TestTailor: tests for this method";
+    quick.placeholder = "The project's nearest tests first; generating the model's candidate…";
+    quick.matchOnDescription = true;
+    quick.matchOnDetail = true;
+    quick.busy = true;
+    let shown: GenerateCandidatesResult | undefined;
+    let failure: unknown;
+    const show = (result: GenerateCandidatesResult, done: boolean): void => {
+      if (result.candidates.length === 0 && !done) {
+        return; // no project tests to show first: wait for the model's
+      }
+      shown = result;
+      quick.title = `TestTailor: tests for ${result.method}`;
+      quick.items = candidateItems(result);
+      if (done) {
+        quick.placeholder = `Pick a test to insert (${result.model})`;
+      }
+    };
+    const request = async (p: GenerateCandidatesParams): Promise<GenerateCandidatesResult | undefined> => {
+      const raw = await this.exec<unknown>(client, ServerCommands.generateCandidates, [p], cts.token);
+      if (raw && !isGenerateResult(raw)) {
+        throw new Error(`unexpected generateCandidates result: ${JSON.stringify(raw).slice(0, 300)}`);
+      }
+      return raw ? (raw as GenerateCandidatesResult) : undefined;
+    };
+    const chosen = new Promise<Candidate | undefined>((resolve) => {
+      quick.onDidAccept(() => {
+        const item = quick.selectedItems[0] ?? quick.activeItems[0];
+        resolve(item && shown ? shown.candidates[item.index] : undefined);
+        quick.hide();
+      });
+      quick.onDidHide(() => resolve(undefined));
+    });
+    quick.show();
+    const quickList = request({ ...params, candidates: first, retrievedOnly: true })
+      .then((r) => r && !cts.token.isCancellationRequested && shown === undefined && show(r, false))
+      .catch((e) => this.output.debug(`retrievedOnly generateCandidates: ${errorMessage(e)}`));
+    const fullList = request(params)
+      .then((r) => r && !cts.token.isCancellationRequested && show(r, true))
+      .catch((e) => { failure = e; })
+      .finally(() => { quick.busy = false; });
+    void Promise.all([quickList, fullList]).then(() => {
+      if (cts.token.isCancellationRequested) {
+        return;
+      }
+      if (failure !== undefined && !shown) {
+        quick.hide();
+      } else if (failure !== undefined) {
+        quick.placeholder = `Pick a test to insert (the model's candidate failed: ${errorMessage(failure)})`;
+      } else if (!shown || shown.candidates.length === 0) {
+        quick.hide();
+        void vscode.window.showInformationMessage("TestTailor: no test could be generated for this method.");
+      }
+    });
+    const picked = await chosen;
+    cts.cancel();
+    quick.dispose();
+    if (failure !== undefined && !picked && !isCancelled(failure)) {
+      this.output.error(`generateCandidates failed: ${errorMessage(failure)}`);
+      if (!alreadyReported(failure)) {
+        void vscode.window.showErrorMessage(`TestTailor: generation failed: ${errorMessage(failure)}`);
+      }
+    }
+    if (picked) {
+      await this.applyCandidate(client, picked);
     }
   }
 

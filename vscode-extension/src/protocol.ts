@@ -37,6 +37,8 @@ export interface GenerateCandidatesParams {
   uri: string;
   position: LspPosition;
   candidates: number;
+  /** Only the project's nearest existing tests, adapted, without running the model (fast). */
+  retrievedOnly?: boolean;
 }
 
 export interface Candidate {

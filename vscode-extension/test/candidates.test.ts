@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bestCandidate, candidateItems, clampCandidates, firstLine, isGenerateResult, shouldPick } from "../src/candidates";
+import { bestCandidate, candidateItems, clampCandidates, firstLine, isGenerateResult, retrievedFirstCount, shouldPick } from "../src/candidates";
 import type { Candidate, GenerateCandidatesResult } from "../src/protocol";
 
 const range = { start: { line: 10, character: 0 }, end: { line: 20, character: 1 } };
@@ -51,4 +51,11 @@ test("clampCandidates and result validation", () => {
   assert.equal(isGenerateResult(result), true);
   assert.equal(isGenerateResult({ method: "m" }), false);
   assert.equal(isGenerateResult(null), false);
+});
+
+test("retrieved-first count mirrors the server: the model keeps the last place of a list of two or more", () => {
+  assert.equal(retrievedFirstCount(5, 4), 4);
+  assert.equal(retrievedFirstCount(3, 4), 2);
+  assert.equal(retrievedFirstCount(1, 4), 1);
+  assert.equal(retrievedFirstCount(5, 0), 0);
 });

@@ -66,7 +66,8 @@ connection.onExecuteCommand(async (params, token) => {
       connection.window.showErrorMessage("TestTailor: no method to test at that position");
       throw new ResponseError(-32803, "no method at that position");
     }
-    await new Promise((r) => setTimeout(r, 800));
+    // the project's nearest tests come at once, the full list (the model's last) takes longer, as on a CPU
+    await new Promise((r) => setTimeout(r, arg.retrievedOnly ? 50 : 2500));
     if (token.isCancellationRequested) {
       throw new ResponseError(-32800, "cancelled");
     }
@@ -104,6 +105,10 @@ connection.onExecuteCommand(async (params, token) => {
         rank, text: body, score: -0.2 * rank, parses: true, title: `${exists ? "Add to" : "Create"} ${cls}Test.java: ${method}`, edit, testUri,
         testRange: { start: { line: start, character: 0 }, end: { line: start + 4, character: 5 } },
       });
+    }
+    if (arg.retrievedOnly) {
+      candidates.forEach((c) => { c.title = `${c.title} (nearest project test)`; });
+      return { method: `${cls}.${name}`, model: "retrieval (fake)", candidates };
     }
     return { method: `${cls}.${name}`, model: adapter ? `adapter ${adapter.strategy}` : "base model (fake)", candidates };
   }
