@@ -336,6 +336,12 @@ class Generator:
         return Generation(method=None, file=None, candidates=candidates, adapter=None,
                           model_description=f"retrieval from {len(index)} existing tests of the project (no model)")
 
+    def prepare_index(self, repo: str | os.PathLike[str]) -> int:
+        """Build (or refresh) ``repo``'s retrieval index now, so that the first request does not pay for mining
+        the project; returns how many existing tests it holds. Raises what mining raises (not a git repository,
+        no Java files)."""
+        return len(self._index(repo)[1])
+
     def _index(self, repo: str | os.PathLike[str]) -> tuple[Path, RetrievalIndex]:
         """The repository's index, cached per HEAD+status; from the pairs stored with its newest adapter when
         they are fresh (no mining), else mined again."""

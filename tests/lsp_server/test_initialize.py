@@ -21,3 +21,34 @@ async def test_capabilities(start_client: Starter) -> None:
     assert set(caps.execute_command_provider.commands) == {
         "testtailor.generateCandidates", "testtailor.customizeProject", "testtailor.listAdapters",
         "testtailor.createTestFile"}
+
+
+@pytest.mark.asyncio
+async def test_model_and_the_workspace_tests_index_are_ready_before_the_first_request(server_env, java_repo,
+                                                                                       tmp_path) -> None:
+    """After `initialized` the server loads the model and indexes the project's tests in the background."""
+    import asyncio
+    import re
+    import sys
+
+    from pytest_lsp import ClientServerConfig
+
+    log = tmp_path / "server.log"
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "lsp_server", "-v", "--log-file", str(log)],
+                                server_env=server_env)
+    client = await config.start()
+    try:
+        await client.initialize_session(types.InitializeParams(
+            capabilities=types.ClientCapabilities(), root_uri=java_repo.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=java_repo.as_uri(), name=java_repo.name)]))
+        pattern = re.compile(r"warm-up: (\d+) existing tests indexed in (.+)")
+        for _ in range(240):  # no request was sent: only the warm-up writes this
+            found = pattern.search(log.read_text() if log.exists() else "")
+            if found:
+                break
+            await asyncio.sleep(0.25)
+        assert found, log.read_text()
+        assert int(found.group(1)) > 0 and found.group(2).strip() == str(java_repo)
+    finally:
+        await client.shutdown_session()
+        await client.stop()
