@@ -44,7 +44,7 @@ from customizer.decoding import (
     retrieved_tests_first,
 )
 from customizer.decoding import rank as rank_candidates
-from customizer.defaults import DEFAULT_RETRIEVAL
+from customizer.defaults import AUTO_RUNTIME, DEFAULT_RETRIEVAL
 from customizer.errors import (
     AdapterError,
     NoJavaFilesError,
@@ -163,9 +163,11 @@ class Generator:
                  decoding: DecodingConfig | None = None, runtime: str = "torch",
                  background_exports: bool = False) -> None:
         self.store = store or AdapterStore()
-        self.runtime = runtime  # "torch", or "onnx"/"onnx-int8": ONNX Runtime on the CPU (customizer.ort)
+        # "torch", "onnx"/"onnx-int8" (ONNX Runtime on the CPU, customizer.ort), or "auto" (see active_runtime)
+        self.runtime = runtime
         self.runtime_note: str | None = None  # why the asked-for runtime is not used (one line), if so
         self.background_exports = background_exports
+        self._last_fallback: str | None = None  # the fallback note last logged
         self._onnx: Any = None  # OnnxRuntimeCache for modules the server does not serve (callers' own copies)
         self._exports: dict[ExportKey, Any] = {}  # ready OnnxSeq2Seq, or the fallback note (str)
         self._pending: dict[ExportKey, Future[str | None]] = {}  # exports running in a worker thread
@@ -412,7 +414,7 @@ class Generator:
         own model (exported as it is). When the export is not possible the module decodes with PyTorch and
         ``runtime_note`` says why; with ``background_exports`` it also decodes with PyTorch while the export runs.
         """
-        if self.runtime == "torch":
+        if self.active_runtime() == "torch":
             self.runtime_note = None
             return module
         if adapter is None and module is not self.base.model:
@@ -431,36 +433,49 @@ class Generator:
             with self._lock:
                 found = self._exports.get(key)
         if found is None or isinstance(found, str):
-            note = found or fallback_note(self.runtime, "the ONNX export did not finish")
-            if note != self.runtime_note:
-                logger.info("%s", note)
-            self.runtime_note = note
+            self._fall_back(found or fallback_note(self.active_runtime(), "the ONNX export did not finish"))
             return module
         self.runtime_note = None
         return found
+
+    def active_runtime(self) -> str:
+        """The runtime that decodes: ``runtime`` itself, or for ``auto`` ``onnx`` when the model is on the CPU and
+        ONNX Runtime is installed, else ``torch`` (a GPU decodes faster with PyTorch; ONNX Runtime here is the
+        CPU build). ``auto`` falls back quietly: its fallback is logged, never a ``runtime_note``."""
+        if self.runtime != AUTO_RUNTIME:
+            return self.runtime
+        from customizer.ort import runtime
+
+        return "onnx" if self.base.device.type == "cpu" and runtime.onnx_available() is None else "torch"
+
+    def _fall_back(self, note: str) -> None:
+        """Decode with PyTorch instead of the active runtime: log ``note`` once; show it unless the runtime is
+        ``auto`` (a user who never asked for ONNX Runtime has nothing to act on)."""
+        if note != self._last_fallback:
+            logger.info("%s", note)
+            self._last_fallback = note
+        self.runtime_note = None if self.runtime == AUTO_RUNTIME else note
 
     def _own_module_runner(self, module: nn.Module) -> Any:
         """The ONNX runner of a module the server does not serve (exported as it is, keyed by the module)."""
         from customizer.errors import OnnxExportError
         from customizer.ort import OnnxRuntimeCache
 
+        runtime = self.active_runtime()
         with self._lock:
-            if self._onnx is None or self._onnx.runtime != self.runtime:
-                self._onnx = OnnxRuntimeCache(self.runtime)
+            if self._onnx is None or self._onnx.runtime != runtime:
+                self._onnx = OnnxRuntimeCache(runtime)
         try:
             runner = self._onnx.runner(module, self.base.model, self.base.fingerprint)
         except OnnxExportError as exc:
-            note = fallback_note(self.runtime, exc.message)
-            if note != self.runtime_note:
-                logger.info("%s", note)
-            self.runtime_note = note
+            self._fall_back(fallback_note(runtime, exc.message))
             return module
         self.runtime_note = None
         return runner
 
     def _export_key(self, adapter: AdapterRef | None) -> ExportKey:
         signature = None if adapter is None else self.store.signature(adapter.repo_key, adapter.strategy)
-        return self.runtime, adapter, signature
+        return self.active_runtime(), adapter, signature
 
     def prepare_runtime(self, adapter: AdapterRef | None = None) -> Future[str | None] | None:
         """Start exporting the base model (or ``adapter``'s model) for the ONNX ``runtime`` in a worker thread.
@@ -469,7 +484,7 @@ class Generator:
         None (ready: the next generation decodes with ONNX Runtime); asking again returns the same future.
         Exports run one at a time in daemon threads, so a server can exit while one runs.
         """
-        if self.runtime == "torch":
+        if self.active_runtime() == "torch":
             return None
         key = self._export_key(adapter)
         with self._lock:

@@ -1,10 +1,11 @@
 """The ONNX runtime setting in the editor: export in the background, say once when PyTorch is used instead.
 
-Why: exporting a model to ONNX takes minutes the first time, and a resolve that waited for it would look hung.
-So when ``testtailor.runtime`` is ``onnx``/``onnx-int8`` the server starts the export at start-up and on a
-setting change in a worker thread (work-done progress "Preparing ONNX model"); resolves decode with PyTorch
-until it is ready. An export started by a resolve (a repository's adapter) gets the same progress. When the
-runtime cannot be used, its one-line reason is shown once as a warning (it used to reach only the log).
+Why: exporting a model to ONNX takes a minute or more the first time, and a resolve that waited for it would look
+hung. So when ``testtailor.runtime`` is ``onnx``/``onnx-int8``, or ``auto`` (the default) on a CPU with ONNX
+Runtime installed, the server starts the export at start-up and on a setting change in a worker thread
+(work-done progress "Preparing ONNX model"); generation uses PyTorch until it is ready. An export started by a
+generation (a repository's adapter) gets the same progress. When an asked-for runtime cannot be used, its
+one-line reason is shown once as a warning; under ``auto`` it is only logged (the user asked for nothing).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future
-from typing import Any
 
 from lsprotocol import types
 
+from customizer.defaults import AUTO_RUNTIME
 from lsp_server.server import TestTailorServer
 
 logger = logging.getLogger(__name__)
@@ -36,22 +37,21 @@ def after_generation(ls: TestTailorServer) -> None:
         return
     show_runtime_note(ls, generator.runtime_note)
     for what, future in generator.exports_in_progress():
-        follow(ls, what, future)
+        follow(ls, what, future, generator.active_runtime())
 
 
-def follow(ls: TestTailorServer, what: str, future: Future[str | None]) -> None:
-    """Report a running export with work-done progress until it ends (once per export)."""
+def follow(ls: TestTailorServer, what: str, future: Future[str | None], runtime: str) -> None:
+    """Report a running export for ``runtime`` with work-done progress until it ends (once per export)."""
     if future in ls.followed_exports:
         return
     ls.followed_exports.add(future)
-    task = asyncio.ensure_future(_follow(ls, what, future))
+    task = asyncio.ensure_future(_follow(ls, what, future, runtime))
     ls.background.add(task)
     task.add_done_callback(ls.background.discard)
 
 
-async def _follow(ls: TestTailorServer, what: str, future: Future[str | None]) -> None:
+async def _follow(ls: TestTailorServer, what: str, future: Future[str | None], runtime: str) -> None:
     token = await ls.create_progress_token("onnx") if not future.done() else None
-    runtime = ls.settings.runtime
     if token is not None:
         ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
             title=PROGRESS_TITLE, message=f"exporting the {what} for {runtime} (once; PyTorch meanwhile)"))
@@ -63,7 +63,8 @@ async def _follow(ls: TestTailorServer, what: str, future: Future[str | None]) -
         ls.work_done_progress.end(token, types.WorkDoneProgressEnd(
             message="PyTorch is used instead" if note else f"the {what} runs on {runtime}"))
     logger.info("ONNX export of the %s: %s", what, note or "ready")
-    show_runtime_note(ls, note)
+    if ls.settings.runtime != AUTO_RUNTIME:
+        show_runtime_note(ls, note)
 
 
 
@@ -72,14 +73,14 @@ async def prepare(ls: TestTailorServer) -> None:
     if ls.settings.runtime == "torch":
         return
 
-    def start() -> tuple[Any, Future[str | None] | None]:  # model thread: creating the Generator loads the model
+    def start() -> tuple[str, Future[str | None] | None]:  # model thread: creating the Generator loads the model
         generator = ls.generator()
-        return generator, generator.prepare_runtime()
+        return generator.active_runtime(), generator.prepare_runtime()
 
     try:
-        _, future = await ls.in_model_thread(start)
+        active, future = await ls.in_model_thread(start)
     except Exception as exc:  # a bad base model or device: the resolve reports it the usual way
         logger.warning("cannot prepare the %s runtime: %s", ls.settings.runtime, exc)
         return
     if future is not None:
-        follow(ls, "base model", future)
+        follow(ls, "base model", future, active)

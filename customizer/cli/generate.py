@@ -10,10 +10,10 @@ from typing import Any
 from customizer.cli.customize import retrieval_count, whole_number
 from customizer.defaults import (
     DEFAULT_CANDIDATES,
+    DEFAULT_CLI_RUNTIME,
     DEFAULT_DEVICE,
     DEFAULT_RETRIEVAL,
     DEFAULT_RETRIEVED_FIRST,
-    DEFAULT_RUNTIME,
     MAX_CANDIDATES,
     RUNTIMES,
 )
@@ -53,10 +53,11 @@ def register(subparsers: Any) -> None:
                         "'retrieve' for the project's nearest existing test renamed to this method (no model)")
     parser.add_argument("--base-model", metavar="PATH", help="a local seq2seq checkpoint directory")
     parser.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or cuda:N (default: auto)")
-    parser.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_RUNTIME,
+    parser.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_CLI_RUNTIME,
                         help="decode with PyTorch, or on the CPU with ONNX Runtime (onnx; onnx-int8 quantizes the "
-                        "weights): exported once per model and cached; falls back to PyTorch with a note when the "
-                        f"model cannot be exported (default: {DEFAULT_RUNTIME})")
+                        "weights): exported once per model (about a minute) and cached; falls back to PyTorch with "
+                        "a note when the model cannot be exported; auto: onnx on the CPU when onnxruntime is "
+                        f"installed, quietly PyTorch otherwise (default: {DEFAULT_CLI_RUNTIME})")
     parser.add_argument("--max-new-tokens", type=_positive_int, default=None, metavar="T",
                         help="longest test, in tokens (default: from the lengths of the project's tests)")
     parser.add_argument("--retrieval", type=retrieval_count, default=None, metavar="K",

@@ -9,6 +9,7 @@ goes on with PyTorch.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -40,8 +41,9 @@ _PRECISION = {"onnx": "fp32", "onnx-int8": "int8"}  # onnx-int8: int8 weights, f
 __all__ = ["RUNTIMES", "OnnxRuntimeCache", "OnnxSeq2Seq", "fallback_message", "onnx_available"]
 
 
+@functools.cache
 def onnx_available() -> str | None:
-    """None when ``onnxruntime`` and the exporter's ``onnxscript`` import, else what to install."""
+    """None when ``onnxruntime`` and the exporter's ``onnxscript`` import, else what to install (asked once)."""
     missing = []
     for name in ("onnxruntime", "onnx", "onnxscript"):
         try:

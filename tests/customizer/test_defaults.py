@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from customizer.defaults import (
+    _KEYS,
     DEFAULT_CANDIDATES,
     DEFAULT_DEVICE,
     DEFAULT_STRATEGY,
     MAX_CANDIDATES,
+    RUNTIMES,
+    SETTINGS_SECTION,
     STRATEGIES,
     Settings,
     parse_settings,
@@ -20,6 +26,19 @@ def test_defaults_are_consistent() -> None:
     assert settings.strategy == DEFAULT_STRATEGY and DEFAULT_STRATEGY in STRATEGIES
     assert settings.device == DEFAULT_DEVICE and settings.candidates == DEFAULT_CANDIDATES
     assert settings.base_model == "" and settings.auto_customize is False and settings.validate is False
+
+
+def test_the_editor_extension_declares_the_same_defaults_and_choices() -> None:
+    """VS Code shows package.json's defaults before the server runs: they must be the server's (defined here)."""
+    manifest = json.loads((Path(__file__).parents[2] / "vscode-extension" / "package.json").read_text())
+    declared = manifest["contributes"]["configuration"]["properties"]
+    for key, field in _KEYS.items():
+        if field == "classpath":
+            continue  # a server setting the extension does not declare (other LSP clients set it)
+        entry = declared[f"{SETTINGS_SECTION}.{key}"]
+        assert entry["default"] == getattr(Settings(), field), key
+    assert declared["testtailor.runtime"]["enum"] == list(RUNTIMES)
+    assert declared["testtailor.strategy"]["enum"] == list(STRATEGIES)
 
 
 @pytest.mark.parametrize("raw", [None, {}, {"testtailor": {}}])

@@ -93,10 +93,18 @@ def ops_repo(tmp_path: Path) -> Path:
     return make_git_repo(tmp_path / "ops", ops_files())
 
 
+@pytest.fixture(scope="session")
+def shared_onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export cache for the session's servers: the default runtime (auto) exports the tiny model in the
+    background, once here rather than once per test."""
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
 @pytest.fixture
-def server_env(tiny_bart_dir: Path, tmp_path: Path) -> dict[str, str]:
+def server_env(tiny_bart_dir: Path, tmp_path: Path, shared_onnx_cache: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"TESTTAILOR_BASE_MODEL": str(tiny_bart_dir), "TESTTAILOR_HOME": str(tmp_path / "home"),
+                "TESTTAILOR_ONNX_CACHE": str(shared_onnx_cache),
                 "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
                 "OMP_NUM_THREADS": "1", "TESTTAILOR_MAX_NEW_TOKENS": "24"})
     return env

@@ -21,7 +21,7 @@ export interface TestTailorSettings {
 export const DEFAULTS: TestTailorSettings = {
   strategy: "l-ldb",
   device: "auto",
-  runtime: "torch",
+  runtime: "auto",
   baseModel: "",
   candidates: 5,
   retrievedFirst: 4,

@@ -7,6 +7,7 @@ module's time); every other test reuses that export from disk.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -201,12 +202,44 @@ def test_missing_onnxruntime_falls_back(tiny_bart_dir: Path, monkeypatch: pytest
                                       "onnxruntime); generating with PyTorch instead")
 
 
+def test_auto_runtime_is_onnx_on_the_cpu_and_falls_back_quietly(tiny_bart_dir: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import customizer.ort.runtime as runtime
+
+    monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "onnx"))
+    generator = Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=8, runtime="auto")
+    module = generator.base.model
+    assert generator.active_runtime() == "onnx"
+    assert isinstance(generator.runner(module), OnnxSeq2Seq)  # the CLI's Generator waits for the export once
+    assert generator.runtime_note is None
+    monkeypatch.setattr(runtime, "onnx_available", lambda: "onnxruntime not installed (pip install onnxruntime)")
+    assert generator.active_runtime() == "torch"
+    assert generator.runner(module) is module and generator.runtime_note is None  # nothing asked for failed
+
+
+def test_auto_runtime_hides_a_failed_export(tiny_bart_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model the ONNX search cannot reproduce: ``onnx`` says why, ``auto`` only logs it."""
+    model_dir = tmp_path / "bart-penalty"
+    shutil.copytree(tiny_bart_dir, model_dir)
+    config = json.loads((model_dir / "generation_config.json").read_text())
+    (model_dir / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1.3}))
+    monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "onnx"))
+    with caplog.at_level(logging.INFO, logger="customizer.generate"):
+        for runtime, shown in (("auto", False), ("onnx", True)):
+            generator = Generator(base_model=model_dir, device="cpu", max_new_tokens=8, runtime=runtime)
+            module = generator.base.model
+            assert generator.runner(module) is module
+            assert (generator.runtime_note is not None) is shown
+    assert sum("repetition_penalty=1.3" in record.message for record in caplog.records) == 2  # logged both times
+
+
 def test_runtime_setting_is_validated() -> None:
-    assert Settings().runtime == "torch"
+    assert Settings().runtime == "auto"
     assert parse_settings({"runtime": " ONNX "}) == (Settings(runtime="onnx"), [])
     settings, [warning] = parse_settings({"testtailor": {"runtime": "tensorrt"}})
-    assert settings.runtime == "torch"
-    assert warning.startswith("testtailor.runtime = 'tensorrt' is invalid: must be one of torch, onnx, onnx-int8")
+    assert settings.runtime == "auto"
+    assert warning.startswith("testtailor.runtime = 'tensorrt' is invalid: must be one of auto, torch, onnx, onnx-int8")
 
 
 @pytest.mark.parametrize("strategy", ["lora", "prefix"])
