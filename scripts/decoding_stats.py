@@ -10,7 +10,8 @@ Two subcommands, each writing into one JSON file (default ``docs/decoding.json``
 * ``measure``: with the shipped base model on a seeded sample of dev-eval pairs (2 per package x 20 packages,
   ``customizer.basemodel.card.sample_dev_eval``), the top-1 candidate's parse rate, share cut at the length
   limit, share degenerate, share repaired, distinct top-1 share and BLEU-4, for one decoding configuration
-  (``--config legacy|no-repair|default``).
+  (``--config legacy|no-repair|default``), with PyTorch or ONNX Runtime (``--runtime onnx``: the row also
+  says on how many pairs its top-1 equals PyTorch's).
 
 Usage::
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import sys
@@ -44,6 +46,7 @@ from customizer.decoding import (  # noqa: E402
     corpus_window_alterations,
     is_degenerate,
 )
+from customizer.defaults import AUTO_RUNTIME, RUNTIMES  # noqa: E402
 
 DEV_EVAL = Path.home() / ".cache/testtailor-dev/corpus/dev-eval"
 CONFIGS = {
@@ -112,7 +115,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(int(os.environ.get("TESTTAILOR_THREADS", "1")))
     pairs = sample_dev_eval(Path(args.dev_eval), args.per_package)
     config = CONFIGS[args.config]
-    gen = Generator(base_model=args.model, device="cpu", decoding=config)
+    gen = Generator(base_model=args.model, device="cpu", decoding=config, runtime=args.runtime)
     base = gen.base
     limit = position_limit(base.model)
     src_max, tgt_max = clamp_length(DEFAULT_MAX_SOURCE, limit), clamp_length(DEFAULT_MAX_TARGET, limit)
@@ -120,13 +123,18 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.time()
     for pair in pairs:
         source, _ = encode_pair(base.tokenizer, pair, "fm+fc+c+m+f", src_max, tgt_max)
+        if not rows:  # an ONNX runtime exports (or loads its export) at the first call: not part of the timing
+            gen.runner(base.model)
+            if gen.runtime_note:
+                raise SystemExit(gen.runtime_note)
+            t0 = time.time()
         cands = gen.candidates(base.model, source, args.k)
         top = cands[0]
         rows.append({"id": pair.id, "package": pair.repo, "parses": top.parses, "hit_limit": top.hit_limit,
                      # one criterion for every configuration, so before and after compare
                      "degenerate": top.hit_limit or is_degenerate(top.text), "repaired": top.repaired,
                      "any_parses": any(c.parses for c in cands), "bleu": bleu(top.text, pair.test.body),
-                     "top1": top.text})
+                     "top1": top.text, "top1_sha": hashlib.sha256(top.text.encode()).hexdigest()[:16]})
     wall = time.time() - t0
     n = len(rows)
     if args.rows:
@@ -136,15 +144,18 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         return round(100 * sum(bool(r[key]) for r in rows) / n, 1)
 
     return {
-        "config": args.config, "decoding": dataclasses.asdict(config), "model": base.description,
+        "config": args.config, "runtime": args.runtime, "decoding": dataclasses.asdict(config),
+        "model": base.description,
         "max_new_tokens": gen.max_new_tokens_for(), "pairs": n, "packages": len({r["package"] for r in rows}),
         "candidates": args.k, "parse_rate": share("parses"), "hit_limit": share("hit_limit"),
         "degenerate": share("degenerate"), "repaired": share("repaired"), "any_candidate_parses": share("any_parses"),
         "distinct_top1": round(100 * len({r["top1"] for r in rows}) / n, 1),
         "bleu": round(sum(r["bleu"] for r in rows) / n, 2), "wall_s_per_pair": round(wall / n, 2),
         "command": f"python scripts/decoding_stats.py measure --config {args.config}"
-                   + (f" -k {args.k}" if args.k != 5 else ""),
+                   + (f" -k {args.k}" if args.k != 5 else "") + (f" --runtime {args.runtime}" if
+                                                                   args.runtime != "torch" else ""),
         "examples": [r["top1"][:300] for r in rows[:2]],
+        "top1_sha": {r["id"]: r["top1_sha"] for r in rows},  # which runtimes give the same top-1, pair by pair
     }
 
 
@@ -162,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--per-package", type=int, default=2)
     m.add_argument("-k", type=int, default=5, help="candidates per pair (beam width is at least 5)")
     m.add_argument("--rows", type=Path, help="also write one JSON line per pair (top-1 text and flags) here")
+    m.add_argument("--runtime", choices=[r for r in RUNTIMES if r != AUTO_RUNTIME], default="torch",
+                   help="decode with PyTorch or ONNX Runtime (the row is stored as CONFIG+RUNTIME; the export is made "
+                   "before timing starts)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.cmd == "corpus":
@@ -170,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         result = measure(args)
         data = json.loads(args.out.read_text()) if args.out.exists() else {}
-        _update(args.out, "configs", {**data.get("configs", {}), args.config: result})
+        key = args.config if args.runtime == "torch" else f"{args.config}+{args.runtime}"
+        _update(args.out, "configs", {**data.get("configs", {}), key: result})
     print(json.dumps({k: v for k, v in result.items() if k != "examples"}, indent=1))
     return 0
 

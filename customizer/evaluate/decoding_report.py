@@ -13,9 +13,9 @@ from typing import Any
 from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
-_ORDER = ("legacy", "no-repair", "default", "beams-2")
+_ORDER = ("legacy", "no-repair", "default", "default+onnx", "beams-2")
 _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair", "default": "after (shipped)",
-          "beams-2": "after, 2 beams, top-1 only"}
+          "default+onnx": "after (shipped), ONNX Runtime", "beams-2": "after, 2 beams, top-1 only"}
 
 
 def _row(name: str, r: dict[str, Any]) -> str:
@@ -37,6 +37,9 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
         out.append(f"Truncation repair alone: parse rate {unrepaired['parse_rate']:.1f}% without it, "
                    f"{after['parse_rate']:.1f}% with it ({after['repaired']:.1f}% of top-1 outputs repaired), "
                    f"BLEU-4 {unrepaired['bleu']:.1f} vs {after['bleu']:.1f}.")
+    onnx = configs.get("default+onnx")
+    if after and onnx:
+        out.append(_runtime_agreement(after, onnx))
     narrow = configs.get("beams-2")
     if after and narrow:
         verdict = "keeps 5" if narrow["bleu"] < after["bleu"] or narrow["parse_rate"] < after["parse_rate"] else \
@@ -47,6 +50,20 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
                    f"parses {narrow['parse_rate']:.1f}% vs {after['parse_rate']:.1f}%, degenerate "
                    f"{narrow['degenerate']:.1f}% vs {after['degenerate']:.1f}%: the product {verdict} beams.")
     return out
+
+
+def _runtime_agreement(torch_row: dict[str, Any], onnx_row: dict[str, Any]) -> str:
+    """The ONNX Runtime row against PyTorch's: same top-1 pair by pair, and the time per pair."""
+    mine, theirs = onnx_row.get("top1_sha", {}), torch_row.get("top1_sha", {})
+    common = sorted(set(mine) & set(theirs))
+    same = sum(mine[key] == theirs[key] for key in common)
+    agreement = (f"the top-1 equals PyTorch's on {same} of {len(common)} pairs" if common else
+                 "top-1 agreement not measured (rerun both rows)")
+    return (f"ONNX Runtime (`testtailor.runtime` `auto` in the editor on a CPU): {agreement}; "
+            f"{onnx_row['wall_s_per_pair']:.1f} s per pair instead of {torch_row['wall_s_per_pair']:.1f} "
+            f"({torch_row['wall_s_per_pair'] / max(onnx_row['wall_s_per_pair'], 1e-9):.2f}x), parses "
+            f"{onnx_row['parse_rate']:.1f}% vs {torch_row['parse_rate']:.1f}%, BLEU-4 {onnx_row['bleu']:.1f} vs "
+            f"{torch_row['bleu']:.1f}.")
 
 
 def _line_repeats(counts: dict[str, int], tests: int) -> str:

@@ -36,3 +36,18 @@ def test_fewer_beams_row_says_what_it_costs_and_which_width_ships(tmp_path):
     assert text.index("after (shipped)") < text.index("after, 2 beams, top-1 only")
     assert "2 beams take 4.5 s per pair instead of 9.0, at top-1 BLEU-4 7.6 vs 8.9" in text
     assert "the product keeps 5 beams" in text
+
+
+def test_onnx_row_says_on_how_many_pairs_its_top1_equals_pytorchs(tmp_path):
+    torch_row = {**_config(90.0, 0.0, "cmd default"), "wall_s_per_pair": 14.0,
+                 "top1_sha": {"a": "1", "b": "2", "c": "3", "d": "4"}}
+    onnx_row = {**_config(90.0, 0.0, "cmd default --runtime onnx"), "wall_s_per_pair": 7.0,
+                "top1_sha": {"a": "1", "b": "2", "c": "x", "e": "5"}}
+    (tmp_path / "decoding.json").write_text(json.dumps({"configs": {"default+onnx": onnx_row, "default": torch_row}}))
+    text = "\n".join(render_decoding(tmp_path))
+    assert text.index("| after (shipped) |") < text.index("| after (shipped), ONNX Runtime |")
+    assert "the top-1 equals PyTorch's on 2 of 3 pairs; 7.0 s per pair instead of 14.0 (2.00x)" in text
+    assert "cmd default --runtime onnx" in text
+    del torch_row["top1_sha"]  # a PyTorch row measured before the digests were recorded
+    (tmp_path / "decoding.json").write_text(json.dumps({"configs": {"default+onnx": onnx_row, "default": torch_row}}))
+    assert "top-1 agreement not measured (rerun both rows)" in "\n".join(render_decoding(tmp_path))
