@@ -182,7 +182,7 @@ class AdapterStore:
         for leftover in asides:
             shutil.rmtree(leftover, ignore_errors=True)
         for tmp in parent.glob(f".{target.name}.tmp-*"):
-            if _is_stale(tmp):
+            if is_stale_temporary(tmp):
                 shutil.rmtree(tmp, ignore_errors=True)
 
     # --- reading -----------------------------------------------------------------------------------------
@@ -322,8 +322,8 @@ def _strategy_name(folder: Path) -> str:
     return stem if kind.startswith("old-") else ""
 
 
-def _is_stale(tmp: Path) -> bool:
-    """A temporary folder whose writer (pid in its name) is gone, or that is older than an hour."""
+def is_stale_temporary(tmp: Path) -> bool:
+    """A temporary folder named ``….tmp-<pid>-…`` whose writer is gone, or that is older than an hour."""
     pid_text = tmp.name.rpartition(".tmp-")[2].partition("-")[0]
     try:
         if time.time() - tmp.stat().st_mtime > _STALE_TMP_S:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,9 @@ class TestTailorServer(LanguageServer):
         slow to import; rebuilt when those settings change). Model thread only."""
         key = (self.settings.base_model, self.settings.device)
         if self._generator is None or self._generator_key != key:
+            logger.info("loading the base model (%s) on %s", self.settings.base_model or "shipped",
+                        self.settings.device)
+            started = time.monotonic()
             from customizer.generate import Generator
 
             options: dict[str, Any] = {"device": self.settings.device}
@@ -83,6 +87,7 @@ class TestTailorServer(LanguageServer):
 
                 torch.set_num_threads(threads)
             self._generator, self._generator_key = generator, key
+            logger.info("base model loaded in %.1f s: %s", time.monotonic() - started, generator.base.description)
         self._generator.runtime = self.settings.runtime  # torch | onnx | onnx-int8: switches without a reload
         return self._generator
 

@@ -38,6 +38,7 @@ import platformdirs
 import torch
 from torch import nn
 
+from customizer.adapters import is_stale_temporary
 from customizer.errors import OnnxExportError, StorageError
 
 EXPORT_VERSION = 2  # bump when the graphs' inputs/outputs change: old exports are then ignored
@@ -268,6 +269,9 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
     target = export_dir(root, base_fingerprint, adapter_fingerprint, precision)
     if (target / META_FILE).is_file():
         return target
+    for leftover in target.parent.glob(f".{target.name}.tmp-*"):
+        if is_stale_temporary(leftover):  # an export whose process died (or left without waiting for it)
+            shutil.rmtree(leftover, ignore_errors=True)
     if precision == "int8":
         fp32 = ensure_export(module, root, base_fingerprint, adapter_fingerprint, "fp32")
         meta = json.loads((fp32 / META_FILE).read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ class Completed:
     timed_out: bool
     isolated: bool
     seconds: float
+
+
+_running: set[subprocess.Popen[bytes]] = set()  # commands run_isolated is waiting for (any thread)
+_running_lock = threading.Lock()
 
 
 @functools.cache
@@ -54,6 +59,8 @@ def run_isolated(argv: Sequence[str], cwd: Path, timeout: float, env: Mapping[st
     start = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    with _running_lock:
+        _running.add(process)
     timed_out = False
     try:
         output, _ = process.communicate(timeout=timeout)
@@ -61,8 +68,23 @@ def run_isolated(argv: Sequence[str], cwd: Path, timeout: float, env: Mapping[st
         timed_out = True
         _kill_group(process)
         output, _ = process.communicate()
+    finally:
+        with _running_lock:
+            _running.discard(process)
     return Completed(returncode=process.returncode, output=output.decode("utf-8", errors="replace"),
                      timed_out=timed_out, isolated=prefix is not None, seconds=time.monotonic() - start)
+
+
+def kill_running() -> int:
+    """Kill every command :func:`run_isolated` is running (each with its process group); how many there were.
+
+    For a process about to leave without waiting for its threads (the language server after ``exit``): a test
+    JVM outlives its parent otherwise, and nothing would enforce its time limit any more."""
+    with _running_lock:
+        running = list(_running)
+    for process in running:
+        _kill_group(process)
+    return len(running)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

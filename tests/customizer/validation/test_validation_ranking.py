@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from customizer.validation import Outcome, ValidationResult, rank_by_validation
+from customizer.validation import Outcome, ValidationResult, rank_by_validation, sandbox
 from customizer.validation.sandbox import network_isolation_prefix, run_isolated
 
 
@@ -37,6 +37,25 @@ def test_a_command_past_its_time_limit_is_killed_with_its_children(tmp_path):
     assert done.timed_out
     subprocess.run(["sleep", "2"], check=True)
     assert not marker.exists()  # the whole process group went, not just the shell
+
+
+def test_kill_running_ends_every_running_command_with_its_children(tmp_path):
+    """What the language server does when it leaves: nothing would enforce the time limit afterwards."""
+    import threading
+
+    marker = tmp_path / "child-finished"
+    results = []
+    worker = threading.Thread(target=lambda: results.append(run_isolated(
+        ["sh", "-c", f"(sleep 2; touch {marker}) & sleep 600"], tmp_path, timeout=600)))
+    worker.start()
+    while not sandbox._running:  # the command has started
+        threading.Event().wait(0.05)
+    assert sandbox.kill_running() == 1
+    worker.join(timeout=60)
+    [done] = results
+    assert done.returncode == -9 and not done.timed_out
+    subprocess.run(["sleep", "3"], check=True)
+    assert not marker.exists() and not sandbox._running
 
 
 @pytest.mark.skipif(network_isolation_prefix() is None, reason="needs `unshare -n` or `unshare -rn`")
