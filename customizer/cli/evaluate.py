@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 from customizer.cli.customize import retrieval_count
+from customizer.evaluate.systems import HYBRID_PREFIX
 from customizer.strategies import STRATEGY_NAMES
 
 SYSTEMS = ("retrieve", "base", *STRATEGY_NAMES)
-HYBRIDS = tuple(f"hybrid-{s}" for s in ("base", *STRATEGY_NAMES))  # retrieved test first, then the model's
+HYBRIDS = tuple(f"{HYBRID_PREFIX}{s}" for s in ("base", *STRATEGY_NAMES))  # retrieved test first, then the model's
 
 
 def _csv(value: str) -> list[str]:

@@ -14,10 +14,11 @@ from typing import Any
 from customizer.decoding import lead_with, retrieved_tests_first
 from customizer.evaluate.scoring import TOP_K, score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell
+from customizer.evaluate.systems import HYBRID_PREFIX
 from customizer.java.source_text import normalize_whitespace
 from customizer.mining.pairs import Pair
 
-PREFIX = "hybrid-"
+PREFIX = HYBRID_PREFIX
 
 
 def is_hybrid(system: str) -> bool:

@@ -11,13 +11,14 @@ from customizer.mining.pairs import Pair
 from customizer.retrieval import RetrievalIndex, adapt_test
 
 SYSTEM_ORDER = ("retrieve", "base", "full", "l-eo", "l-ldb", "prefix", "lora")  # the paper's order, the bar first
+HYBRID_PREFIX = "hybrid-"  # hybrid-<system>: retrieved tests first, then the system's (customizer.evaluate.hybrid)
 
 
 def system_rank(system: str) -> tuple[bool, int, str]:
     """Sort key of the report order: retrieval, base, strategies in the paper's order, each followed by its +rK
     variants; the ``hybrid-`` lists last."""
-    name = system.removeprefix("hybrid-").split("+")[0]
-    return system.startswith("hybrid-"), SYSTEM_ORDER.index(name) if name in SYSTEM_ORDER else 99, system
+    name = system.removeprefix(HYBRID_PREFIX).split("+")[0]
+    return system.startswith(HYBRID_PREFIX), SYSTEM_ORDER.index(name) if name in SYSTEM_ORDER else 99, system
 
 
 def order_systems(systems: Iterable[str]) -> list[str]:
