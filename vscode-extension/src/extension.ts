@@ -48,6 +48,9 @@ function getSettings(): TestTailorSettings {
   return readSettings((k) => cfg.get(k));
 }
 
+/** The server answered generateCandidates with something that is not a candidate list. */
+class UnexpectedResult extends Error {}
+
 function errorMessage(e: unknown): string {
   if (e instanceof Error) {
     return e.message;
@@ -383,13 +386,18 @@ class TestTailor implements vscode.Disposable {
       await this.pickWhileGenerating(client, params, first);
       return;
     }
-    let raw: unknown;
+    let result: GenerateCandidatesResult | undefined;
     try {
-      raw = await vscode.window.withProgress(
+      result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: "Generating test…", cancellable: true },
-        (_p, token) => this.exec<unknown>(client, ServerCommands.generateCandidates, [params], token),
+        (_p, token) => this.requestCandidates(client, params, token),
       );
     } catch (e) {
+      if (e instanceof UnexpectedResult) {
+        this.output.error(e.message);
+        void vscode.window.showErrorMessage("TestTailor: the server returned an unexpected result (see the TestTailor output).");
+        return;
+      }
       if (!isCancelled(e)) {
         this.output.error(`generateCandidates failed: ${errorMessage(e)}`);
       }
@@ -398,15 +406,9 @@ class TestTailor implements vscode.Disposable {
       }
       return;
     }
-    if (!raw) {
+    if (!result) {
       return; // the server explained why with window/showMessage
     }
-    if (!isGenerateResult(raw)) {
-      this.output.error(`Unexpected generateCandidates result: ${JSON.stringify(raw).slice(0, 500)}`);
-      void vscode.window.showErrorMessage("TestTailor: the server returned an unexpected result (see the TestTailor output).");
-      return;
-    }
-    const result = raw;
     if (result.candidates.length === 0) {
       void vscode.window.showInformationMessage(`TestTailor: no test could be generated for ${result.method || "this method"}.`);
       return;
@@ -429,6 +431,22 @@ class TestTailor implements vscode.Disposable {
     if (chosen) {
       await this.applyCandidate(client, chosen);
     }
+  }
+
+  /**
+   * `testtailor.generateCandidates`, its result checked: undefined when the server declined (it said why with
+   * window/showMessage), UnexpectedResult when the answer is not a candidate list.
+   */
+  private async requestCandidates(client: LanguageClient, params: GenerateCandidatesParams,
+    token: vscode.CancellationToken): Promise<GenerateCandidatesResult | undefined> {
+    const raw = await this.exec<unknown>(client, ServerCommands.generateCandidates, [params], token);
+    if (!raw) {
+      return undefined;
+    }
+    if (!isGenerateResult(raw)) {
+      throw new UnexpectedResult(`Unexpected generateCandidates result: ${JSON.stringify(raw).slice(0, 500)}`);
+    }
+    return raw;
   }
 
   /**
@@ -457,13 +475,8 @@ class TestTailor implements vscode.Disposable {
         quick.placeholder = `Pick a test to insert (${result.model})`;
       }
     };
-    const request = async (p: GenerateCandidatesParams): Promise<GenerateCandidatesResult | undefined> => {
-      const raw = await this.exec<unknown>(client, ServerCommands.generateCandidates, [p], cts.token);
-      if (raw && !isGenerateResult(raw)) {
-        throw new Error(`unexpected generateCandidates result: ${JSON.stringify(raw).slice(0, 300)}`);
-      }
-      return raw ? (raw as GenerateCandidatesResult) : undefined;
-    };
+    const request = (p: GenerateCandidatesParams): Promise<GenerateCandidatesResult | undefined> =>
+      this.requestCandidates(client, p, cts.token);
     const chosen = new Promise<Candidate | undefined>((resolve) => {
       quick.onDidAccept(() => {
         const item = quick.selectedItems[0] ?? quick.activeItems[0];
