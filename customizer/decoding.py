@@ -363,6 +363,7 @@ class Rankable(Protocol):
 
     score: float  # beam score (length-normalized log-probability)
     parses: bool
+    redeclares: bool  # declares a local again while it is in scope (javac rejects it)
     degenerate: bool
 
 
@@ -371,13 +372,14 @@ R = TypeVar("R", bound=Rankable)
 
 def rank(items: Sequence[R], lengths: Sequence[int], prior: LengthPrior | None,
          length_weight: float = LENGTH_WEIGHT) -> list[R]:
-    """Parsing, non-looping candidates first; within each group by beam score plus the length term
-    (``length_weight`` x the prior's log-weight of the candidate's token length)."""
+    """Parsing candidates first, then those that declare no local twice, then non-looping ones; within each group
+    by beam score plus the length term (``length_weight`` x the prior's log-weight of the candidate's token
+    length)."""
 
-    def key(pair: tuple[R, int]) -> tuple[bool, bool, float]:
+    def key(pair: tuple[R, int]) -> tuple[bool, bool, bool, float]:
         item, length = pair
         term = 0.0 if prior is None or length_weight == 0 else length_weight * prior.log_weight(length)
-        return (not item.parses, item.degenerate, -(item.score + term))
+        return (not item.parses, item.redeclares, item.degenerate, -(item.score + term))
 
     return [item for item, _ in sorted(zip(items, lengths, strict=True), key=key)]
 
@@ -396,6 +398,7 @@ class DecodingConfig:
     degenerate_line_repeats: int | None = DEGENERATE_LINE_REPEATS  # None: only TeCo's token criterion
     max_line_repeats: int | None = MAX_LINE_REPEATS  # None: no LineLoopStopper
     window_repeats: int | None = WINDOW_REPEATS  # None: no WindowLoopBlocker
+    redeclared_last: bool = True  # rank candidates that declare a local twice (cannot compile) after the others
 
     @classmethod
     def legacy(cls) -> DecodingConfig:

@@ -57,7 +57,7 @@ from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, encode_source, p
 from customizer.java.context import ContextLevel, FocalContext, focal_context, render_input
 from customizer.java.methods import MethodInfo, method_at
 from customizer.java.parser import read_java_file
-from customizer.java.snippets import parses_as_method
+from customizer.java.snippets import parses_as_method, redeclared_locals
 from customizer.java.source_text import normalize_whitespace
 from customizer.mining.miner import mine_repository
 from customizer.model import BaseModel, load_base_model
@@ -82,6 +82,7 @@ class Candidate:
     score: float  # beam score: length-normalized log-probability
     parses: bool  # a complete Java method (no ERROR/MISSING nodes when wrapped in a class)
     degenerate: bool  # cut off at the length limit, or looping
+    redeclares: bool = False  # declares a local again while it is in scope: cannot compile (ranked lower)
     source: str = "model"  # "model", or "retrieved: <TestClass>.<method>" for the project's own nearest test
     hit_limit: bool = False  # the decoder was cut at max_new_tokens (before any repair)
     repaired: bool = False  # open braces were closed (after cutting back to the last statement if cut off)
@@ -620,6 +621,7 @@ class Generator:
             found.append(Candidate(rank=0, text=text, score=float(score), parses=parses,
                                    degenerate=cut_off or is_degenerate(text,
                                                                        line_repeats=config.degenerate_line_repeats),
+                                   redeclares=config.redeclared_last and bool(redeclared_locals(text)),
                                    hit_limit=cut_off, repaired=repaired))
             lengths.append(sum(1 for t in generated if t not in special))
         ranked = rank_candidates(found, lengths, prior if config.length_prior else None, config.length_weight)[:k]

@@ -116,8 +116,8 @@ def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Pa
                                                  base_only=base_only, strategy=strategy,
                                                  retrieved_first=retrieved_first)
     conventions = conventions_for(conventions_cache, repo)
-    candidates = sorted(generation.candidates, key=lambda c: (not (c.parses and not c.degenerate),
-                                                             not c.parses, c.rank))
+    candidates = sorted(generation.candidates, key=lambda c: (not (c.parses and not c.degenerate
+                                                                   and not c.redeclares), not c.parses, c.rank))
     placed = []
     for candidate in candidates:
         edit = _place(repo, conventions, path, method, candidate.text, open_texts)

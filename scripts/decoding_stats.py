@@ -52,6 +52,7 @@ DEV_EVAL = Path.home() / ".cache/testtailor-dev/corpus/dev-eval"
 CONFIGS = {
     "legacy": DecodingConfig.legacy(),
     "no-repair": dataclasses.replace(DecodingConfig(), repair=False),
+    "no-redeclare": dataclasses.replace(DecodingConfig(), redeclared_last=False),  # before the scope check
     "default": DecodingConfig(),
     # fewer beams for the one candidate the model adds after the retrieved tests (measure with -k 1)
     "beams-2": dataclasses.replace(DecodingConfig(), beams=2),
@@ -111,6 +112,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     from customizer.evaluate.metrics import bleu
     from customizer.generate import Generator
     from customizer.inputs import DEFAULT_MAX_SOURCE, DEFAULT_MAX_TARGET, clamp_length, encode_pair, position_limit
+    from customizer.java.snippets import redeclared_locals
 
     torch.set_num_threads(int(os.environ.get("TESTTAILOR_THREADS", "1")))
     pairs = sample_dev_eval(Path(args.dev_eval), args.per_package)
@@ -133,6 +135,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         rows.append({"id": pair.id, "package": pair.repo, "parses": top.parses, "hit_limit": top.hit_limit,
                      # one criterion for every configuration, so before and after compare
                      "degenerate": top.hit_limit or is_degenerate(top.text), "repaired": top.repaired,
+                     "redeclares": bool(redeclared_locals(top.text)),
                      "any_parses": any(c.parses for c in cands), "bleu": bleu(top.text, pair.test.body),
                      "top1": top.text, "top1_sha": hashlib.sha256(top.text.encode()).hexdigest()[:16]})
     wall = time.time() - t0
@@ -149,6 +152,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "max_new_tokens": gen.max_new_tokens_for(), "pairs": n, "packages": len({r["package"] for r in rows}),
         "candidates": args.k, "parse_rate": share("parses"), "hit_limit": share("hit_limit"),
         "degenerate": share("degenerate"), "repaired": share("repaired"), "any_candidate_parses": share("any_parses"),
+        "redeclares": share("redeclares"),
         "distinct_top1": round(100 * len({r["top1"] for r in rows}) / n, 1),
         "bleu": round(sum(r["bleu"] for r in rows) / n, 2), "wall_s_per_pair": round(wall / n, 2),
         "command": f"python scripts/decoding_stats.py measure --config {args.config}"

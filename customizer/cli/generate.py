@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}")
     for candidate in generation.candidates:
         flags = [flag for flag, on in (("does not parse", not candidate.parses),
+                                       ("declares a local twice", candidate.redeclares),
                                        ("degenerate", candidate.degenerate),
                                        ("braces closed by repair", candidate.repaired)) if on]
         origin = "" if candidate.source == "model" else f"  ({candidate.source})"

@@ -13,8 +13,9 @@ from typing import Any
 from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
-_ORDER = ("legacy", "no-repair", "default", "default+onnx", "beams-2")
-_LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair", "default": "after (shipped)",
+_ORDER = ("legacy", "no-repair", "no-redeclare", "default", "default+onnx", "beams-2")
+_LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair",
+          "no-redeclare": "after, without the redeclared-local rank", "default": "after (shipped)",
           "default+onnx": "after (shipped), ONNX Runtime", "beams-2": "after, 2 beams, top-1 only"}
 
 
@@ -37,6 +38,13 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
         out.append(f"Truncation repair alone: parse rate {unrepaired['parse_rate']:.1f}% without it, "
                    f"{after['parse_rate']:.1f}% with it ({after['repaired']:.1f}% of top-1 outputs repaired), "
                    f"BLEU-4 {unrepaired['bleu']:.1f} vs {after['bleu']:.1f}.")
+    plain = configs.get("no-redeclare")
+    if after and plain:
+        out.append(f"Ranking candidates that declare a local twice (javac rejects them) after the others: top-1 "
+                   f"BLEU-4 {plain['bleu']:.1f} → {after['bleu']:.1f}, parses {plain['parse_rate']:.1f}% → "
+                   f"{after['parse_rate']:.1f}%, degenerate {plain['degenerate']:.1f}% → {after['degenerate']:.1f}%"
+                   + (f", top-1 redeclaring {plain['redeclares']:.1f}% → {after['redeclares']:.1f}%"
+                      if "redeclares" in plain and "redeclares" in after else "") + ".")
     onnx = configs.get("default+onnx")
     if after and onnx:
         out.append(_runtime_agreement(after, onnx))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from customizer.java.parser import parse_java
+from tree_sitter import Node
+
+from customizer.java.parser import ParsedFile, parse_java
 
 _WRAPPER = "class __TestTailorProbe__ {\n"
 
@@ -18,3 +20,56 @@ def parses_as_method(text: str) -> bool:
         return False
     members = [n for n in body.named_children if n.type not in ("line_comment", "block_comment")]
     return len(members) == 1 and members[0].type in ("method_declaration", "constructor_declaration")
+
+
+# Nodes that open a scope for the names declared in (or by) them. A class body (an anonymous or local class) starts
+# over: its methods may reuse an enclosing method's local names; a lambda may not.
+_SCOPES = frozenset({"block", "for_statement", "enhanced_for_statement", "catch_clause", "lambda_expression",
+                     "try_with_resources_statement", "switch_block", "method_declaration",
+                     "constructor_declaration"})
+_DECLARING = frozenset({"local_variable_declaration", "formal_parameter", "catch_formal_parameter",
+                        "enhanced_for_statement", "resource", "spread_parameter"})
+
+
+def redeclared_locals(text: str) -> list[str]:
+    """Names a method declares again while an earlier local (or parameter) of that name is in scope, in order.
+
+    javac rejects each one ("variable x is already defined"), so a candidate with any cannot compile: a cheap,
+    certain sign of a looping generation (``boolean isExempt;`` written five times). Only complete methods are
+    checked (anything else: no names).
+    """
+    if not parses_as_method(text):
+        return []
+    parsed = parse_java(_WRAPPER + text + "\n}\n")
+    found: list[str] = []
+    _walk(parsed, parsed.root, [set()], found)
+    return found
+
+
+def _declared_names(parsed: ParsedFile, node: Node) -> list[str]:
+    if node.type == "local_variable_declaration":
+        return [parsed.node_text(name) for declarator in node.children_by_field_name("declarator")
+                if (name := declarator.child_by_field_name("name")) is not None]
+    if node.type == "lambda_expression":
+        params = node.child_by_field_name("parameters")
+        if params is None:
+            return []
+        if params.type == "identifier":
+            return [parsed.node_text(params)]
+        return [parsed.node_text(child) for child in params.named_children if child.type == "identifier"]
+    name = node.child_by_field_name("name")
+    return [parsed.node_text(name)] if name is not None and node.type in _DECLARING else []
+
+
+def _walk(parsed: ParsedFile, node: Node, scopes: list[set[str]], found: list[str]) -> None:
+    if node.type == "class_body":
+        scopes = [set()]
+    if node.type in _SCOPES:
+        scopes = [*scopes, set()]
+    if node.type == "lambda_expression" or node.type in _DECLARING:
+        for name in _declared_names(parsed, node):
+            if any(name in scope for scope in scopes):
+                found.append(name)
+            scopes[-1].add(name)
+    for child in node.named_children:
+        _walk(parsed, child, scopes, found)

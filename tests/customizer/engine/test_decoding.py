@@ -28,7 +28,7 @@ from customizer.decoding import (
     rank,
     repair_truncated,
 )
-from customizer.java.snippets import parses_as_method
+from customizer.java.snippets import parses_as_method, redeclared_locals
 
 LINE = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]  # a 10-token "statement line"
 
@@ -137,6 +137,7 @@ class _C:
     score: float
     parses: bool
     degenerate: bool
+    redeclares: bool = False
 
 
 def test_rank_puts_parsing_clean_candidates_first_then_uses_the_length_term() -> None:
@@ -145,10 +146,42 @@ def test_rank_puts_parsing_clean_candidates_first_then_uses_the_length_term() ->
     typical = _C("typical", -0.55, True, False)
     broken = _C("broken", -0.10, False, False)
     looping = _C("looping", -0.20, True, True)
-    items, lengths = [broken, looping, short, typical], [50, 400, 5, 55]
-    assert [c.name for c in rank(items, lengths, None)] == ["short", "typical", "looping", "broken"]
-    assert [c.name for c in rank(items, lengths, prior, 0.1)] == ["typical", "short", "looping", "broken"]
+    twice = _C("twice", -0.05, True, False, redeclares=True)  # best score, but javac would reject it
+    items, lengths = [broken, looping, short, typical, twice], [50, 400, 5, 55, 50]
+    assert [c.name for c in rank(items, lengths, None)] == ["short", "typical", "looping", "twice", "broken"]
+    assert [c.name for c in rank(items, lengths, prior, 0.1)] == ["typical", "short", "looping", "twice", "broken"]
     assert [c.name for c in rank(items, lengths, prior, 0.0)][:2] == ["short", "typical"]
+
+
+def test_redeclared_locals_follow_javas_scopes() -> None:
+    looping = ("@Test\nvoid isExempt_works() {\n    // given\n    boolean isExempt;\n    // then\n"
+               "    boolean isExempt;\n    boolean isExempt = calc.isExempt(\"fr\");\n    assertTrue(isExempt);\n}")
+    assert redeclared_locals(looping) == ["isExempt", "isExempt"]
+    legal = """void a(int x) {
+        for (int i = 0; i < 3; i++) { int z = i; }
+        for (int i = 0; i < 3; i++) { int z = i; }
+        try (InputStream in = open()) { } catch (IOException e) { }
+        try { } catch (IOException e) { }
+        Runnable r = () -> { int q = 1; };
+        list.forEach(v -> use(v));
+        list.forEach(v -> use(v));
+        new Thread() { public void run() { int x = 3; } };  // another method: may reuse the name
+        { int w = 1; } { int w = 2; }
+        switch (k) { case 1 -> { int b = 1; } default -> { int b = 2; } }
+    }"""
+    assert redeclared_locals(legal) == []
+    illegal = """void a(int x) {
+        int x = 2;
+        for (int i = 0; i < 3; i++) { int i = 1; }
+        Runnable r = () -> { int x = 1; };
+        list.forEach(x -> use(x));
+        try { } catch (IOException x) { }
+        int y; { int y = 3; }
+        try (InputStream in = a(); InputStream in = b()) { }
+        switch (k) { case 1: int s = 1; break; default: int s = 2; }
+    }"""
+    assert redeclared_locals(illegal) == ["x", "i", "x", "x", "x", "y", "in", "s"]
+    assert redeclared_locals("void a() { int x = 1; int x = 2;") == []  # not a complete method: not checked
 
 
 def _stopper_scores(tokenizer, text: str, max_line_repeats: int = 6) -> torch.Tensor:
