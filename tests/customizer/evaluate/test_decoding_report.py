@@ -51,3 +51,13 @@ def test_onnx_row_says_on_how_many_pairs_its_top1_equals_pytorchs(tmp_path):
     del torch_row["top1_sha"]  # a PyTorch row measured before the digests were recorded
     (tmp_path / "decoding.json").write_text(json.dumps({"configs": {"default+onnx": onnx_row, "default": torch_row}}))
     assert "top-1 agreement not measured (rerun both rows)" in "\n".join(render_decoding(tmp_path))
+
+
+def test_redeclared_rank_row_reads_before_and_after(tmp_path):
+    plain = {**_config(90.0, 0.0, "cmd no-redeclare"), "bleu": 9.1, "redeclares": 12.5}
+    after = {**_config(90.0, 0.0, "cmd default"), "bleu": 9.4, "redeclares": 5.0}
+    (tmp_path / "decoding.json").write_text(json.dumps({"configs": {"default": after, "no-redeclare": plain}}))
+    text = "\n".join(render_decoding(tmp_path))
+    assert text.index("| after, without the redeclared-local rank |") < text.index("| after (shipped) |")
+    assert "top-1 BLEU-4 9.1 → 9.4, parses 90.0% → 90.0%, degenerate 25.0% → 25.0%, top-1 redeclaring 12.5% → 5.0%." \
+        in text
