@@ -57,6 +57,19 @@ def tiny_bart_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BartForConditionalGeneration(config).save_pretrained(out, safe_serialization=True)
     return out
 
+@pytest.fixture
+def penalty_model(tiny_bart_dir: Path, tmp_path: Path) -> Path:
+    """The tiny BART with a generation setting the ONNX beam search does not reproduce (so: not exportable)."""
+    import json
+    import shutil
+
+    model_dir = tmp_path / "bart-penalty"
+    shutil.copytree(tiny_bart_dir, model_dir)
+    config = json.loads((model_dir / "generation_config.json").read_text())
+    (model_dir / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1.3}))
+    return model_dir
+
+
 
 @pytest.fixture(scope="session")
 def tiny_t5_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

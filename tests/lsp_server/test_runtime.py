@@ -4,8 +4,6 @@ was asked for, and only logged under ``auto`` (tiny BART)."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -64,13 +62,9 @@ async def test_onnx_export_runs_in_the_background_with_progress(start_client: St
 
 
 @pytest.fixture
-def penalty_env(server_env: dict[str, str], tiny_bart_dir: Path, tmp_path: Path) -> dict[str, str]:
-    """The tiny BART with a generation setting the ONNX beam search does not reproduce (so: not exportable)."""
-    model_dir = tmp_path / "bart-penalty"
-    shutil.copytree(tiny_bart_dir, model_dir)
-    config = json.loads((model_dir / "generation_config.json").read_text())
-    (model_dir / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1.3}))
-    server_env["TESTTAILOR_BASE_MODEL"] = str(model_dir)
+def penalty_env(server_env: dict[str, str], penalty_model: Path) -> dict[str, str]:
+    """The server on a model the ONNX beam search cannot reproduce (so: not exportable)."""
+    server_env["TESTTAILOR_BASE_MODEL"] = str(penalty_model)
     return server_env
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -60,14 +58,10 @@ def test_background_export_decodes_with_pytorch_until_ready(adapted: AdapterStor
     assert len(list((tmp_path / "onnx").glob("*/fp32/step.onnx"))) == 2
 
 
-def test_background_export_failure_is_one_note(tiny_bart_dir: Path, tmp_path: Path,
+def test_background_export_failure_is_one_note(penalty_model: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    model_dir = tmp_path / "bart-penalty"
-    shutil.copytree(tiny_bart_dir, model_dir)
-    config = json.loads((model_dir / "generation_config.json").read_text())
-    (model_dir / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1.3}))
     monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "onnx"))
-    generator = Generator(base_model=model_dir, device="cpu", max_new_tokens=8, runtime="onnx",
+    generator = Generator(base_model=penalty_model, device="cpu", max_new_tokens=8, runtime="onnx",
                           background_exports=True)
     future = generator.prepare_runtime()
     assert future is not None and generator.prepare_runtime() is future  # one export per model

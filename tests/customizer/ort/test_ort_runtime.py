@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
@@ -146,16 +145,6 @@ def test_generator_onnx_candidates_equal_torch(exported: tuple[Path, OnnxSeq2Seq
     assert isinstance(onnx_gen.runner(onnx_gen.base.model), OnnxSeq2Seq)
 
 
-@pytest.fixture
-def penalty_model(tiny_bart_dir: Path, tmp_path: Path) -> Path:
-    """The tiny BART with a generation setting the ONNX beam search does not reproduce (so: not exportable)."""
-    model_dir = tmp_path / "bart-penalty"
-    shutil.copytree(tiny_bart_dir, model_dir)
-    config = json.loads((model_dir / "generation_config.json").read_text())
-    (model_dir / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1.3}))
-    return model_dir
-
-
 def test_unsupported_model_falls_back_to_pytorch_with_one_message(penalty_model: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     model_dir = penalty_model
@@ -217,17 +206,13 @@ def test_auto_runtime_is_onnx_on_the_cpu_and_falls_back_quietly(tiny_bart_dir: P
     assert generator.runner(module) is module and generator.runtime_note is None  # nothing asked for failed
 
 
-def test_auto_runtime_hides_a_failed_export(tiny_bart_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+def test_auto_runtime_hides_a_failed_export(penalty_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A model the ONNX search cannot reproduce: ``onnx`` says why, ``auto`` only logs it."""
-    model_dir = tmp_path / "bart-penalty"
-    shutil.copytree(tiny_bart_dir, model_dir)
-    config = json.loads((model_dir / "generation_config.json").read_text())
-    (model_dir / "generation_config.json").write_text(json.dumps({**config, "repetition_penalty": 1.3}))
     monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "onnx"))
     with caplog.at_level(logging.INFO, logger="customizer.generate"):
         for runtime, shown in (("auto", False), ("onnx", True)):
-            generator = Generator(base_model=model_dir, device="cpu", max_new_tokens=8, runtime=runtime)
+            generator = Generator(base_model=penalty_model, device="cpu", max_new_tokens=8, runtime=runtime)
             module = generator.base.model
             assert generator.runner(module) is module
             assert (generator.runtime_note is not None) is shown
