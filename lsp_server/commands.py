@@ -131,6 +131,7 @@ def register(server: TestTailorServer) -> None:
             edit = convert.workspace_edit(ls.workspace, placed.edit, document_version(ls, test_uri), support)
             candidates.append({
                 "rank": placed.rank, "text": placed.text, "score": placed.score, "parses": placed.parses,
+                "defects": list(placed.defects),
                 "validation": placed.validation.to_dict() if placed.validation is not None else None,
                 "title": f"{'Create' if placed.edit.created else 'Add to'} {placed.edit.path.name}: "
                          f"{placed.edit.method_name}",

@@ -78,6 +78,13 @@ class Placed:
     parses: bool
     edit: TestEdit
     validation: ValidationResult | None = None  # set when testtailor.validate is on
+    defects: tuple[str, ...] = ()  # what is visibly wrong with it, for people (see candidate_defects)
+
+
+def candidate_defects(candidate: Any) -> tuple[str, ...]:
+    """What a user should know before picking a model candidate: it cannot compile, or it repeats itself."""
+    return tuple(text for flag, text in ((candidate.redeclares, "declares a local twice"),
+                                         (candidate.degenerate, "repeats itself")) if flag)
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,8 @@ def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Pa
     placed = []
     for candidate in candidates:
         edit = _place(repo, conventions, path, method, candidate.text, open_texts)
-        placed.append(Placed(candidate.rank, candidate.text, float(candidate.score), bool(candidate.parses), edit))
+        placed.append(Placed(candidate.rank, candidate.text, float(candidate.score), bool(candidate.parses), edit,
+                             defects=candidate_defects(candidate)))
     if not placed:
         raise TestTailorError(f"the model produced no test for `{name}`; try again with more candidates")
     if validate:

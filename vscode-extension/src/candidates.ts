@@ -27,7 +27,7 @@ export function candidateLabel(c: Candidate): string {
   return truncate(`${c.rank}. ${base || "(empty candidate)"}`, MAX_LABEL);
 }
 
-/** Items ordered by rank: label = title (or first line), detail = score + parses, description = model. */
+/** Items ordered by rank: label = title (or first line), detail = score + parses + defects, description = model. */
 export function candidateItems(result: GenerateCandidatesResult): CandidateItem[] {
   return result.candidates
     .map((c, index) => ({ c, index }))
@@ -35,7 +35,8 @@ export function candidateItems(result: GenerateCandidatesResult): CandidateItem[
     .map(({ c, index }) => ({
       label: candidateLabel(c),
       description: result.model,
-      detail: `score ${Number.isFinite(c.score) ? c.score.toFixed(3) : "?"} · ${c.parses ? "parses" : "does not parse"}`,
+      detail: [`score ${Number.isFinite(c.score) ? c.score.toFixed(3) : "?"}`, c.parses ? "parses" : "does not parse",
+        ...(c.defects ?? [])].join(" · "),
       index,
     }));
 }

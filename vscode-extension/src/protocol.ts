@@ -46,6 +46,8 @@ export interface Candidate {
   text: string;
   score: number;
   parses: boolean;
+  /** What is visibly wrong with a model candidate ("declares a local twice", "repeats itself"); absent or empty: nothing. */
+  defects?: string[];
   title?: string;
   /** An LSP WorkspaceEdit (kept opaque here; converted with protocol2CodeConverter). */
   edit: unknown;

@@ -30,6 +30,11 @@ test("candidate items are ordered by rank with title, model and score", () => {
   assert.equal(items[1].detail, "score -0.247 · does not parse");
 });
 
+test("a model candidate's defects are in its detail", () => {
+  const items = candidateItems({ ...result, candidates: [cand(1, "void t() {}", { defects: ["declares a local twice", "repeats itself"] })] });
+  assert.equal(items[0].detail, "score -0.123 · parses · declares a local twice · repeats itself");
+});
+
 test("long labels are truncated", () => {
   const long = candidateItems({ ...result, candidates: [cand(1, `public void ${"x".repeat(200)}() {}`)] });
   assert.ok(long[0].label.length <= 90);
