@@ -88,6 +88,12 @@ class Candidate:
     repaired: bool = False  # open braces were closed (after cutting back to the last statement if cut off)
     validation: ValidationResult | None = None  # compiled and run in the project (opt-in: validate=True)
 
+    @property
+    def defects(self) -> tuple[str, ...]:
+        """What a user should know before picking it: it cannot compile, or it repeats itself."""
+        return tuple(text for flag, text in ((self.redeclares, "declares a local twice"),
+                                             (self.degenerate, "repeats itself")) if flag)
+
 
 @dataclass
 class Generation:
@@ -621,7 +627,7 @@ class Generator:
             found.append(Candidate(rank=0, text=text, score=float(score), parses=parses,
                                    degenerate=cut_off or is_degenerate(text,
                                                                        line_repeats=config.degenerate_line_repeats),
-                                   redeclares=config.redeclared_last and bool(redeclared_locals(text)),
+                                   redeclares=config.redeclared_last and parses and bool(redeclared_locals(text)),
                                    hit_limit=cut_off, repaired=repaired))
             lengths.append(sum(1 for t in generated if t not in special))
         ranked = rank_candidates(found, lengths, prior if config.length_prior else None, config.length_weight)[:k]

@@ -78,13 +78,7 @@ class Placed:
     parses: bool
     edit: TestEdit
     validation: ValidationResult | None = None  # set when testtailor.validate is on
-    defects: tuple[str, ...] = ()  # what is visibly wrong with it, for people (see candidate_defects)
-
-
-def candidate_defects(candidate: Any) -> tuple[str, ...]:
-    """What a user should know before picking a model candidate: it cannot compile, or it repeats itself."""
-    return tuple(text for flag, text in ((candidate.redeclares, "declares a local twice"),
-                                         (candidate.degenerate, "repeats itself")) if flag)
+    defects: tuple[str, ...] = ()  # what is visibly wrong with it, for people (customizer.generate.Candidate)
 
 
 @dataclass(frozen=True)
@@ -129,7 +123,7 @@ def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Pa
     for candidate in candidates:
         edit = _place(repo, conventions, path, method, candidate.text, open_texts)
         placed.append(Placed(candidate.rank, candidate.text, float(candidate.score), bool(candidate.parses), edit,
-                             defects=candidate_defects(candidate)))
+                             defects=candidate.defects))
     if not placed:
         raise TestTailorError(f"the model produced no test for `{name}`; try again with more candidates")
     if validate:

@@ -11,15 +11,23 @@ _WRAPPER = "class __TestTailorProbe__ {\n"
 
 def parses_as_method(text: str) -> bool:
     """True when ``text`` is exactly one complete method (or constructor) without syntax errors."""
+    return _parsed_method(text) is not None
+
+
+def _parsed_method(text: str) -> tuple[ParsedFile, Node] | None:
+    """``text`` parsed inside a probe class, and its one method (or constructor) node; None when ``text`` is not
+    exactly one complete method without syntax errors."""
     parsed = parse_java(_WRAPPER + text + "\n}\n")
     if parsed.has_error:
-        return False
+        return None
     classes = [n for n in parsed.root.named_children if n.type == "class_declaration"]
     body = classes[0].child_by_field_name("body") if len(classes) == 1 else None
     if body is None:
-        return False
+        return None
     members = [n for n in body.named_children if n.type not in ("line_comment", "block_comment")]
-    return len(members) == 1 and members[0].type in ("method_declaration", "constructor_declaration")
+    if len(members) == 1 and members[0].type in ("method_declaration", "constructor_declaration"):
+        return parsed, members[0]
+    return None
 
 
 # Nodes that open a scope for the names declared in (or by) them. A class body (an anonymous or local class) starts
@@ -38,11 +46,12 @@ def redeclared_locals(text: str) -> list[str]:
     certain sign of a looping generation (``boolean isExempt;`` written five times). Only complete methods are
     checked (anything else: no names).
     """
-    if not parses_as_method(text):
+    method = _parsed_method(text)
+    if method is None:
         return []
-    parsed = parse_java(_WRAPPER + text + "\n}\n")
+    parsed, node = method
     found: list[str] = []
-    _walk(parsed, parsed.root, [set()], found)
+    _walk(parsed, node, [set()], found)
     return found
 
 

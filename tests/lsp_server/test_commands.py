@@ -86,13 +86,3 @@ async def test_retrieved_only_lists_the_nearest_tests_without_the_model(start_cl
                          {"uri": uri, "position": {"line": 6, "character": 10}, "retrievedOnly": True})
     assert none["method"] == "add" and none["candidates"] == [] and "no tests yet" in none["model"]
     assert not client.messages
-
-
-def test_candidate_defects_say_what_is_visibly_wrong() -> None:
-    from customizer.generate import Candidate
-    from lsp_server.pipeline import candidate_defects
-
-    clean = Candidate(rank=1, text="void t() {}", score=-0.1, parses=True, degenerate=False)
-    assert candidate_defects(clean) == ()
-    broken = Candidate(rank=2, text="...", score=-0.2, parses=True, degenerate=True, redeclares=True)
-    assert candidate_defects(broken) == ("declares a local twice", "repeats itself")

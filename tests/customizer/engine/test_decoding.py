@@ -226,3 +226,13 @@ def test_window_blocker_stops_a_varied_loop_and_agrees_with_its_corpus_count() -
         assert corpus_window_alterations([s], 3, (2, 5), 12) == (int(forbidden), 1)
     with pytest.raises(ValueError):
         WindowLoopBlocker(1)
+
+
+def test_candidate_defects_say_what_is_visibly_wrong() -> None:
+    from customizer.generate import Candidate
+
+    clean = Candidate(rank=1, text="void t() {}", score=-0.1, parses=True, degenerate=False)
+    assert clean.defects == ()
+    broken = Candidate(rank=2, text="...", score=-0.2, parses=True, degenerate=True, redeclares=True)
+    assert broken.defects == ("declares a local twice", "repeats itself")
+
