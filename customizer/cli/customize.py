@@ -1,7 +1,9 @@
 """``testtailor customize-project REPO``: mine the repository's tests, train an adapter, store it.
 
-Progress: ``--progress bar`` (a tqdm bar on stderr, for people), ``json`` (one JSON object per line on stdout:
-the Progress contract of docs/architecture.md, for the language server) or ``none``. Ctrl-C (or SIGTERM)
+Progress: ``--progress bar`` (a tqdm bar on stderr, for people; plain lines, one per validation pass, when stderr
+is not a terminal: a CI log or ``2>&1 | tee`` gets no carriage-return redraws), ``lines`` (those lines always),
+``json`` (one JSON object per line on stdout: the Progress contract of docs/architecture.md, for the language
+server) or ``none``. Ctrl-C (or SIGTERM)
 finishes the current step, keeps the best adapter so far and exits with 130.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -69,8 +72,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--retrieval", type=retrieval_count, default=DEFAULT_RETRIEVAL, metavar="K",
                         help=RETRIEVAL_HELP + "; the adapter records K and generation uses it")
-    parser.add_argument("--progress", choices=("bar", "json", "none"), default="bar",
-                        help="progress as a bar on stderr, JSON lines on stdout, or none (default: bar)")
+    parser.add_argument("--progress", choices=("bar", "lines", "json", "none"), default="bar",
+                        help="progress as a bar on stderr (plain lines when stderr is not a terminal), lines on "
+                        "stderr (start and each validation pass), JSON lines on stdout, or none (default: bar)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=run)
 
@@ -118,6 +122,8 @@ def _reporter(mode: str) -> tuple[Callable[[Event], None], Callable[[], None]]:
         return emit, lambda: None
     if mode == "none":
         return lambda event: None, lambda: None
+    if mode == "lines" or not sys.stderr.isatty():
+        return _line_reporter(), lambda: None
     from tqdm import tqdm
 
     bars: list[Any] = []  # created on the first event, so a bad argument prints no empty bar
@@ -136,3 +142,21 @@ def _reporter(mode: str) -> tuple[Callable[[Event], None], Callable[[], None]]:
             bar.update(100.0 - bar.n)
 
     return update, lambda: bars and bars[0].close()
+
+
+def _line_reporter() -> Callable[[Event], None]:
+    """Plain progress lines on stderr: the start, then each validation pass (what a log needs; the step lines in
+    between would only repeat the throughput)."""
+    started: list[float] = []
+
+    def update(event: Event) -> None:
+        if not started:
+            started.append(time.monotonic())
+        if event["event"] == "start":
+            print(f"{event['strategy']} on {event['pairs']['train']} pairs", file=sys.stderr, flush=True)
+        elif event["event"] == "progress" and "val loss" in str(event.get("message", "")):
+            elapsed = int(time.monotonic() - started[0])
+            print(f"  {event['percent']:3.0f}% {elapsed // 60:02d}:{elapsed % 60:02d}  {event['message']}",
+                  file=sys.stderr, flush=True)
+
+    return update

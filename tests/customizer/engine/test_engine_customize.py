@@ -59,6 +59,17 @@ def test_cli_customize_with_json_progress(java_repo: Path, tiny_bart_dir: Path, 
     assert AdapterStore().find(java_repo) is not None
 
 
+def test_cli_customize_progress_off_a_terminal_is_plain_lines(java_repo: Path, tiny_bart_dir: Path, home: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The default bar becomes one line per validation pass when stderr is a log, not a terminal."""
+    assert main(["customize-project", str(java_repo), "--device", "cpu", "--base-model", str(tiny_bart_dir),
+                 "--max-pflops", "1e-9"]) == 0
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert "\r" not in err and lines[0].startswith("l-ldb on ") and lines[0].endswith(" pairs")
+    assert "base model val loss" in lines[1] and all("val loss" in line for line in lines[1:])
+
+
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["--strategy", "nope"], 21, "unknown strategy 'nope'"),
     (["--device", "cuda"], 22, "no GPU"),
