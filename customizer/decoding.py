@@ -18,6 +18,14 @@ Why each piece exists (measured by ``scripts/decoding_stats.py``; numbers in the
   token blocker nor span lines. :class:`WindowLoopBlocker` forbids the token that would make a unit of 3..16
   tokens occur an 11th time within the last 64 tokens: 156 of the base corpus' 53,677 developer tests (0.29%;
   numeric tables such as matrices and zero-filled byte arrays) would have been altered.
+* **Locals declared twice.** A loop that writes ``boolean isExempt = false;`` line after line cannot compile
+  (javac: "variable isExempt is already defined"). :class:`RedeclarationBlocker` forbids the ``=``, ``;`` or ``,``
+  that would make ``Type name`` declare a local already in scope, so the beam goes on with another name
+  (``url`` → ``url2``) or another statement; :class:`RedeclarationStopper` ends a beam whose completed line
+  declares a local twice in a form the blocker does not see (``for (int i …``). Both judge the output so far with
+  :func:`redeclares_so_far` (its open braces closed, one tree-sitter parse), only where a line could be a
+  declaration of a name seen before. No developer test can trip them (javac rejects such tests); the ranking below
+  is the net for the rest.
 * **Length.** :class:`LengthPrior` is a log-normal fitted to the token lengths of the project's own tests
   (stored with the adapter) or of the base corpus (``testtailor.json`` of the base model). It sets
   ``max_new_tokens`` (99th percentile x 1.15 + 4, capped by the position table), pushes the end-of-sequence
@@ -45,7 +53,7 @@ import torch
 from transformers import LogitsProcessor
 
 from customizer.defaults import DEFAULT_RETRIEVED_FIRST
-from customizer.java.snippets import parses_as_method
+from customizer.java.snippets import parses_as_method, redeclared_locals
 
 MAX_REPEATS = 8  # a unit may repeat this many times back to back while decoding
 MAX_PERIOD = 32  # ... for units of 1..MAX_PERIOD tokens (line-sized loops included)
@@ -56,6 +64,8 @@ WINDOW_REPEATS = 10  # a unit of WINDOW_UNITS tokens may occur this often in the
 WINDOW_UNITS = (3, 16)
 WINDOW = 64
 LINE_LOOP_PENALTY = -5.0  # log-probability given to the forced end of a beam that repeats a line
+REDECLARED_PENALTY = -1.0e4  # log-probability of the forced end of a beam that declares a local twice: the beam
+# drops out (any other continuation outscores it) unless nothing else is left
 EOS_PUSH = 1.01  # past the prior's 90th percentile, the end-of-sequence score grows by this factor per token
 LENGTH_MARGIN = 1.15  # max_new_tokens = 99th percentile of test lengths x margin + specials
 LENGTH_WEIGHT = 0.1  # weight of the length term (log-normal, 0 at the median) in the ranking score
@@ -173,16 +183,120 @@ class LineLoopStopper(LogitsProcessor):
         return scores
 
 
-_NEWLINE_MASKS: dict[tuple[str, int], torch.Tensor] = {}
+class RedeclarationStopper(LogitsProcessor):
+    """End a beam (end-of-sequence only, at ``penalty``) once a line it completes declares a local again while an
+    earlier local of that name is in scope: such a test cannot compile, and every copy after the first is a loop.
+    Checked only when the last token holds a newline (one decode and one parse per generated line).
+
+    Apply it after every processor that rescales the end-of-sequence score (``ExponentialDecayLengthPenalty``
+    would turn a large negative score positive)."""
+
+    def __init__(self, tokenizer: Any, penalty: float = REDECLARED_PENALTY) -> None:
+        self.tokenizer = tokenizer
+        self.penalty = penalty
+        self.eos = tokenizer.eos_token_id
+        self.newline = newline_token_mask(tokenizer)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        last = input_ids[:, -1].cpu()
+        rows = (last < len(self.newline)) & self.newline[last.clamp(max=len(self.newline) - 1)]
+        for row in rows.nonzero().flatten().tolist():
+            text = self.tokenizer.decode(input_ids[row].tolist(), skip_special_tokens=True,
+                                         clean_up_tokenization_spaces=False)
+            if redeclares_so_far(text):
+                scores[row, :] = -float("inf")
+                scores[row, self.eos] = self.penalty
+        return scores
+
+
+_DECLARATION_HEAD = re.compile(r"^\s*(?:final\s+)?[A-Za-z_$][\w$.]*(?:<[^;=(){}]*>)?(?:\s*\[\s*\])*\s+"
+                               r"([A-Za-z_$][\w$]*)\s*$")  # the start of a line: `final Type<T>[] name`
+_HEAD_TOKENS = 24  # tokens decoded to find the current line; a longer declaration head is not checked
+
+
+class RedeclarationBlocker(LogitsProcessor):
+    """Forbid the token (``=``, ``;``, ``,`` first) that would make the current line ``Type name`` declare a local
+    already in scope; the name may still grow (``url`` → ``url2``) or the line turn into something else.
+
+    Cheap where it does nothing: the last few tokens are decoded to find the current line, and only a line that
+    looks like a declaration head of a name already written is parsed (:func:`redeclares_so_far`)."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.closing = declaration_end_mask(tokenizer)
+        special = set(tokenizer.all_special_ids)
+        self.pieces = ["" if i in special else piece for i, piece in enumerate(token_texts(tokenizer))]
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        rows = input_ids.tolist()
+        for row, ids in enumerate(rows):
+            tail = "".join(self.pieces[i] if i < len(self.pieces) else "" for i in ids[-_HEAD_TOKENS:])
+            newline = tail.rfind("\n")
+            head = _DECLARATION_HEAD.match(tail[newline + 1:]) if newline >= 0 else None
+            if head is None:
+                continue
+            text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+            before = text[:text.rfind("\n")]
+            if re.search(rf"(?<![\w$]){re.escape(head.group(1))}(?![\w$])", before) is None:
+                continue
+            if redeclares_so_far(text.rstrip() + " = null;\n"):
+                scores[row, self.closing.to(scores.device)] = -float("inf")
+        return scores
+
+
+def declaration_end_mask(tokenizer: Any) -> torch.Tensor:
+    """Boolean mask over the vocabulary: tokens that, after ``Type name``, end the name and make the line a
+    declaration (``=`` but not ``==``, ``;``, ``,``), after optional spaces."""
+    return torch.tensor([p.lstrip(" \t")[:1] in ("=", ";", ",") and not p.lstrip(" \t").startswith("==")
+                         for p in token_texts(tokenizer)], dtype=torch.bool)
+
+
+def redeclaration_alterations(texts: Iterable[str]) -> tuple[int, int]:
+    """(tests :class:`RedeclarationBlocker` or :class:`RedeclarationStopper` would have altered, tests seen), judged
+    on the text at every line end and at every declaration head, as the processors judge an output while decoding.
+    A test javac accepts never declares a local twice, so anything counted here is a fault of the scope check."""
+    altered = seen = 0
+    for text in texts:
+        seen += 1
+        start = 0
+        for end in [i for i, ch in enumerate(text) if ch == "\n"] + [len(text)]:
+            line = text[start:end]
+            cut = min((i for i in (line.find("="), line.find(";"), line.find(",")) if i >= 0), default=-1)
+            head = _DECLARATION_HEAD.match(line[:cut]) if cut > 0 else None
+            if head is not None and redeclares_so_far(text[:start] + line[:cut].rstrip() + " = null;\n"):
+                altered += 1
+                break
+            if end < len(text) and redeclares_so_far(text[:end + 1]):
+                altered += 1
+                break
+            start = end + 1
+    return altered, seen
+
+
+def redeclares_so_far(text: str) -> bool:
+    """True when the unfinished method ``text``, its open braces closed, parses and declares a local twice in one
+    scope. An unfinished statement (open parenthesis, a line cut mid-expression) gives False: nothing to judge yet."""
+    braces, parens, _ = _boundaries(text)
+    if parens != 0 or braces < 0:
+        return False
+    return bool(redeclared_locals(text.rstrip() + "\n}" * braces))
+
+
+_TOKEN_TEXTS: dict[tuple[str, int, int], list[str]] = {}
+
+
+def token_texts(tokenizer: Any) -> list[str]:
+    """The text of every token of the vocabulary on its own (cached per tokenizer)."""
+    key = (str(getattr(tokenizer, "name_or_path", "")), len(tokenizer), id(tokenizer))
+    if key not in _TOKEN_TEXTS:
+        _TOKEN_TEXTS[key] = tokenizer.batch_decode([[i] for i in range(len(tokenizer))],
+                                                   clean_up_tokenization_spaces=False)
+    return _TOKEN_TEXTS[key]
 
 
 def newline_token_mask(tokenizer: Any) -> torch.Tensor:
-    """Boolean mask over the vocabulary: tokens whose text holds a newline (cached per tokenizer)."""
-    key = (str(getattr(tokenizer, "name_or_path", "")), len(tokenizer), id(tokenizer))
-    if key not in _NEWLINE_MASKS:
-        pieces = tokenizer.batch_decode([[i] for i in range(len(tokenizer))], clean_up_tokenization_spaces=False)
-        _NEWLINE_MASKS[key] = torch.tensor(["\n" in piece for piece in pieces], dtype=torch.bool)
-    return _NEWLINE_MASKS[key]
+    """Boolean mask over the vocabulary: tokens whose text holds a newline."""
+    return torch.tensor(["\n" in piece for piece in token_texts(tokenizer)], dtype=torch.bool)
 
 
 def is_degenerate(text: str, repeats: int = DEGENERATE_REPEATS, max_period: int = 4,
@@ -399,12 +513,14 @@ class DecodingConfig:
     max_line_repeats: int | None = MAX_LINE_REPEATS  # None: no LineLoopStopper
     window_repeats: int | None = WINDOW_REPEATS  # None: no WindowLoopBlocker
     redeclared_last: bool = True  # rank candidates that declare a local twice (cannot compile) after the others
+    stop_redeclared: bool = True  # keep beams from declaring a local twice (RedeclarationBlocker, ...Stopper)
 
     @classmethod
     def legacy(cls) -> DecodingConfig:
         """The decoding before issue #13: units up to 4 tokens, 256 new tokens, no length term, no repair."""
         return cls(max_period=4, length_prior=False, length_weight=0.0, repair=False, degenerate_line_repeats=None,
-                   eos_push=None, max_line_repeats=None, window_repeats=None)
+                   eos_push=None, max_line_repeats=None, window_repeats=None, redeclared_last=False,
+                   stop_redeclared=False)
 
 
 def lead_with(first: Sequence[R], rest: Sequence[R], k: int, key: Callable[[R], str]) -> list[R]:

@@ -36,6 +36,8 @@ from customizer.decoding import (
     LengthPrior,
     LineLoopStopper,
     LoopBlocker,
+    RedeclarationBlocker,
+    RedeclarationStopper,
     WindowLoopBlocker,
     is_degenerate,
     lead_with,
@@ -593,6 +595,9 @@ class Generator:
         if config.length_prior and config.eos_push and prior.p90 < max_new:
             # past the prior's 90th percentile, favour ending ever more (the decoder starts from one token)
             processors.append(ExponentialDecayLengthPenalty((prior.p90, config.eos_push), tokenizer.eos_token_id, 1))
+        if config.stop_redeclared:
+            processors.append(RedeclarationBlocker(tokenizer))
+            processors.append(RedeclarationStopper(tokenizer))  # last: nothing may rescale its end-of-sequence score
         out = self.runner(module, adapter).generate(input_ids=ids, attention_mask=mask, num_beams=beams,
                                                     num_return_sequences=beams, max_new_tokens=max_new,
                                                     do_sample=False, early_stopping=True, output_scores=True,

@@ -45,6 +45,7 @@ from customizer.decoding import (  # noqa: E402
     corpus_loop_alterations,
     corpus_window_alterations,
     is_degenerate,
+    redeclaration_alterations,
 )
 from customizer.defaults import AUTO_RUNTIME, RUNTIMES  # noqa: E402
 
@@ -52,7 +53,8 @@ DEV_EVAL = Path.home() / ".cache/testtailor-dev/corpus/dev-eval"
 CONFIGS = {
     "legacy": DecodingConfig.legacy(),
     "no-repair": dataclasses.replace(DecodingConfig(), repair=False),
-    "no-redeclare": dataclasses.replace(DecodingConfig(), redeclared_last=False),  # before the scope check
+    "no-redeclare": dataclasses.replace(DecodingConfig(), redeclared_last=False, stop_redeclared=False),
+    "no-redeclare-stop": dataclasses.replace(DecodingConfig(), stop_redeclared=False),  # ranked last, not stopped
     "default": DecodingConfig(),
     # fewer beams for the one candidate the model adds after the retrieved tests (measure with -k 1)
     "beams-2": dataclasses.replace(DecodingConfig(), beams=2),
@@ -96,6 +98,9 @@ def corpus(args: argparse.Namespace) -> dict[str, Any]:
         "line_repeats": {str(n): sum(_max_line_count(t) >= n for t in texts) for n in range(3, 11)},
         # a unit of 3..16 tokens occurring n times within 64 tokens, not necessarily back to back
         "window": {str(n): corpus_window_alterations(content, n)[0] for n in (8, 10)},
+        # tests the redeclaration blocker/stopper would alter (each is a fault of the scope check: javac rejects
+        # a test that declares a local twice)
+        "redeclaration_altered": redeclaration_alterations(texts)[0],
     }
     if args.write_prior:
         meta_file = Path(args.model) / "testtailor.json"

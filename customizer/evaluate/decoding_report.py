@@ -13,9 +13,13 @@ from typing import Any
 from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
-_ORDER = ("legacy", "no-repair", "no-redeclare", "default", "default+onnx", "beams-2")
+_ORDER = ("legacy", "no-repair", "no-redeclare", "no-redeclare-stop", "default", "default+onnx",
+          "no-redeclare-stop+onnx", "beams-2")
 _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair",
-          "no-redeclare": "after, without the redeclared-local rank", "default": "after (shipped)",
+          "no-redeclare": "after, without the redeclared-local rank or blocker",
+          "no-redeclare-stop": "after, redeclared locals ranked last but not blocked",
+          "no-redeclare-stop+onnx": "after, redeclared locals ranked last but not blocked, ONNX Runtime",
+          "default": "after (shipped)",
           "default+onnx": "after (shipped), ONNX Runtime", "beams-2": "after, 2 beams, top-1 only"}
 
 
@@ -40,11 +44,20 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
                    f"BLEU-4 {unrepaired['bleu']:.1f} vs {after['bleu']:.1f}.")
     plain = configs.get("no-redeclare")
     if after and plain:
-        out.append(f"Ranking candidates that declare a local twice (javac rejects them) after the others: top-1 "
+        out.append(f"Against neither ranking candidates that declare a local twice (javac rejects them) last nor "
+                   f"keeping beams from it: top-1 "
                    f"BLEU-4 {plain['bleu']:.1f} → {after['bleu']:.1f}, parses {plain['parse_rate']:.1f}% → "
                    f"{after['parse_rate']:.1f}%, degenerate {plain['degenerate']:.1f}% → {after['degenerate']:.1f}%"
                    + (f", top-1 redeclaring {plain['redeclares']:.1f}% → {after['redeclares']:.1f}%"
                       if "redeclares" in plain and "redeclares" in after else "") + ".")
+    unblocked = configs.get("no-redeclare-stop+onnx") or configs.get("no-redeclare-stop")
+    blocked = configs.get("default+onnx") if "no-redeclare-stop+onnx" in configs else after
+    if blocked and unblocked and "redeclares" in unblocked:
+        out.append(f"Keeping beams from declaring a local twice while decoding (the blocker and stop), against "
+                   f"only ranking such candidates last: top-1 redeclaring {unblocked['redeclares']:.1f}% → "
+                   f"{blocked['redeclares']:.1f}%, degenerate {unblocked['degenerate']:.1f}% → "
+                   f"{blocked['degenerate']:.1f}%, parses {unblocked['parse_rate']:.1f}% → "
+                   f"{blocked['parse_rate']:.1f}%, BLEU-4 {unblocked['bleu']:.1f} → {blocked['bleu']:.1f}.")
     onnx = configs.get("default+onnx")
     if after and onnx:
         out.append(_runtime_agreement(after, onnx))
@@ -120,6 +133,9 @@ def render_decoding(docs: Path) -> list[str]:
                   *(["- Developer tests in which a unit of 3..16 tokens occurs n times within 64 tokens (not "
                      "necessarily back to back): " + ", ".join(f"{n}: {c}" for n, c in corpus["window"].items())
                      + "; the window blocker forbids the 11th occurrence."] if "window" in corpus else []),
+                  *([f"- Developer tests the redeclaration blocker or stop would have altered: "
+                     f"{corpus['redeclaration_altered']} (javac rejects a test that declares a local twice, so each "
+                     "would be a fault of the scope check)."] if "redeclaration_altered" in corpus else []),
                   "",
                   "```bash", f"python scripts/decoding_stats.py corpus --data {corpus['data']} --write-prior", "```",
                   ""]

@@ -15,17 +15,23 @@ from transformers import AutoTokenizer
 from customizer.decoding import (
     DEFAULT_PRIOR,
     PRIOR_META_KEY,
+    DecodingConfig,
     LengthPrior,
     LineLoopStopper,
     LoopBlocker,
+    RedeclarationBlocker,
+    RedeclarationStopper,
     WindowLoopBlocker,
     corpus_loop_alterations,
     corpus_window_alterations,
+    declaration_end_mask,
     is_degenerate,
     newline_token_mask,
     prior_for_model_dir,
     prior_from_tests,
     rank,
+    redeclaration_alterations,
+    redeclares_so_far,
     repair_truncated,
 )
 from customizer.java.snippets import parses_as_method, redeclared_locals
@@ -204,6 +210,86 @@ def test_line_loop_stopper_ends_a_beam_at_the_sixth_copy_of_a_line(tiny_bart_dir
     assert not torch.isinf(_stopper_scores(tokenizer, open_line)).any()
     with pytest.raises(ValueError):
         LineLoopStopper(tokenizer, 1)
+
+
+def test_redeclares_so_far_judges_an_unfinished_method_with_its_braces_closed() -> None:
+    head = "@Test\n    void t() {\n        boolean isExempt = false;\n"
+    assert not redeclares_so_far(head)
+    assert redeclares_so_far(head + "        // then\n        boolean isExempt = true;\n")
+    assert not redeclares_so_far(head + "        isExempt = true;\n")  # an assignment, not a declaration
+    assert not redeclares_so_far(head + "        if (a) {\n            int n = 1;\n        }\n        int n = 2;\n")
+    assert redeclares_so_far(head + "        for (int i = 0; i < 2; i++) {\n            boolean isExempt = true;\n")
+    # an anonymous class body starts over; an open call or a statement cut mid-way is not judged yet
+    assert not redeclares_so_far(head + "        Runnable r = new Runnable() {\n            public void run() {\n"
+                                 "                boolean isExempt = true;\n")
+    assert not redeclares_so_far(head + "        run(() -> {\n            boolean isExempt = true;\n")
+    assert not redeclares_so_far(head + "        boolean isExempt =\n")
+    # the corpus statistic: tests either processor would have altered (javac rejects every one of them)
+    twice = "void t() {\n  int a = 1;\n  int a = 2;\n}"
+    legal = "void t() {\n  int a = 1;\n  a = 2;\n  for (int i = 0; i < a; i++) { int b = i; }\n  int b = 3;\n}"
+    assert redeclaration_alterations([twice, legal, "void t() {\n  int a = 1;\n  for (int a : xs) {}\n}"]) == (2, 3)
+
+
+def _redeclared_scores(tokenizer, text: str) -> torch.Tensor:
+    ids = torch.tensor([[tokenizer.eos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]])
+    return RedeclarationStopper(tokenizer)(ids, torch.zeros(1, len(tokenizer)))[0]
+
+
+def test_redeclaration_stopper_ends_a_beam_at_the_line_that_declares_a_local_twice(tiny_bart_dir) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
+    head = "@Test void t() {\n    // when\n    boolean isExempt = false;\n    // then\n"
+    stopped = _redeclared_scores(tokenizer, head + "    boolean isExempt = false;\n")
+    assert stopped[tokenizer.eos_token_id] == pytest.approx(-1.0e4)
+    assert torch.isinf(stopped).sum() == len(tokenizer) - 1  # only the (hopeless) end is left to this beam
+    assert not torch.isinf(_redeclared_scores(tokenizer, head)).any()
+    assert not torch.isinf(_redeclared_scores(tokenizer, head + "    assertFalse(isExempt);\n")).any()
+    # checked only when a line is completed
+    assert not torch.isinf(_redeclared_scores(tokenizer, head + "    boolean isExempt = false;")).any()
+
+
+def _blocked(tokenizer, text: str) -> torch.Tensor:
+    ids = torch.tensor([[tokenizer.eos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]])
+    return torch.isinf(RedeclarationBlocker(tokenizer)(ids, torch.zeros(1, len(tokenizer)))[0])
+
+
+def test_redeclaration_blocker_forbids_ending_the_name_of_a_second_declaration(tiny_bart_dir: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
+    ends = declaration_end_mask(tokenizer)
+    pieces = [tokenizer.decode([i]) for i in ends.nonzero().flatten().tolist()]
+    assert pieces and all(p.strip()[0] in "=;," and not p.strip().startswith("==") for p in pieces)
+    head = '@Test void t() {\n    final URL url = new URL("x");\n'
+    assert torch.equal(_blocked(tokenizer, head + "    final URL url"), ends)  # `url2`, `url.` still open
+    assert torch.equal(_blocked(tokenizer, head + "    URL url "), ends)
+    assert torch.equal(_blocked(tokenizer, head + "    for (int i = 0; i < 2; i++) {\n        URL url"), ends)
+    for fine in ("    URL other", "    return url", "    url", "    assertEquals(url, url", "    URL url2"):
+        assert not _blocked(tokenizer, head + fine).any(), fine
+    # an anonymous class body starts over: its method may declare the name again
+    inner = head + "    Runnable r = new Runnable() {\n        public void run() {\n            URL url"
+    assert not _blocked(tokenizer, inner).any()
+
+
+def _processors_passed(monkeypatch, model_dir: Path, decoding: DecodingConfig) -> list[type]:
+    """The kinds of logits processors, in order, that a Generator with ``decoding`` hands to ``generate``."""
+    from customizer.generate import Generator
+
+    gen = Generator(base_model=str(model_dir), device="cpu", decoding=decoding, runtime="torch")
+    seen: list = []
+    original = gen.base.model.generate
+
+    def spy(**kwargs):
+        seen.extend(kwargs["logits_processor"])
+        return original(**kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(gen.base.model, "generate", spy)
+        gen.candidates(gen.base.model, [0, 100, 101, 2], 2)
+    return [type(p) for p in seen]
+
+
+def test_the_generator_applies_the_redeclaration_stopper_last(monkeypatch, tiny_bart_dir: Path) -> None:
+    kinds = _processors_passed(monkeypatch, tiny_bart_dir, DecodingConfig())
+    assert kinds[-2:] == [RedeclarationBlocker, RedeclarationStopper]  # nothing after rescales the end's score
+    assert RedeclarationStopper not in _processors_passed(monkeypatch, tiny_bart_dir, DecodingConfig.legacy())
 
 
 def test_window_blocker_stops_a_varied_loop_and_agrees_with_its_corpus_count() -> None:

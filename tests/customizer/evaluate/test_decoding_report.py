@@ -58,6 +58,23 @@ def test_redeclared_rank_row_reads_before_and_after(tmp_path):
     after = {**_config(90.0, 0.0, "cmd default"), "bleu": 9.4, "redeclares": 5.0}
     (tmp_path / "decoding.json").write_text(json.dumps({"configs": {"default": after, "no-redeclare": plain}}))
     text = "\n".join(render_decoding(tmp_path))
-    assert text.index("| after, without the redeclared-local rank |") < text.index("| after (shipped) |")
+    assert text.index("| after, without the redeclared-local rank or blocker |") < text.index("| after (shipped) |")
     assert "top-1 BLEU-4 9.1 → 9.4, parses 90.0% → 90.0%, degenerate 25.0% → 25.0%, top-1 redeclaring 12.5% → 5.0%." \
         in text
+
+
+def test_redeclaration_blocker_row_reads_against_ranking_alone_on_the_same_runtime(tmp_path):
+    ranked = {**_config(90.0, 0.0, "cmd no-redeclare-stop --runtime onnx"), "bleu": 9.2, "redeclares": 17.5,
+              "degenerate": 22.5}
+    blocked = {**_config(95.0, 0.0, "cmd default --runtime onnx"), "redeclares": 0.0, "degenerate": 15.0}
+    torch_row = {**_config(95.0, 0.0, "cmd default"), "redeclares": 99.0}  # another runtime: not compared
+    data = {"configs": {"default": torch_row, "default+onnx": blocked, "no-redeclare-stop+onnx": ranked},
+            "corpus": {"tests": 1000, "data": "train.npz", "max_new_tokens": 418,
+                       "prior": {"p50": 100, "p90": 245, "p99": 360, "max": 382}, "blocking": {},
+                       "degenerate_flagged": {"default": 6, "legacy": 2}, "redeclaration_altered": 0}}
+    (tmp_path / "decoding.json").write_text(json.dumps(data))
+    text = "\n".join(render_decoding(tmp_path))
+    assert text.index("| after (shipped), ONNX Runtime |") < text.index("ranked last but not blocked, ONNX Runtime |")
+    assert ("against only ranking such candidates last: top-1 redeclaring 17.5% → 0.0%, degenerate 22.5% → 15.0%, "
+            "parses 90.0% → 95.0%, BLEU-4 9.2 → 8.9.") in text
+    assert "Developer tests the redeclaration blocker or stop would have altered: 0 " in text
