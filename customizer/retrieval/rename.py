@@ -4,22 +4,59 @@ The retrieved test was written for focal method *R*; the user asks about focal m
 that have a unique counterpart in *Q* are renamed in the test: the method name (also inside camelCase words of
 the test, e.g. ``testAddItem`` → ``testRemoveItem``), the class name, and the parameters by position when both
 have the same number. Nothing is renamed where the mapping is not one-to-one.
+
+When *Q* returns another type than *R*, a local that holds the result of the call
+(``BigDecimal rate = calculator.rateFor(…)`` adapted to ``isExempt``) is declared with *Q*'s type
+(``boolean rate = calculator.isExempt(…)``): javac would reject the test as it was.
 """
 
 from __future__ import annotations
 
 import re
 
-from customizer.java.methods import list_methods
+from customizer.java.methods import MethodInfo, list_methods
 from customizer.java.parser import parse_java
+
+_WRAPPER = "class __R__ {\n"
+_TYPE_VARIABLE = re.compile(r"(?<![\w$.])[A-Z][0-9]?(?![\w$])")  # by convention: T, E, K, V, T2
+
+
+def _method(method_text: str) -> MethodInfo | None:
+    methods = list_methods(parse_java(_WRAPPER + method_text + "\n}\n"))
+    return methods[0] if methods else None
 
 
 def _signature_parts(method_text: str) -> tuple[str, list[str]] | None:
-    methods = list_methods(parse_java("class __R__ {\n" + method_text + "\n}\n"))
-    if not methods:
-        return None
-    m = methods[0]
-    return m.name, list(m.parameter_names)
+    m = _method(method_text)
+    return None if m is None else (m.name, list(m.parameter_names))
+
+
+def retype_results(test_body: str, method: str, old_type: str, new_type: str) -> str:
+    """``test_body`` with each local declaration of ``old_type`` whose every variable is initialized straight from
+    a call of ``method`` declared as ``new_type`` instead (types compared with whitespace removed); ``void`` and
+    type variables are never written."""
+    squeeze = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    if new_type == "void" or squeeze(old_type) == squeeze(new_type) or _TYPE_VARIABLE.search(new_type):
+        return test_body  # a type variable (`T`, `List<E>`) means nothing in the test
+    parsed = parse_java(_WRAPPER + test_body + "\n}\n")
+    edits: list[tuple[int, int]] = []
+    stack = [parsed.root]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.named_children)
+        if node.type != "local_variable_declaration":
+            continue
+        kind = node.child_by_field_name("type")
+        values = [d.child_by_field_name("value") for d in node.children_by_field_name("declarator")]
+        calls = [v.child_by_field_name("name") for v in values if v is not None and v.type == "method_invocation"]
+        if (kind is not None and calls and len(calls) == len(values)
+                and all(parsed.node_text(name) == method for name in calls if name is not None)
+                and squeeze(parsed.node_text(kind)) == squeeze(old_type)):
+            edits.append((kind.start_byte, kind.end_byte))
+    source = parsed.source
+    for start, end in sorted(edits, reverse=True):
+        source = source[:start] + new_type.encode() + source[end:]
+    return source.decode("utf-8", errors="surrogatepass")[len(_WRAPPER):-len("\n}\n")]
 
 
 def _cap(s: str) -> str:
@@ -54,7 +91,14 @@ def adapt_test(test_body: str, retrieved_focal: str, query_focal: str, retrieved
     name is (``exempt_category_makesRateZero``), and a capitalized mapped name inside a camelCase word is
     (``testAddItem`` → ``testRemoveItem``). One pass, so a replacement is never renamed again.
     """
-    mapping = identifier_mapping(retrieved_focal, query_focal, retrieved_class, query_class)
+    renamed = _renamed(test_body, identifier_mapping(retrieved_focal, query_focal, retrieved_class, query_class))
+    r, q = _method(retrieved_focal), _method(query_focal)
+    if r is None or q is None or not r.return_type or not q.return_type:
+        return renamed
+    return retype_results(renamed, q.name, r.return_type, q.return_type)
+
+
+def _renamed(test_body: str, mapping: dict[str, str]) -> str:
     if not mapping:
         return test_body
     names = sorted(mapping, key=len, reverse=True)

@@ -72,3 +72,22 @@ def test_adapt_test_renames_underscore_segments_once_and_keeps_existing_target_n
     out = adapt_test(test, "void exempt(String r, String c) {}", "boolean isExempt(String r, String c) {}")
     assert out == ("@Test void isExempt_category_makesRateZero() { calc.isExempt(\"NL\", c); "
                    "assertTrue(calc.isExempt(\"NL\", \"FOOD\")); }")
+
+
+def test_adapt_test_declares_the_result_of_the_call_with_the_query_methods_return_type():
+    test = ("@Test void rateFor_books() {\n    BigDecimal rate = calc.rateFor(\"DE\", \"Books\");\n"
+            "    BigDecimal a = calc.rateFor(\"NL\", x), b = calc.rateFor(\"US\", y);\n"
+            "    BigDecimal c = calc.rateFor(\"NL\", x), d = BigDecimal.ONE;\n"
+            "    BigDecimal e = other.total(); // Ünïcode before and after\n    assertEquals(SEVEN, rate);\n}")
+    out = adapt_test(test, "public BigDecimal rateFor(String r, String c) { return null; }",
+                     "public boolean isExempt(String r, String c) { return false; }")
+    assert out == test.replace("rateFor", "isExempt").replace("BigDecimal rate", "boolean rate").replace(
+        "BigDecimal a", "boolean a")  # `c, d` mixes another initializer; `e` holds another call
+    generic = "@Test void t() {\n    List<Item> items = repo.findAll();\n}"
+    assert "Set<Item> items = repo.findAll()" in adapt_test(generic, "List<Item> findAll() {}",
+                                                            "Set<Item> findAll() {}")
+    assert adapt_test(generic, "List <Item> findAll() {}", "List<Item> findAll() {}") == generic
+    # a type variable of the query's class means nothing in a test; a void method has no result to hold
+    assert adapt_test(generic, "List<Item> findAll() {}", "List<T> findAll() {}") == generic
+    assert adapt_test(generic, "List<Item> findAll() {}", "Map<K, Item> findAll() {}") == generic
+    assert "List<Item> items = repo.clear()" in adapt_test(generic, "List<Item> findAll() {}", "void clear() {}")
