@@ -87,18 +87,22 @@ def adapt_test(test_body: str, retrieved_focal: str, query_focal: str, retrieved
                query_class: str = "") -> str:
     """The retrieved test with the one-to-one identifier mapping applied, in one pass over its identifiers.
 
-    An identifier equal to a mapped name is replaced; otherwise each ``_``-separated segment equal to a mapped
-    name is (``exempt_category_makesRateZero``), and a capitalized mapped name inside a camelCase word is
-    (``testAddItem`` → ``testRemoveItem``). One pass, so a replacement is never renamed again.
+    An identifier equal to a mapped name is replaced. In the test's own name, also each ``_``-separated segment
+    equal to a mapped name (``exempt_category_makesRateZero``) and a capitalized mapped name inside a camelCase word
+    (``testAddItem`` → ``testRemoveItem``); other identifiers name things that exist (``aDiscountCode()``,
+    ``DiscountCode``), and renaming inside them would name things that do not. One pass, so a replacement is never
+    renamed again.
     """
-    renamed = _renamed(test_body, identifier_mapping(retrieved_focal, query_focal, retrieved_class, query_class))
+    test = _method(test_body)
+    renamed = _renamed(test_body, identifier_mapping(retrieved_focal, query_focal, retrieved_class, query_class),
+                       test.name if test is not None else None)
     r, q = _method(retrieved_focal), _method(query_focal)
     if r is None or q is None or not r.return_type or not q.return_type:
         return renamed
     return retype_results(renamed, q.name, r.return_type, q.return_type)
 
 
-def _renamed(test_body: str, mapping: dict[str, str]) -> str:
+def _renamed(test_body: str, mapping: dict[str, str], test_name: str | None) -> str:
     if not mapping:
         return test_body
     names = sorted(mapping, key=len, reverse=True)
@@ -110,7 +114,7 @@ def _renamed(test_body: str, mapping: dict[str, str]) -> str:
         word = match.group(0)
         if word in mapping:
             return mapping[word]
-        if word in targets:  # already the query's name (e.g. a sibling method the test also calls)
+        if word in targets or word != test_name:  # already the query's name, or a name of something that exists
             return word
         segments = word.split("_")
         return "_".join(mapping.get(seg) or inner.sub(lambda m: caps[m.group(1)], seg) for seg in segments)

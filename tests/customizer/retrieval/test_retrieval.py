@@ -91,3 +91,13 @@ def test_adapt_test_declares_the_result_of_the_call_with_the_query_methods_retur
     assert adapt_test(generic, "List<Item> findAll() {}", "List<T> findAll() {}") == generic
     assert adapt_test(generic, "List<Item> findAll() {}", "Map<K, Item> findAll() {}") == generic
     assert "List<Item> items = repo.clear()" in adapt_test(generic, "List<Item> findAll() {}", "void clear() {}")
+
+
+def test_adapt_test_renames_inside_words_only_in_the_tests_own_name():
+    test = ("@Test\nvoid code_lowercaseInput_isStoredUppercase() {\n"
+            "    DiscountCode discountCode = aDiscountCode().withCode(\"welcome5\").build();\n"
+            "    String code = discountCode.code();\n    assertEquals(\"WELCOME5\", code);\n}")
+    out = adapt_test(test, "public String code() { return code; }", "public PricingRule redeem() { return null; }")
+    assert out.startswith("@Test\nvoid redeem_lowercaseInput_isStoredUppercase() {")
+    assert "DiscountCode discountCode = aDiscountCode().withCode(\"welcome5\").build();" in out  # things that exist
+    assert "PricingRule redeem = discountCode.redeem();" in out  # whole identifiers: everywhere
