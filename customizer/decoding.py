@@ -155,7 +155,32 @@ def _normalized_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.split("\n")]
 
 
-class LineLoopStopper(LogitsProcessor):
+class _LineEndStopper(LogitsProcessor):
+    """End a beam (end-of-sequence only, at ``penalty``) when :meth:`stops` says so of its text, asked only when
+    the last token holds a newline: one decode per generated line."""
+
+    def __init__(self, tokenizer: Any, penalty: float) -> None:
+        self.tokenizer = tokenizer
+        self.penalty = penalty
+        self.eos = tokenizer.eos_token_id
+        self.newline = newline_token_mask(tokenizer)
+
+    def stops(self, text: str) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        last = input_ids[:, -1].cpu()
+        rows = (last < len(self.newline)) & self.newline[last.clamp(max=len(self.newline) - 1)]
+        for row in rows.nonzero().flatten().tolist():
+            text = self.tokenizer.decode(input_ids[row].tolist(), skip_special_tokens=True,
+                                         clean_up_tokenization_spaces=False)
+            if self.stops(text):
+                scores[row, :] = -float("inf")
+                scores[row, self.eos] = self.penalty
+        return scores
+
+
+class LineLoopStopper(_LineEndStopper):
     """End a beam (end-of-sequence only, at ``penalty``) once it completes a line of 4+ characters for the
     ``max_line_repeats``-th time. Checked only when the last token holds a newline, so it costs one decode per
     generated line."""
@@ -164,26 +189,15 @@ class LineLoopStopper(LogitsProcessor):
                  penalty: float = LINE_LOOP_PENALTY) -> None:
         if max_line_repeats < 2:
             raise ValueError("max_line_repeats must be at least 2")
-        self.tokenizer = tokenizer
+        super().__init__(tokenizer, penalty)
         self.max_line_repeats = max_line_repeats
-        self.penalty = penalty
-        self.eos = tokenizer.eos_token_id
-        self.newline = newline_token_mask(tokenizer)
 
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        last = input_ids[:, -1].cpu()
-        rows = (last < len(self.newline)) & self.newline[last.clamp(max=len(self.newline) - 1)]
-        for row in rows.nonzero().flatten().tolist():
-            text = self.tokenizer.decode(input_ids[row].tolist(), skip_special_tokens=True,
-                                         clean_up_tokenization_spaces=False)
-            done = [line for line in _normalized_lines(text)[:-1] if line]  # the last piece is still open
-            if done and len(done[-1]) >= 4 and done.count(done[-1]) >= self.max_line_repeats:
-                scores[row, :] = -float("inf")
-                scores[row, self.eos] = self.penalty
-        return scores
+    def stops(self, text: str) -> bool:
+        done = [line for line in _normalized_lines(text)[:-1] if line]  # the last piece is still open
+        return bool(done) and len(done[-1]) >= 4 and done.count(done[-1]) >= self.max_line_repeats
 
 
-class RedeclarationStopper(LogitsProcessor):
+class RedeclarationStopper(_LineEndStopper):
     """End a beam (end-of-sequence only, at ``penalty``) once a line it completes declares a local again while an
     earlier local of that name is in scope: such a test cannot compile, and every copy after the first is a loop.
     Checked only when the last token holds a newline (one decode and one parse per generated line).
@@ -192,21 +206,10 @@ class RedeclarationStopper(LogitsProcessor):
     would turn a large negative score positive)."""
 
     def __init__(self, tokenizer: Any, penalty: float = REDECLARED_PENALTY) -> None:
-        self.tokenizer = tokenizer
-        self.penalty = penalty
-        self.eos = tokenizer.eos_token_id
-        self.newline = newline_token_mask(tokenizer)
+        super().__init__(tokenizer, penalty)
 
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        last = input_ids[:, -1].cpu()
-        rows = (last < len(self.newline)) & self.newline[last.clamp(max=len(self.newline) - 1)]
-        for row in rows.nonzero().flatten().tolist():
-            text = self.tokenizer.decode(input_ids[row].tolist(), skip_special_tokens=True,
-                                         clean_up_tokenization_spaces=False)
-            if redeclares_so_far(text):
-                scores[row, :] = -float("inf")
-                scores[row, self.eos] = self.penalty
-        return scores
+    def stops(self, text: str) -> bool:
+        return redeclares_so_far(text)
 
 
 _DECLARATION_HEAD = re.compile(r"^\s*(?:final\s+)?[A-Za-z_$][\w$.]*(?:<[^;=(){}]*>)?(?:\s*\[\s*\])*\s+"
