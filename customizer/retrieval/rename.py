@@ -1,9 +1,9 @@
 """Adapt a retrieved test to the query method: rename what maps one-to-one between the two focal methods.
 
 The retrieved test was written for focal method *R*; the user asks about focal method *Q*. Identifiers of *R*
-that have a unique counterpart in *Q* are renamed in the test: the method name (also inside camelCase words of
-the test, e.g. ``testAddItem`` → ``testRemoveItem``), the class name, and the parameters by position when both
-have the same number. Nothing is renamed where the mapping is not one-to-one.
+that have a unique counterpart in *Q* are renamed in the test: the method name (also inside the camelCase words
+and ``_`` segments of the test's own name, e.g. ``testAddItem`` → ``testRemoveItem``), the class name, and the
+parameters by position when both have the same number. Nothing is renamed where the mapping is not one-to-one.
 
 When *Q* returns another type than *R*, a local that holds the result of the call
 (``BigDecimal rate = calculator.rateFor(…)`` adapted to ``isExempt``) is declared with *Q*'s type
@@ -26,9 +26,6 @@ def _method(method_text: str) -> MethodInfo | None:
     return methods[0] if methods else None
 
 
-def _signature_parts(method_text: str) -> tuple[str, list[str]] | None:
-    m = _method(method_text)
-    return None if m is None else (m.name, list(m.parameter_names))
 
 
 def retype_results(test_body: str, method: str, old_type: str, new_type: str) -> str:
@@ -66,13 +63,16 @@ def _cap(s: str) -> str:
 def identifier_mapping(retrieved_focal: str, query_focal: str, retrieved_class: str = "",
                        query_class: str = "") -> dict[str, str]:
     """Old name → new name for identifiers that map one-to-one (see module docstring)."""
-    r, q = _signature_parts(retrieved_focal), _signature_parts(query_focal)
+    return _mapping(_method(retrieved_focal), _method(query_focal), retrieved_class, query_class)
+
+
+def _mapping(r: MethodInfo | None, q: MethodInfo | None, retrieved_class: str, query_class: str) -> dict[str, str]:
     mapping: dict[str, str] = {}
     if r and q:
-        if r[0] != q[0]:
-            mapping[r[0]] = q[0]
-        if len(r[1]) == len(q[1]):
-            mapping.update({a: b for a, b in zip(r[1], q[1], strict=True) if a != b})
+        if r.name != q.name:
+            mapping[r.name] = q.name
+        if len(r.parameter_names) == len(q.parameter_names):
+            mapping.update({a: b for a, b in zip(r.parameter_names, q.parameter_names, strict=True) if a != b})
     if retrieved_class and query_class and retrieved_class != query_class:
         mapping[retrieved_class] = query_class
     targets = list(mapping.values())
@@ -93,10 +93,8 @@ def adapt_test(test_body: str, retrieved_focal: str, query_focal: str, retrieved
     ``DiscountCode``), and renaming inside them would name things that do not. One pass, so a replacement is never
     renamed again.
     """
-    test = _method(test_body)
-    renamed = _renamed(test_body, identifier_mapping(retrieved_focal, query_focal, retrieved_class, query_class),
-                       test.name if test is not None else None)
-    r, q = _method(retrieved_focal), _method(query_focal)
+    test, r, q = _method(test_body), _method(retrieved_focal), _method(query_focal)
+    renamed = _renamed(test_body, _mapping(r, q, retrieved_class, query_class), test.name if test else None)
     if r is None or q is None or not r.return_type or not q.return_type:
         return renamed
     return retype_results(renamed, q.name, r.return_type, q.return_type)
