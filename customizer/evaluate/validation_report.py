@@ -48,12 +48,15 @@ def collect(dirs: Sequence[Path]) -> dict[str, Any]:
     """Per project: build record and, per split and system, the summary of every validated row (all folds)."""
     rows: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     builds: dict[str, dict[str, Any]] = {}
+    models: set[str] = set()
     for out in dirs:
         builds.update(read_build_records(out))
-        for cell, cell_rows, _ in iter_cells(out):
+        for cell, cell_rows, run in iter_cells(out):
             validated = [r for r in cell_rows if "validation" in r]
             if validated:
                 rows[(cell.repo, cell.split, cell.system)].extend(validated)
+                if run and run.get("base_model"):
+                    models.add(str(run["base_model"]))
     projects: dict[str, Any] = {}
     for repo in sorted({k[0] for k in rows} | set(builds)):
         record = builds.get(repo, {})
@@ -63,7 +66,7 @@ def collect(dirs: Sequence[Path]) -> dict[str, Any]:
                                                    record.get("modules", {}).values()}), "cells": []}
     for (repo, split, system), cell_rows in sorted(rows.items()):
         projects[repo]["cells"].append({"split": split, "system": system, **summarize_rows(cell_rows)})
-    return {"projects": projects}
+    return {"projects": projects, "base_models": sorted(models)}
 
 
 def update_json(docs: Path, dirs: Sequence[Path], command: str) -> bool:
@@ -99,6 +102,8 @@ def render_validation(docs: Path) -> list[str]:
              "passes (what `--validate` offers the user). *Compiles* includes failing and timed-out tests. A pair "
              "is checked when none of its candidates was left unchecked (TestNG, a test file that cannot take a "
              "method).", ""]
+    if data.get("base_models"):
+        lines += ["Model systems ran on: " + "; ".join(data["base_models"]) + ".", ""]
     built = {r: p for r, p in projects.items() if p["builds"]}
     if built:
         lines += ["| project | split | system | pairs checked | top-1 compiles % | top-1 passes % | "

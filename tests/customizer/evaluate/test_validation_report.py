@@ -34,7 +34,7 @@ def test_report_renders_the_table_and_keeps_it_when_regenerated(tmp_path):
     base = [_row(i, ["not_parsing"] * 5) for i in range(4)]
     ldb = [_row(0, ["passing", "failing"]), _row(1, ["not_compiling", "passing"]),
            _row(2, ["not_compiling"] * 2), _row(3, ["failing", "not_compiling"])]
-    write_cell(val, Cell("shop", "method", 0, "base"), base)
+    write_cell(val, Cell("shop", "method", 0, "base"), base, {"system": "base", "base_model": "base model M (sha)"})
     write_cell(val, Cell("shop", "method", 0, "l-ldb"), ldb)
     write_build_record(val, "shop", {"builds": True, "reason": "", "modules": {".": {"build_system": "maven"}},
                                      "reference_control": {"pairs": 5, "compiles": 5, "passes": 4}})
@@ -47,6 +47,7 @@ def test_report_renders_the_table_and_keeps_it_when_regenerated(tmp_path):
     assert "| shop | method | base | 4/4 | 0.0 | 0.0 | 0.0 | 0.0 |" in text
     assert "| shop | method | l-ldb | 4/4 | 50.0 | 25.0 | 75.0 | 50.0 |" in text
     assert "Projects built here: shop (maven)." in text
+    assert "Model systems ran on: base model M (sha)." in text  # which model the rates belong to
     assert "shop 4/5 pass (5 compile)" in text
     assert "- xom: production sources do not compile: package nu.xom.ext does not exist" in text
     section = text[text.index("## Compiles and passes"):]
