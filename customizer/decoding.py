@@ -181,9 +181,7 @@ class _LineEndStopper(LogitsProcessor):
 
 
 class LineLoopStopper(_LineEndStopper):
-    """End a beam (end-of-sequence only, at ``penalty``) once it completes a line of 4+ characters for the
-    ``max_line_repeats``-th time. Checked only when the last token holds a newline, so it costs one decode per
-    generated line."""
+    """Stop a beam once it completes a line of 4+ characters for the ``max_line_repeats``-th time."""
 
     def __init__(self, tokenizer: Any, max_line_repeats: int = MAX_LINE_REPEATS,
                  penalty: float = LINE_LOOP_PENALTY) -> None:
@@ -198,9 +196,8 @@ class LineLoopStopper(_LineEndStopper):
 
 
 class RedeclarationStopper(_LineEndStopper):
-    """End a beam (end-of-sequence only, at ``penalty``) once a line it completes declares a local again while an
-    earlier local of that name is in scope: such a test cannot compile, and every copy after the first is a loop.
-    Checked only when the last token holds a newline (one decode and one parse per generated line).
+    """Stop a beam once a line it completes declares a local again while an earlier local of that name is in
+    scope: such a test cannot compile, and every copy after the first is a loop (one parse per generated line).
 
     Apply it after every processor that rescales the end-of-sequence score (``ExponentialDecayLengthPenalty``
     would turn a large negative score positive)."""
@@ -227,31 +224,38 @@ class RedeclarationBlocker(LogitsProcessor):
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
         self.closing = declaration_end_mask(tokenizer)
-        special = set(tokenizer.all_special_ids)
-        self.pieces = ["" if i in special else piece for i, piece in enumerate(token_texts(tokenizer))]
+        self.pieces = _plain_token_texts(tokenizer)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         rows = input_ids.tolist()
         for row, ids in enumerate(rows):
             tail = "".join(self.pieces[i] if i < len(self.pieces) else "" for i in ids[-_HEAD_TOKENS:])
             newline = tail.rfind("\n")
-            head = _DECLARATION_HEAD.match(tail[newline + 1:]) if newline >= 0 else None
-            if head is None:
-                continue
+            if newline < 0 or _DECLARATION_HEAD.match(tail[newline + 1:]) is None:
+                continue  # the cheap look at the last tokens: not a declaration head
             text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-            before = text[:text.rfind("\n")]
-            if re.search(rf"(?<![\w$]){re.escape(head.group(1))}(?![\w$])", before) is None:
-                continue
-            if redeclares_so_far(text.rstrip() + " = null;\n"):
+            start = text.rfind("\n") + 1
+            if _would_redeclare(text[:start], text[start:]):
                 scores[row, self.closing.to(scores.device)] = -float("inf")
         return scores
 
 
+def _would_redeclare(before: str, line: str) -> bool:
+    """True when ``line``, the current line after the method text ``before``, is a declaration head ``Type name``
+    that the next ``=``, ``;`` or ``,`` would make declare a local already in scope. The one judgement of
+    :class:`RedeclarationBlocker` and :func:`redeclaration_alterations`."""
+    head = _DECLARATION_HEAD.match(line)
+    if head is None or re.search(rf"(?<![\w$]){re.escape(head.group(1))}(?![\w$])", before) is None:
+        return False  # a name not written before cannot be in scope
+    return redeclares_so_far(before + line.rstrip() + " = null;\n")
+
+
 def declaration_end_mask(tokenizer: Any) -> torch.Tensor:
     """Boolean mask over the vocabulary: tokens that, after ``Type name``, end the name and make the line a
-    declaration (``=`` but not ``==``, ``;``, ``,``), after optional spaces."""
-    return torch.tensor([p.lstrip(" \t")[:1] in ("=", ";", ",") and not p.lstrip(" \t").startswith("==")
-                         for p in token_texts(tokenizer)], dtype=torch.bool)
+    declaration (``=`` but not ``==``, ``;``, ``,``), after optional spaces (cached per tokenizer; do not modify)."""
+    return _per_tokenizer(tokenizer, "declaration-end", lambda: torch.tensor(
+        [p.lstrip(" \t")[:1] in ("=", ";", ",") and not p.lstrip(" \t").startswith("==")
+         for p in token_texts(tokenizer)], dtype=torch.bool))
 
 
 def redeclaration_alterations(texts: Iterable[str]) -> tuple[int, int]:
@@ -265,8 +269,7 @@ def redeclaration_alterations(texts: Iterable[str]) -> tuple[int, int]:
         for end in [i for i, ch in enumerate(text) if ch == "\n"] + [len(text)]:
             line = text[start:end]
             cut = min((i for i in (line.find("="), line.find(";"), line.find(",")) if i >= 0), default=-1)
-            head = _DECLARATION_HEAD.match(line[:cut]) if cut > 0 else None
-            if head is not None and redeclares_so_far(text[:start] + line[:cut].rstrip() + " = null;\n"):
+            if cut > 0 and _would_redeclare(text[:start], line[:cut]):
                 altered += 1
                 break
             if end < len(text) and redeclares_so_far(text[:end + 1]):
@@ -285,21 +288,36 @@ def redeclares_so_far(text: str) -> bool:
     return bool(redeclared_locals(text.rstrip() + "\n}" * braces))
 
 
-_TOKEN_TEXTS: dict[tuple[str, int, int], list[str]] = {}
+_VOCABULARY_VIEWS: dict[tuple[str, int, int, str], Any] = {}
+
+
+def _per_tokenizer(tokenizer: Any, view: str, build: Callable[[], Any]) -> Any:
+    """``build()``, made once per tokenizer and ``view``: the vocabulary-wide lists and masks the processors of
+    every ``generate`` call share."""
+    key = (str(getattr(tokenizer, "name_or_path", "")), len(tokenizer), id(tokenizer), view)
+    if key not in _VOCABULARY_VIEWS:
+        _VOCABULARY_VIEWS[key] = build()
+    return _VOCABULARY_VIEWS[key]
 
 
 def token_texts(tokenizer: Any) -> list[str]:
-    """The text of every token of the vocabulary on its own (cached per tokenizer)."""
-    key = (str(getattr(tokenizer, "name_or_path", "")), len(tokenizer), id(tokenizer))
-    if key not in _TOKEN_TEXTS:
-        _TOKEN_TEXTS[key] = tokenizer.batch_decode([[i] for i in range(len(tokenizer))],
-                                                   clean_up_tokenization_spaces=False)
-    return _TOKEN_TEXTS[key]
+    """The text of every token of the vocabulary on its own (cached per tokenizer; do not modify)."""
+    return _per_tokenizer(tokenizer, "texts", lambda: tokenizer.batch_decode(
+        [[i] for i in range(len(tokenizer))], clean_up_tokenization_spaces=False))
+
+
+def _plain_token_texts(tokenizer: Any) -> list[str]:
+    """:func:`token_texts` with the special tokens' texts blanked, as ``skip_special_tokens`` decodes them."""
+    def build() -> list[str]:
+        special = set(tokenizer.all_special_ids)
+        return ["" if i in special else piece for i, piece in enumerate(token_texts(tokenizer))]
+    return _per_tokenizer(tokenizer, "plain-texts", build)
 
 
 def newline_token_mask(tokenizer: Any) -> torch.Tensor:
-    """Boolean mask over the vocabulary: tokens whose text holds a newline."""
-    return torch.tensor(["\n" in piece for piece in token_texts(tokenizer)], dtype=torch.bool)
+    """Boolean mask over the vocabulary: tokens whose text holds a newline (cached per tokenizer; do not modify)."""
+    return _per_tokenizer(tokenizer, "newline", lambda: torch.tensor(
+        ["\n" in piece for piece in token_texts(tokenizer)], dtype=torch.bool))
 
 
 def is_degenerate(text: str, repeats: int = DEGENERATE_REPEATS, max_period: int = 4,

@@ -199,6 +199,7 @@ def test_line_loop_stopper_ends_a_beam_at_the_sixth_copy_of_a_line(tiny_bart_dir
     tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
     mask = newline_token_mask(tokenizer)
     assert mask.any() and not mask[tokenizer.eos_token_id]
+    assert newline_token_mask(tokenizer) is mask  # built once per tokenizer, not per generate call
     head = "@Test void t() {\n"
     varied = "    // then\n    boolean isExempt;\n    boolean isExempt = isExempt;\n"  # escapes the token blocker
     stopped = _stopper_scores(tokenizer, head + varied * 6)
@@ -255,6 +256,7 @@ def _blocked(tokenizer, text: str) -> torch.Tensor:
 def test_redeclaration_blocker_forbids_ending_the_name_of_a_second_declaration(tiny_bart_dir: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
     ends = declaration_end_mask(tokenizer)
+    assert declaration_end_mask(tokenizer) is ends
     pieces = [tokenizer.decode([i]) for i in ends.nonzero().flatten().tolist()]
     assert pieces and all(p.strip()[0] in "=;," and not p.strip().startswith("==") for p in pieces)
     head = '@Test void t() {\n    final URL url = new URL("x");\n'
