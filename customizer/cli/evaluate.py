@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from customizer.cli.customize import retrieval_count
+from customizer.defaults import RUNTIMES
 from customizer.evaluate.systems import HYBRID_PREFIX
 from customizer.strategies import STRATEGY_NAMES
 
@@ -38,6 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-test", type=int, default=None, help="at most this many test pairs per fold")
     p.add_argument("--candidates", type=int, default=5)
     p.add_argument("--device", default="auto")
+    p.add_argument("--runtime", choices=RUNTIMES, default="torch",
+                   help="what decodes the model systems' candidates: torch (default), onnx / onnx-int8 (ONNX "
+                   "Runtime on the CPU, exported per model) or auto (as the editor: ONNX Runtime on a CPU); "
+                   "recorded in each cell")
     p.add_argument("--base-model", default=None)
     p.add_argument("--max-minutes", type=float, default=None, help="budget per customization run")
     p.add_argument("--max-pflops", type=float, default=None,
@@ -100,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UnknownStrategyError(f"unknown split {', '.join(bad)}; choose among random, method, class")
     cfg = EvalConfig(out=args.out, systems=args.strategies, folds=args.folds, run_folds=args.run_folds,
                      splits=args.split, seed=args.seed, max_test=args.max_test, candidates=args.candidates,
-                     device=args.device, base_model=args.base_model, max_minutes=args.max_minutes,
+                     device=args.device, runtime=args.runtime, base_model=args.base_model, max_minutes=args.max_minutes,
                      max_pflops=args.max_pflops,
                      retrieval=args.retrieval, validate=args.validate, classpath=args.classpath,
                      test_timeout=args.test_timeout, jobs=max(1, args.jobs))

@@ -36,13 +36,13 @@ from customizer.strategies import get_strategy
 from customizer.train import TrainConfig
 
 GENERATION_BATCH = 8  # test inputs decoded together (beam search keeps each input's beams apart)
-_GENERATORS: dict[tuple[str | None, str], Generator] = {}
+_GENERATORS: dict[tuple[str | None, str, str], Generator] = {}
 
 
-def _generator(base_model: str | None, device: str) -> Generator:
-    key = (base_model, device)
+def _generator(base_model: str | None, device: str, runtime: str) -> Generator:
+    key = (base_model, device, runtime)
     if key not in _GENERATORS:
-        _GENERATORS[key] = Generator(base_model=base_model, device=device)
+        _GENERATORS[key] = Generator(base_model=base_model, device=device, runtime=runtime)
     return _GENERATORS[key]
 
 
@@ -77,7 +77,7 @@ def batched_candidates(generator: Generator, module: nn.Module, sources: list[li
 def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
                      log: Callable[[str], None]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Rows for ``test`` and the run's record (training curve, compute) for ``base`` or a strategy name."""
-    generator = _generator(cfg.base_model, cfg.device)
+    generator = _generator(cfg.base_model, cfg.device, getattr(cfg, "runtime", "torch"))
     base = load_base_model(cfg.base_model, cfg.device)  # not generator.base: serving changes that in place
     t0 = time.time()
     retrieval = int(getattr(cfg, "retrieval", 0))
@@ -112,6 +112,9 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
     prior = None if system == "base" else prior_from_tests(base.tokenizer, [p.test.body for p in train])
     candidates = batched_candidates(generator, module, [source for source, _ in examples], cfg.candidates, prior,
                                     GENERATION_BATCH)
+    # how the candidates were decoded: cells stored before a decoding change stay recognisable in the report
+    run.update(decoding=dataclasses.asdict(generator.decoding), runtime=generator.active_runtime(),
+               runtime_note=generator.runtime_note)
     rows = []
     for pair, cands, nll in zip(test, candidates, nlls, strict=True):
         rows.append(score_pair(pair, [c.text for c in cands], nll=nll,

@@ -55,6 +55,7 @@ class EvalConfig:
     max_test: int | None = None  # cap on test pairs per fold (deterministic sample)
     candidates: int = 5
     device: str = "auto"
+    runtime: str = "torch"  # what decodes the model systems: torch, onnx, onnx-int8 or auto (customizer.ort)
     base_model: str | None = None
     max_minutes: float | None = None  # per customization
     max_pflops: float | None = None  # per customization (device-independent)

@@ -57,13 +57,37 @@ def _systems(repos: Mapping[str, Mapping[str, Rows]]) -> set[str]:
     return {s for systems in repos.values() for s in systems if s != "__runs__"}
 
 
+def _share(repos: Mapping[str, Mapping[str, Rows]], system: str, key: str) -> str:
+    """Percent of ``system``'s rows whose ``key`` is true, over the rows that record it ("–" when none do)."""
+    values = [bool(r[key]) for s in repos.values() for r in s.get(system, []) if r.get(key) is not None]
+    return f"{100 * sum(values) / len(values):.1f}" if values else "–"
+
+
+def decoding_of(repos: Mapping[str, Mapping[str, Rows]], system: str) -> str:
+    """How ``system``'s cells were decoded, from their run records: ``shipped`` (the current default decoding),
+    ``earlier`` (cells stored before runs recorded their decoding, or with other settings), or both, with the
+    runtimes that decoded them."""
+    from dataclasses import asdict
+
+    from customizer.decoding import DecodingConfig
+
+    shipped = asdict(DecodingConfig())
+    runs = [r for s in repos.values() for r in s.get("__runs__", []) if r.get("system") == system]
+    kinds = sorted({"shipped" if r.get("decoding") == shipped else "earlier" for r in runs})
+    runtimes = sorted({str(r["runtime"]) for r in runs if r.get("runtime")})
+    return "+".join(kinds) + (f" ({', '.join(runtimes)})" if runtimes else "") if kinds else "–"
+
+
 def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list[str]:
     lines = ["## Summary", "",
              "Pooled over every package where both systems have cells, on the same held-out test pairs (one fold "
              f"each): mean BLEU-4 of the top-1, paired Wilcoxon signed-rank on per-pair BLEU (significant at p < "
              f"{ALPHA}), and top-1 / top-5 abstracted match (%) on the same pairs. `hybrid-X` is the candidate list "
              "the product ships: the project's nearest existing tests (adapted; `DEFAULT_RETRIEVED_FIRST` of them) "
-             "first, then X's candidates.", ""]
+             "first, then X's candidates. *parses*: top-1 parses as a Java method (%); *cut*: the model's top-1 "
+             "reached the decoder's length limit (%); *decoding*: `shipped` where the cells were decoded with "
+             "today's default decoding (recorded in each cell's run), `earlier` where they were stored before "
+             "(before cells recorded it, or with other settings), with the runtime that decoded them.", ""]
     for split in [s for s in SPLITS if s in data] + sorted(set(data) - set(SPLITS)):
         repos = data[split]
         systems = _systems(repos)
@@ -72,7 +96,8 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
             continue
         lines += [f"### `{split}` split", "",
                   "| system | packages | pairs | BLEU | vs base: Δ BLEU | p | vs retrieve: Δ BLEU | p | abs@1 | "
-                  "retrieve abs@1 | abs@5 | retrieve abs@5 |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "retrieve abs@1 | abs@5 | retrieve abs@5 | parses | cut | decoding |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         sentences = []
         for system in others:
             mine = _scores(repos, system)
@@ -87,7 +112,9 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
                 + (f"{vs_base.delta:+.1f} | {_p(vs_base)} | " if vs_base else "– | – | ")
                 + (f"{vs_ret.delta:+.1f} | {_p(vs_ret)} | " if vs_ret else "– | – | ")
                 + f"{_pct(abs1, shared):.1f} | {_pct(rabs1, shared):.1f} | {_pct(abs5, shared):.1f} | "
-                f"{_pct(rabs5, shared):.1f} |")
+                f"{_pct(rabs5, shared):.1f} | {_share(repos, system, 'parses')} | "
+                f"{_share(repos, system, 'hit_limit')} | "
+                f"{'–' if is_hybrid(system) else decoding_of(repos, system)} |")
             if vs_base is not None and system.split("+")[0] != "base" and not is_hybrid(system):
                 sentences.append(
                     f"- **{system} vs base**: BLEU {vs_base.mean_a:.1f} vs {vs_base.mean_b:.1f} ({vs_base.delta:+.1f}, "

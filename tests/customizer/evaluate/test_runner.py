@@ -38,6 +38,10 @@ def test_evaluate_runs_every_system_resumes_and_reports(java_repo, tiny_bart_dir
     text = (docs / "evaluation.md").read_text()
     assert "## `random` split" in text and "## `method` split" in text and "| calc | l-ldb | 3 |" in text
     assert "## Summary" in text and "**l-ldb vs base**" in text and "## Shipped defaults" in text
+    summary = text.split("## Shipped defaults")[0]
+    assert "| parses | cut | decoding |" in summary
+    base_row = next(line for line in summary.splitlines() if line.startswith("| base | 1 | 3 |"))
+    assert base_row.endswith("| shipped (torch) |")  # each cell records how it was decoded
 
 
 def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_repo, tiny_bart_dir, tmp_path):
@@ -148,3 +152,19 @@ def test_an_interrupted_customization_is_not_stored_as_a_result(java_repo, tiny_
     with pytest.raises(KeyboardInterrupt, match="not stored"):
         evaluate_repositories([java_repo], cfg, log=lambda m: None)
     assert list(iter_cells(tmp_path / "r")) == []
+
+
+def test_evaluate_decodes_with_onnx_runtime_when_asked_and_records_how(java_repo, tiny_bart_dir, tmp_path):
+    common = dict(systems=("base",), folds=4, run_folds=[0], splits=("method",), max_test=3, candidates=2,
+                  device="cpu", base_model=str(tiny_bart_dir))
+    cells = {}
+    for runtime in ("torch", "onnx"):
+        out = tmp_path / runtime
+        assert evaluate_repositories([java_repo], EvalConfig(out=out, runtime=runtime, **common),
+                                     log=lambda m: None) == 1
+        [(_, rows, run)] = list(iter_cells(out))
+        assert run["runtime"] == runtime and run["runtime_note"] is None
+        assert run["decoding"]["stop_redeclared"] is True  # the shipped decoding, recorded per cell
+        cells[runtime] = rows
+    # the same candidates either way (ONNX Runtime decodes the same model with the same beam search)
+    assert [r["candidates"] for r in cells["onnx"]] == [r["candidates"] for r in cells["torch"]]
