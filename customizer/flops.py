@@ -37,6 +37,7 @@ class ModelShape:
     encoder_layers: int
     decoder_layers: int
     d_attn: int  # width of the attention's query/key/value space
+    decoder_block_params: int = 0  # non-embedding parameters of one decoder block (0: unknown)
 
     @classmethod
     def of(cls, model: nn.Module) -> ModelShape:
@@ -53,6 +54,7 @@ class ModelShape:
             encoder_layers=len(anatomy.encoder_blocks(model)),
             decoder_layers=len(anatomy.decoder_blocks(model)),
             d_attn=projections.q.out_features,
+            decoder_block_params=_non_embedding_params(anatomy.decoder_blocks(model)[0]),
         )
 
 
@@ -74,16 +76,26 @@ def decoder_forward_flops(shape: ModelShape, source_lengths: Sequence[int],
                      for s, t in zip(source_lengths, target_lengths, strict=True)))
 
 
+def decoder_blocks_forward_flops(shape: ModelShape, source_lengths: Sequence[int], target_lengths: Sequence[int],
+                                 blocks: int) -> float:
+    """Forward FLOPs of ``blocks`` decoder blocks (no output layer) over these targets."""
+    return float(sum(t * blocks * (2 * shape.decoder_block_params + 2 * (t + s) * shape.d_attn)
+                     for s, t in zip(source_lengths, target_lengths, strict=True)))
+
+
 def training_step_flops(shape: ModelShape, source_lengths: Sequence[int], target_lengths: Sequence[int],
-                        backward_fraction: float, encoder_cached: bool = False) -> float:
+                        backward_fraction: float, encoder_cached: bool = False,
+                        decoder_blocks_cached: int = 0) -> float:
     """FLOPs of one optimizer step: forward, plus a backward of twice the forward through the trained part.
 
     ``backward_fraction`` is the share of the whole model's forward compute that the gradient flows back
-    through; with ``encoder_cached`` the encoder's forward is not spent again.
+    through; with ``encoder_cached`` the encoder's forward is not spent again, nor that of the
+    ``decoder_blocks_cached`` bottom decoder blocks (:mod:`customizer.decoder_prefix`).
     """
     encoder = encoder_forward_flops(shape, source_lengths)
     decoder = decoder_forward_flops(shape, source_lengths, target_lengths)
     spent_forward = decoder if encoder_cached else encoder + decoder
+    spent_forward -= decoder_blocks_forward_flops(shape, source_lengths, target_lengths, decoder_blocks_cached)
     return spent_forward + 2.0 * backward_fraction * (encoder + decoder)
 
 

@@ -6,8 +6,10 @@ after ``patience`` passes without improvement, and the best trainable state kept
 in PF-seconds as in the paper (``customizer.flops``); the progress message prints tokens/s and MFU.
 
 When the strategy leaves the whole encoder frozen (L-LDB), its outputs do not change during training: they are
-computed once per pair (the "encoder cache") and every step runs only the decoder. Frozen encoders run in eval
-mode (no dropout), cached or not, so both paths compute the same function.
+computed once per pair (the "encoder cache") and every step runs only the decoder. The same holds for the bottom
+decoder blocks below the trained ones: their outputs are computed once too (:mod:`customizer.decoder_prefix`)
+and a step runs only the trained blocks and the output layer. Frozen parts run in eval mode (no dropout), cached
+or not, so both paths compute the same function.
 
 SIGINT/SIGTERM (in the main thread) finish the current step and return the best state so far with
 ``stop_reason == "interrupted"``; a second signal aborts at once with ``KeyboardInterrupt``.
@@ -29,8 +31,16 @@ import torch
 from torch import nn
 
 from customizer.batching import collate_sequences, length_bucketed_batches
+from customizer.decoder_prefix import DecoderPrefix
 from customizer.errors import DatasetTooSmallError
-from customizer.flops import ModelShape, encoder_forward_flops, peak_flops, pflop_seconds, training_step_flops
+from customizer.flops import (
+    ModelShape,
+    decoder_blocks_forward_flops,
+    encoder_forward_flops,
+    peak_flops,
+    pflop_seconds,
+    training_step_flops,
+)
 from customizer.losses import summed_loss
 from customizer.model import BaseModel
 from customizer.strategies.base import Strategy, StrategyInit
@@ -60,6 +70,7 @@ class TrainConfig:
     grad_clip: float | None = 1.0
     num_threads: int | None = None  # CPU threads for torch; None: leave as configured
     cache_encoder: bool | None = None  # None: when the encoder is frozen and the cache fits cache_max_mb
+    cache_decoder: bool | None = None  # frozen bottom decoder blocks too (with the encoder cache; within the size)
     cache_max_mb: float = 2048
     log_every_s: float = 5.0  # progress message interval
 
@@ -96,7 +107,8 @@ class TrainResult:
     total_params: int
     setup_s: float = 0.0  # before the first step: copy, strategy init, encoder cache, first validation passes
     step_s: float = 0.0  # inside optimizer steps (forward, backward, update), validation and logging excluded
-    encoder_cache_s: float = 0.0  # computing the frozen encoder's outputs once (part of setup_s)
+    encoder_cache_s: float = 0.0  # computing the frozen encoder's (and decoder blocks') outputs once (in setup_s)
+    decoder_blocks_cached: int = 0  # frozen bottom decoder blocks computed once instead of at every step
 
     @property
     def interrupted(self) -> bool:
@@ -138,34 +150,52 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
     backward_fraction = strategy.backward_fraction(model)
     peak = peak_flops(device, bf16)
 
-    # a frozen encoder computes the same outputs every epoch: compute them once
+    # a frozen encoder computes the same outputs every epoch: compute them once; so do frozen bottom decoder blocks
     encoder_frozen = module is model and _encoder_is_frozen(model, device)
+    prefix = DecoderPrefix.of(model, device) if encoder_frozen else None
     width = model.get_input_embeddings().embedding_dim
-    cache_mb = 4 * width * sum(len(s) for s, _ in (*train_examples, *val_examples)) / 2**20
+    examples = (*train_examples, *val_examples)
+    cache_mb = 4 * width * sum(len(s) for s, _ in examples) / 2**20
     use_cache = encoder_frozen and (config.cache_encoder is not False) and (
         config.cache_encoder or cache_mb <= config.cache_max_mb)
+    decoder_mb = 4 * width * sum(len(t) for _, t in examples) / 2**20
+    use_prefix = prefix is not None and use_cache and config.cache_decoder is not False and (
+        config.cache_decoder or cache_mb + decoder_mb <= config.cache_max_mb)
     encoder_cache: list[torch.Tensor] | None = None
+    decoder_cache: list[torch.Tensor] | None = None
     flops = 0.0
     cache_started = time.perf_counter()
     if use_cache:
-        encoder_cache = _encode_all(model, [s for s, _ in (*train_examples, *val_examples)], config.batch_tokens,
-                                    pad_id, device, bf16)
-        flops += encoder_forward_flops(shape, [len(s) for s, _ in (*train_examples, *val_examples)])
+        encoder_cache = _encode_all(model, [s for s, _ in examples], config.batch_tokens, pad_id, device, bf16)
+        flops += encoder_forward_flops(shape, [len(s) for s, _ in examples])
+    if use_prefix:
+        assert prefix is not None and encoder_cache is not None
+        decoder_cache = _decode_prefix_all(prefix, examples, encoder_cache, config.batch_tokens, pad_id, device, bf16)
+        flops += decoder_blocks_forward_flops(shape, [len(s) for s, _ in examples], [len(t) for _, t in examples],
+                                              prefix.blocks)
     encoder_cache_s = time.perf_counter() - cache_started
+    cached_blocks = prefix.blocks if use_prefix and prefix is not None else 0
+    replay = prefix if use_prefix else None
     train_cache = encoder_cache[: len(train_examples)] if encoder_cache else None
     val_cache = encoder_cache[len(train_examples):] if encoder_cache else None
+    train_prefix = decoder_cache[: len(train_examples)] if decoder_cache else None
+    val_prefix = decoder_cache[len(train_examples):] if decoder_cache else None
 
-    def validate(net: nn.Module) -> float:
-        return _val_loss(net, val_examples, val_cache, config.batch_tokens, pad_id, device, bf16)
+    def validate(net: nn.Module, own: bool = True) -> float:
+        """Validation loss of ``net``: the trained copy (its cached frozen blocks replayed) or the base model."""
+        return _val_loss(net, val_examples, val_cache, config.batch_tokens, pad_id, device, bf16,
+                         (replay, val_prefix) if own else None)
 
-    base_val_loss = validate(base.model if base.device == device else copy.deepcopy(base.model).to(device))
+    base_val_loss = validate(base.model if base.device == device else copy.deepcopy(base.model).to(device),
+                             own=False)
     best_val_loss, best_step = validate(module), 0
     best_state = strategy.state_dict(model)
     history = [{"step": 0, "epoch": 0.0, "pflops": pflop_seconds(flops),
                 "wall_s": time.perf_counter() - started, "train_loss": math.nan, "val_loss": best_val_loss}]
     emit(_progress(0.0, 0, 0.0, best_val_loss, best_val_loss, flops, f"base model val loss {base_val_loss:.4f}, "
                    f"{strategy.name} start {best_val_loss:.4f}"
-                   + (f", encoder cached ({cache_mb:.0f} MB)" if use_cache else "")))
+                   + (f", encoder cached ({cache_mb:.0f} MB)" if use_cache else "")
+                   + (f", {cached_blocks} frozen decoder blocks cached ({decoder_mb:.0f} MB)" if use_prefix else "")))
 
     steps_per_epoch = len(_batches(train_examples, config.batch_tokens, np.random.default_rng(0)))
     eval_interval = (config.eval_every if isinstance(config.eval_every, int)
@@ -180,7 +210,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
         """A validation pass: history row, best state, patience."""
         nonlocal loss_sum, loss_tokens, best_val_loss, best_step, best_state, bad_evals
         val_loss = validate(module)
-        _set_train_mode(model, encoder_frozen)
+        _set_train_mode(model, encoder_frozen, prefix)
         epochs = _epochs(step, steps_per_epoch)
         history.append({"step": step, "epoch": epochs, "pflops": pflop_seconds(flops),
                         "wall_s": time.perf_counter() - started, "train_loss": loss_sum / max(1, loss_tokens),
@@ -195,7 +225,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
                        best_val_loss, flops,
                        f"step {step} | val loss {val_loss:.4f} | best {best_val_loss:.4f} (step {best_step})"))
 
-    _set_train_mode(model, encoder_frozen)
+    _set_train_mode(model, encoder_frozen, prefix)
     # the minutes budget and the progress percentage count training only: loading, the strategy's
     # initialisation, the encoder cache and the base model's validation pass came before (issue #4)
     train_started = log_time = time.perf_counter()
@@ -208,8 +238,9 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
                 for group in optimizer.param_groups:
                     group["lr"] = lr * min(1.0, (step + 1) / max(1, config.warmup_steps))
                 cached = [train_cache[i] for i in batch] if train_cache else None
-                inputs, n_target = _collate([train_examples[i] for i in batch], cached, pad_id, device)
-                loss_total = _loss_sum(module, inputs, bf16)
+                inputs, n_target = _collate([train_examples[i] for i in batch], cached, pad_id, device,
+                                            [train_prefix[i] for i in batch] if train_prefix else None)
+                loss_total = _loss_sum(module, inputs, bf16, replay)
                 (loss_total / n_target).backward()
                 if config.grad_clip:
                     torch.nn.utils.clip_grad_norm_([p for _, p in trainable], config.grad_clip)
@@ -222,7 +253,8 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
                 # bookkeeping: tokens, compute, throughput
                 src_lens = [len(train_examples[i][0]) for i in batch]
                 tgt_lens = [len(train_examples[i][1]) for i in batch]
-                step_flops = training_step_flops(shape, src_lens, tgt_lens, backward_fraction, use_cache)
+                step_flops = training_step_flops(shape, src_lens, tgt_lens, backward_fraction, use_cache,
+                                                 cached_blocks)
                 flops += step_flops
                 tokens += sum(src_lens) + sum(tgt_lens)
                 log_tokens += sum(src_lens) + sum(tgt_lens)
@@ -268,16 +300,18 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
                        wall_s=ended - started, tokens_per_s=tokens / max(1e-9, ended - train_started),
                        history=history, best_step=best_step, stop_reason=stop_reason, encoder_cached=use_cache,
                        bf16=bf16, device=str(device), trainable_params=n_trainable, total_params=n_total,
-                       setup_s=setup_s, step_s=step_s, encoder_cache_s=encoder_cache_s)
+                       setup_s=setup_s, step_s=step_s, encoder_cache_s=encoder_cache_s,
+                       decoder_blocks_cached=cached_blocks)
 
 
 # --- batches -------------------------------------------------------------------------------------------------
 
 
 def _collate(examples: Sequence[Example], encoder_states: Sequence[torch.Tensor] | None, pad_id: int,
-             device: torch.device) -> tuple[dict[str, torch.Tensor], int]:
-    """Model inputs for a batch (padded; cached encoder states instead of ids when given), and the number of
-    target tokens."""
+             device: torch.device, decoder_states: Sequence[torch.Tensor] | None = None
+             ) -> tuple[dict[str, torch.Tensor], int]:
+    """Model inputs for a batch (padded; cached encoder states instead of ids when given; cached frozen decoder
+    blocks' outputs under ``decoder_hidden`` when given), and the number of target tokens."""
     batch = collate_sequences([s for s, _ in examples], [t for _, t in examples], pad_id)
     inputs = {"attention_mask": batch["attention_mask"].to(device), "labels": batch["labels"].to(device)}
     if encoder_states is None:
@@ -288,6 +322,12 @@ def _collate(examples: Sequence[Example], encoder_states: Sequence[torch.Tensor]
         for row, state in enumerate(encoder_states):
             hidden[row, : state.shape[0]] = state
         inputs["encoder_hidden"] = hidden.to(device)
+    if decoder_states is not None:
+        width = batch["labels"].shape[1]
+        hidden = torch.zeros(len(examples), width, decoder_states[0].shape[-1], dtype=decoder_states[0].dtype)
+        for row, state in enumerate(decoder_states):
+            hidden[row, : state.shape[0]] = state
+        inputs["decoder_hidden"] = hidden.to(device)
     return inputs, sum(len(t) for _, t in examples)
 
 
@@ -300,23 +340,46 @@ def _batches(examples: Sequence[Example], batch_tokens: int, rng: np.random.Gene
 # --- forward passes ------------------------------------------------------------------------------------------
 
 
-def _loss_sum(module: nn.Module, inputs: dict[str, torch.Tensor], bf16: bool = False) -> torch.Tensor:
-    """Summed token cross-entropy of a batch (teacher forcing; :func:`customizer.losses.summed_loss`)."""
-    return summed_loss(module, inputs, bf16)[0]
+def _loss_sum(module: nn.Module, inputs: dict[str, torch.Tensor], bf16: bool = False,
+              prefix: DecoderPrefix | None = None) -> torch.Tensor:
+    """Summed token cross-entropy of a batch (teacher forcing; :func:`customizer.losses.summed_loss`); with
+    ``inputs["decoder_hidden"]`` the frozen decoder blocks of ``prefix`` replay it instead of computing."""
+    if "decoder_hidden" not in inputs:
+        return summed_loss(module, inputs, bf16)[0]
+    assert prefix is not None
+    rest = {k: v for k, v in inputs.items() if k != "decoder_hidden"}
+    with prefix.replaying(inputs["decoder_hidden"]):
+        return summed_loss(module, rest, bf16)[0]
 
 
 @torch.no_grad()
 def _val_loss(module: nn.Module, examples: Sequence[Example], encoder_states: Sequence[torch.Tensor] | None,
-              batch_tokens: int, pad_id: int, device: torch.device, bf16: bool) -> float:
-    """Mean token cross-entropy over the validation examples (eval mode)."""
+              batch_tokens: int, pad_id: int, device: torch.device, bf16: bool,
+              replay: tuple[DecoderPrefix | None, Sequence[torch.Tensor] | None] | None = None) -> float:
+    """Mean token cross-entropy over the validation examples (eval mode); ``replay``: the frozen decoder blocks
+    and their cached outputs per example."""
     module.eval()
+    prefix, prefix_states = replay if replay is not None else (None, None)
     total, count = 0.0, 0
     for batch in _in_length_order(examples, batch_tokens):
         states = [encoder_states[i] for i in batch] if encoder_states is not None else None
-        inputs, n_target = _collate([examples[i] for i in batch], states, pad_id, device)
-        total += _loss_sum(module, inputs, bf16).item()
+        inputs, n_target = _collate([examples[i] for i in batch], states, pad_id, device,
+                                    [prefix_states[i] for i in batch] if prefix_states is not None else None)
+        total += _loss_sum(module, inputs, bf16, prefix).item()
         count += n_target
     return total / count
+
+
+def _decode_prefix_all(prefix: DecoderPrefix, examples: Sequence[Example], encoder_states: Sequence[torch.Tensor],
+                       batch_tokens: int, pad_id: int, device: torch.device, bf16: bool) -> list[torch.Tensor]:
+    """The frozen decoder blocks' output for every example (eval mode), unpadded, float32, on ``device``."""
+    out: list[torch.Tensor | None] = [None] * len(examples)
+    for batch in _in_length_order(examples, batch_tokens):
+        inputs, _ = _collate([examples[i] for i in batch], [encoder_states[i] for i in batch], pad_id, device)
+        hidden = prefix.compute(lambda inputs=inputs: _loss_sum(prefix.model, inputs, bf16))
+        for row, i in enumerate(batch):
+            out[i] = hidden[row, : len(examples[i][1])].float().clone()
+    return [h for h in out if h is not None]
 
 
 def _in_length_order(examples: Sequence[Example], batch_tokens: int) -> list[list[int]]:
@@ -353,10 +416,12 @@ def _encoder_is_frozen(model: nn.Module, device: torch.device) -> bool:
     return not hidden.requires_grad
 
 
-def _set_train_mode(model: nn.Module, encoder_frozen: bool) -> None:
+def _set_train_mode(model: nn.Module, encoder_frozen: bool, prefix: DecoderPrefix | None = None) -> None:
     model.train()
     if encoder_frozen:
         model.get_encoder().eval()
+    if prefix is not None:
+        prefix.set_modes()
 
 
 # --- small helpers -------------------------------------------------------------------------------------------
