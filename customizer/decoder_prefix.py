@@ -39,8 +39,10 @@ class DecoderPrefix:
     @classmethod
     def of(cls, model: nn.Module, device: torch.device) -> DecoderPrefix | None:
         """The frozen bottom of ``model``'s decoder, found by running it once: the leading blocks whose output
-        needs no gradient (the encoder must be frozen too). None when no block is frozen, or when a block hands
-        more than its hidden states up (nothing to replay safely)."""
+        needs no gradient (the encoder must be frozen too). None when no block is frozen, when a block hands
+        more than its hidden states up, or when training drops blocks at random (nothing to replay safely)."""
+        if getattr(model.config, "decoder_layerdrop", 0.0) or getattr(model.config, "layerdrop", 0.0):
+            return None  # blocks skipped at random in training: no fixed bottom to replay
         blocks = anatomy.decoder_blocks(model)
         seen: list[tuple[bool, Any]] = []
         hooks = [block.register_forward_hook(lambda _m, _a, out: seen.append((_hidden(out).requires_grad, out)))

@@ -34,6 +34,10 @@ def test_only_blocks_below_the_trained_ones_are_frozen_and_only_where_replay_is_
     prefix = _prefix(tiny_bart, "l-ldb")
     assert prefix is not None and prefix.blocks == 1  # 2 decoder blocks; the top one trains
     assert _prefix(tiny_bart, "full") is None and _prefix(tiny_bart, "l-eo") is None  # block 0 sees trained weights
+    dropping = copy.deepcopy(tiny_bart.model)
+    dropping.config.decoder_layerdrop = 0.1  # training skips blocks at random: no fixed bottom
+    get_strategy("l-ldb").apply(dropping)
+    assert DecoderPrefix.of(dropping, torch.device("cpu")) is None
     # T5 blocks hand their position biases to the next block: not replayed
     assert _prefix(load_base_model(tiny_t5_dir, "cpu"), "l-ldb") is None
 
