@@ -82,18 +82,22 @@ class DecoderPrefix:
     @torch.no_grad()
     def compute(self, forward: Callable[[], object]) -> torch.Tensor:
         """The last frozen block's output (padded, as the batch is) while ``forward()`` runs the model on one
-        batch as training does, in eval mode."""
-        captured: list[torch.Tensor] = []
-        hook = anatomy.decoder_blocks(self.model)[self.blocks - 1].register_forward_hook(
-            lambda _m, _a, out: captured.append(_hidden(out)))
+        batch as training does, in eval mode; the pass stops there (the blocks above and the output layer do not
+        run)."""
+        def stop(_module: nn.Module, _args: object, out: Any) -> None:
+            raise _Reached(_hidden(out))
+
+        hook = anatomy.decoder_blocks(self.model)[self.blocks - 1].register_forward_hook(stop)
         was_training = self.model.training
         self.model.eval()
         try:
             forward()
+        except _Reached as reached:
+            return reached.hidden
         finally:
             hook.remove()
             self.model.train(was_training)
-        return captured[-1]
+        raise RuntimeError("the decoder did not run its frozen blocks")  # pragma: no cover - a model we cannot read
 
     @contextmanager
     def replaying(self, hidden: torch.Tensor) -> Iterator[None]:
@@ -108,6 +112,12 @@ class DecoderPrefix:
         finally:
             for block in blocks:
                 del block.forward  # the class's forward again
+
+
+class _Reached(Exception):  # a signal, not an error: the last frozen block has run
+    def __init__(self, hidden: torch.Tensor) -> None:
+        super().__init__("last frozen decoder block reached")
+        self.hidden = hidden
 
 
 def _hidden(out: Any) -> torch.Tensor:
