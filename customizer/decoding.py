@@ -19,9 +19,11 @@ Why each piece exists (measured by ``scripts/decoding_stats.py``; numbers in the
   tokens occur an 11th time within the last 64 tokens: 156 of the base corpus' 53,677 developer tests (0.29%;
   numeric tables such as matrices and zero-filled byte arrays) would have been altered.
 * **Locals declared twice.** A loop that writes ``boolean isExempt = false;`` line after line cannot compile
-  (javac: "variable isExempt is already defined"). :class:`RedeclarationBlocker` forbids the ``=``, ``;`` or ``,``
-  that would make ``Type name`` declare a local already in scope, so the beam goes on with another name
-  (``url`` → ``url2``) or another statement; :class:`RedeclarationStopper` ends a beam whose completed line
+  (javac: "variable isExempt is already defined"). Once a line reads ``Type name`` with ``name`` a local already
+  in scope, nothing but a longer name can make it valid Java, so :class:`RedeclarationBlocker` lets the name only
+  grow (``url`` → ``url2``; a name already followed by a space ends the beam). Its first version forbade only the
+  ``=``, ``;`` or ``,`` that would end the name, and the model wrote ``Jar Jar jar = …`` instead: a line that does not
+  parse, after which no scope check can judge the rest. :class:`RedeclarationStopper` ends a beam whose completed line
   declares a local twice in a form the blocker does not see (``for (int i …``). Both judge the output so far with
   :func:`redeclares_so_far` (its open braces closed, one tree-sitter parse), only where a line could be a
   declaration of a name seen before. No developer test can trip them (javac rejects such tests); the ranking below
@@ -215,15 +217,22 @@ _HEAD_TOKENS = 24  # tokens decoded to find the current line; a longer declarati
 
 
 class RedeclarationBlocker(LogitsProcessor):
-    """Forbid the token (``=``, ``;``, ``,`` first) that would make the current line ``Type name`` declare a local
-    already in scope; the name may still grow (``url`` → ``url2``) or the line turn into something else.
+    """When the current line ``Type name`` would declare a local already in scope, let the name only grow
+    (``url`` → ``url2``: tokens that continue an identifier); a line already past the name (``Type name ``) ends the
+    beam, at ``penalty``. With ``grow_only=False`` (the first version) only the tokens that would end the name
+    (``=``, ``;``, ``,``) are forbidden, which leaves the model free to write ``Type Type name``.
 
     Cheap where it does nothing: the last few tokens are decoded to find the current line, and only a line that
-    looks like a declaration head of a name already written is parsed (:func:`redeclares_so_far`)."""
+    looks like a declaration head of a name already written is parsed (:func:`redeclares_so_far`). Apply it after
+    every processor that rescales the end-of-sequence score."""
 
-    def __init__(self, tokenizer: Any) -> None:
+    def __init__(self, tokenizer: Any, grow_only: bool = True, penalty: float = REDECLARED_PENALTY) -> None:
         self.tokenizer = tokenizer
+        self.grow_only = grow_only
+        self.penalty = penalty
+        self.eos = tokenizer.eos_token_id
         self.closing = declaration_end_mask(tokenizer)
+        self.growing = identifier_continuation_mask(tokenizer)
         self.pieces = _plain_token_texts(tokenizer)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
@@ -235,8 +244,15 @@ class RedeclarationBlocker(LogitsProcessor):
                 continue  # the cheap look at the last tokens: not a declaration head
             text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
             start = text.rfind("\n") + 1
-            if _would_redeclare(text[:start], text[start:]):
+            if not _would_redeclare(text[:start], text[start:]):
+                continue
+            if not self.grow_only:
                 scores[row, self.closing.to(scores.device)] = -float("inf")
+            elif text[-1:].isspace():  # `Type name `: no token makes this valid Java any more
+                scores[row, :] = -float("inf")
+                scores[row, self.eos] = self.penalty
+            else:
+                scores[row, ~self.growing.to(scores.device)] = -float("inf")
         return scores
 
 
@@ -312,6 +328,14 @@ def _plain_token_texts(tokenizer: Any) -> list[str]:
         special = set(tokenizer.all_special_ids)
         return ["" if i in special else piece for i, piece in enumerate(token_texts(tokenizer))]
     return _per_tokenizer(tokenizer, "plain-texts", build)
+
+
+def identifier_continuation_mask(tokenizer: Any) -> torch.Tensor:
+    """Boolean mask over the vocabulary: tokens that continue an identifier (letters, digits, ``_``, ``$`` and
+    nothing else, no leading space; cached per tokenizer; do not modify)."""
+    return _per_tokenizer(tokenizer, "identifier-continuation", lambda: torch.tensor(
+        [bool(re.fullmatch(r"[\w$]+", piece, flags=re.ASCII)) for piece in _plain_token_texts(tokenizer)],
+        dtype=torch.bool))
 
 
 def newline_token_mask(tokenizer: Any) -> torch.Tensor:
@@ -535,6 +559,7 @@ class DecodingConfig:
     window_repeats: int | None = WINDOW_REPEATS  # None: no WindowLoopBlocker
     redeclared_last: bool = True  # rank candidates that declare a local twice (cannot compile) after the others
     stop_redeclared: bool = True  # keep beams from declaring a local twice (RedeclarationBlocker, ...Stopper)
+    redeclared_grow_only: bool = True  # the blocker lets a redeclared name only grow (False: session 7's version)
 
     @classmethod
     def legacy(cls) -> DecodingConfig:

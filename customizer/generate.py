@@ -596,7 +596,7 @@ class Generator:
             # past the prior's 90th percentile, favour ending ever more (the decoder starts from one token)
             processors.append(ExponentialDecayLengthPenalty((prior.p90, config.eos_push), tokenizer.eos_token_id, 1))
         if config.stop_redeclared:
-            processors.append(RedeclarationBlocker(tokenizer))
+            processors.append(RedeclarationBlocker(tokenizer, grow_only=config.redeclared_grow_only))
             processors.append(RedeclarationStopper(tokenizer))  # last: nothing may rescale its end-of-sequence score
         out = self.runner(module, adapter).generate(input_ids=ids, attention_mask=mask, num_beams=beams,
                                                     num_return_sequences=beams, max_new_tokens=max_new,
@@ -635,7 +635,8 @@ class Generator:
                                    redeclares=config.redeclared_last and parses and bool(redeclared_locals(text)),
                                    hit_limit=cut_off, repaired=repaired))
             lengths.append(sum(1 for t in generated if t not in special))
-        ranked = rank_candidates(found, lengths, prior if config.length_prior else None, config.length_weight)[:k]
+        ranked = rank_candidates(found, lengths, prior if config.length_prior else None, config.length_weight)
+        ranked = sorted(ranked, key=lambda c: not c.text)[:k]  # an empty output (a beam that ended at once) last
         for position, candidate in enumerate(ranked, start=1):
             candidate.rank = position
         return ranked

@@ -56,6 +56,8 @@ CONFIGS = {
     "no-redeclare": dataclasses.replace(DecodingConfig(), redeclared_last=False, stop_redeclared=False),
     "no-redeclare-stop": dataclasses.replace(DecodingConfig(), stop_redeclared=False),  # ranked last, not stopped
     "default": DecodingConfig(),
+    # session 7's blocker: forbids only the token that would end a redeclared name (the model wrote `Jar Jar jar`)
+    "blocker-end-only": dataclasses.replace(DecodingConfig(), redeclared_grow_only=False),
     # fewer beams for the one candidate the model adds after the retrieved tests (measure with -k 1)
     "beams-2": dataclasses.replace(DecodingConfig(), beams=2),
 }

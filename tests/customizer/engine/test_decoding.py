@@ -25,6 +25,7 @@ from customizer.decoding import (
     corpus_loop_alterations,
     corpus_window_alterations,
     declaration_end_mask,
+    identifier_continuation_mask,
     is_degenerate,
     newline_token_mask,
     prior_for_model_dir,
@@ -248,21 +249,35 @@ def test_redeclaration_stopper_ends_a_beam_at_the_line_that_declares_a_local_twi
     assert not torch.isinf(_redeclared_scores(tokenizer, head + "    boolean isExempt = false;")).any()
 
 
-def _blocked(tokenizer, text: str) -> torch.Tensor:
+def _blocker_scores(tokenizer, text: str, grow_only: bool = True) -> torch.Tensor:
     ids = torch.tensor([[tokenizer.eos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]])
-    return torch.isinf(RedeclarationBlocker(tokenizer)(ids, torch.zeros(1, len(tokenizer)))[0])
+    return RedeclarationBlocker(tokenizer, grow_only=grow_only)(ids, torch.zeros(1, len(tokenizer)))[0]
 
 
-def test_redeclaration_blocker_forbids_ending_the_name_of_a_second_declaration(tiny_bart_dir: Path) -> None:
+def _blocked(tokenizer, text: str, grow_only: bool = True) -> torch.Tensor:
+    return torch.isinf(_blocker_scores(tokenizer, text, grow_only))
+
+
+def test_redeclaration_blocker_lets_the_name_of_a_second_declaration_only_grow(tiny_bart_dir: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
     ends = declaration_end_mask(tokenizer)
     assert declaration_end_mask(tokenizer) is ends
     pieces = [tokenizer.decode([i]) for i in ends.nonzero().flatten().tolist()]
     assert pieces and all(p.strip()[0] in "=;," and not p.strip().startswith("==") for p in pieces)
+    growing = identifier_continuation_mask(tokenizer)
+    assert identifier_continuation_mask(tokenizer) is growing
+    grow = [tokenizer.decode([i]) for i in growing.nonzero().flatten().tolist()]
+    assert grow and all(p and not p[0].isspace() and (p.replace("_", "a").replace("$", "a")).isalnum() for p in grow)
     head = '@Test void t() {\n    final URL url = new URL("x");\n'
-    assert torch.equal(_blocked(tokenizer, head + "    final URL url"), ends)  # `url2`, `url.` still open
-    assert torch.equal(_blocked(tokenizer, head + "    URL url "), ends)
-    assert torch.equal(_blocked(tokenizer, head + "    for (int i = 0; i < 2; i++) {\n        URL url"), ends)
+    # `final URL url`: only `url2`, `urlCopy`… may follow (not `=`, not ` URL`, which made `Jar Jar jar`)
+    assert torch.equal(_blocked(tokenizer, head + "    final URL url"), ~growing)
+    nested = head + "    for (int i = 0; i < 2; i++) {\n        URL url"
+    assert torch.equal(_blocked(tokenizer, nested), ~growing)
+    # past the name: nothing makes the line valid Java, the beam ends (end-of-sequence only, at the penalty)
+    ended = _blocker_scores(tokenizer, head + "    URL url ")
+    assert ended[tokenizer.eos_token_id] == pytest.approx(-1.0e4) and torch.isinf(ended).sum() == len(tokenizer) - 1
+    # session 7's version forbade only the tokens that end the name
+    assert torch.equal(_blocked(tokenizer, head + "    final URL url", grow_only=False), ends)
     for fine in ("    URL other", "    return url", "    url", "    assertEquals(url, url", "    URL url2"):
         assert not _blocked(tokenizer, head + fine).any(), fine
     # an anonymous class body starts over: its method may declare the name again

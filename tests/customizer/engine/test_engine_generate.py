@@ -245,3 +245,14 @@ def test_how_many_retrieved_tests_lead_a_list_of_k() -> None:
 
     assert [retrieved_tests_first(k) for k in (1, 2, 3, 5, 10)] == [1, 1, 2, 4, DEFAULT_RETRIEVED_FIRST]
     assert retrieved_tests_first(5, 0) == 0 and retrieved_tests_first(5, 9) == 4 and retrieved_tests_first(1, 0) == 0
+
+
+def test_an_empty_output_is_ranked_after_every_real_candidate(generator: Generator) -> None:
+    tokenizer = generator.base.tokenizer
+    eos, start = tokenizer.eos_token_id, generator.base.model.config.decoder_start_token_id
+    test = tokenizer("@Test\nvoid t() {\n    assertTrue(true);\n}", add_special_tokens=False)["input_ids"]
+    broken = tokenizer("@Test\nvoid t() {\n    Jar Jar jar", add_special_tokens=False)["input_ids"]
+    # the empty beam (ended at once) scored best; a real candidate, even one that does not parse, goes first
+    ranked = generator._ranked([[start, eos], [start, *broken, eos], [start, *test, eos]], [-0.01, -3.0, -4.0], 3,
+                               generator.base_prior, 64)
+    assert [c.text for c in ranked][-1] == "" and ranked[0].parses and all(c.text for c in ranked[:2])
