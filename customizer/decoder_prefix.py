@@ -5,7 +5,7 @@ leave the last frozen decoder block depend only on the pair (teacher forcing: th
 reference test shifted right), not on anything that trains. :class:`DecoderPrefix` computes them once per
 training and validation pair; each step then replays them (the frozen blocks return the stored states instead of
 computing) and runs only the trained blocks and the output layer. For the shipped model (6 decoder blocks, a
-16k-token output layer) that removes about half of an L-LDB step's arithmetic.
+16k-token output layer) a step of L-LDB then takes 1.58x less time on the CPU (docs/benchmarks.md).
 
 The replay patches the frozen blocks' ``forward`` for the duration of one pass, so the decoder's own code still
 builds the masks and runs the trained blocks: nothing of the model family is re-implemented. A family whose

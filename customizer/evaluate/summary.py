@@ -4,8 +4,10 @@ the retrieval bar) and the shipped defaults with the numbers behind them, all co
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
+from customizer.decoding import DecodingConfig
 from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_RETRIEVED_FIRST, DEFAULT_STRATEGY
 from customizer.evaluate.hybrid import is_hybrid
 from customizer.evaluate.stats import Comparison, wilcoxon
@@ -67,10 +69,6 @@ def decoding_of(repos: Mapping[str, Mapping[str, Rows]], system: str) -> str:
     """How ``system``'s cells were decoded, from their run records: ``shipped`` (the current default decoding),
     ``earlier`` (cells stored before runs recorded their decoding, or with other settings), or both, with the
     runtimes that decoded them."""
-    from dataclasses import asdict
-
-    from customizer.decoding import DecodingConfig
-
     shipped = asdict(DecodingConfig())
     runs = [r for s in repos.values() for r in s.get("__runs__", []) if r.get("system") == system]
     kinds = sorted({"shipped" if r.get("decoding") == shipped else "earlier" for r in runs})
