@@ -269,16 +269,68 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
     target = export_dir(root, base_fingerprint, adapter_fingerprint, precision)
     if (target / META_FILE).is_file():
         return target
+    failed = target.with_name(f"{target.name}{FAILED_SUFFIX}")
+    known = _known_failure(failed)
+    if known is not None:  # this model did not export with these library versions: do not spend minutes again
+        raise OnnxExportError(f"{known} (remembered from an earlier try; delete {failed} to try again)")
     for leftover in target.parent.glob(f".{target.name}.tmp-*"):
         if is_stale_temporary(leftover):  # an export whose process died (or left without waiting for it)
             shutil.rmtree(leftover, ignore_errors=True)
-    if precision == "int8":
-        fp32 = ensure_export(module, root, base_fingerprint, adapter_fingerprint, "fp32")
-        meta = json.loads((fp32 / META_FILE).read_text(encoding="utf-8"))
-        return _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta))
-    written = _write_atomically(target, lambda tmp: export_graphs(module, tmp))
+    try:
+        if precision == "int8":
+            fp32 = ensure_export(module, root, base_fingerprint, adapter_fingerprint, "fp32")
+            meta = json.loads((fp32 / META_FILE).read_text(encoding="utf-8"))
+            return _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta))
+        written = _write_atomically(target, lambda tmp: export_graphs(module, tmp))
+    except OnnxExportError as exc:
+        if not isinstance(exc.__cause__, (MemoryError, OSError)) and "remembered from an earlier try" not in \
+                exc.message:  # the model's own failure, not this machine's state at the time
+            _remember_failure(failed, exc.message)
+        raise
     remove_outdated(written.parent)
     return written
+
+
+FAILED_SUFFIX = ".failed.json"  # beside an export folder: why that export failed, and with which library versions
+
+
+def _library_versions() -> dict[str, str]:
+    """What an export's success depends on besides the weights: the exporter and the runtime."""
+    import importlib.metadata as metadata
+
+    versions = {"export": str(EXPORT_VERSION)}
+    for name in ("torch", "transformers", "onnx", "onnxruntime", "onnxscript"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def _known_failure(marker: Path) -> str | None:
+    """The remembered reason an export failed, if it failed with the libraries installed now (a marker from
+    other versions is removed: an upgrade may fix it)."""
+    try:
+        record = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(record, dict) and record.get("versions") == _library_versions() and record.get("reason"):
+        return str(record["reason"])
+    with contextlib.suppress(OSError):
+        marker.unlink()
+    return None
+
+
+def _remember_failure(marker: Path, reason: str) -> None:
+    """Record why an export failed (atomically; best effort: a read-only cache only costs a retry)."""
+    tmp = marker.with_name(f".{marker.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"reason": reason, "versions": _library_versions()}, indent=2), encoding="utf-8")
+        os.replace(tmp, marker)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def remove_outdated(folder: Path) -> list[Path]:

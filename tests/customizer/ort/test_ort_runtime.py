@@ -250,3 +250,38 @@ def test_adapted_model_exports_with_its_adapter_and_equals_pytorch(tiny_bart_dir
     expected = module.generate(**kwargs)
     assert expected.sequences.tolist() != base.model.generate(**kwargs).sequences.tolist()  # the adapter matters
     assert runner.generate(**kwargs).sequences.tolist() == expected.sequences.tolist()
+
+
+def test_a_failed_export_is_remembered_until_the_libraries_change(penalty_model: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from customizer.errors import OnnxExportError
+
+    base = load_base_model(penalty_model, "cpu")
+    tries = []
+    real_export = ort_export.export_graphs
+    monkeypatch.setattr(ort_export, "export_graphs", lambda *a, **k: tries.append(1) or real_export(*a, **k))
+    export = lambda: ort_export.ensure_export(base.model, tmp_path, base.fingerprint, None)  # noqa: E731
+    with pytest.raises(OnnxExportError, match="repetition_penalty"):
+        export()
+    [marker] = tmp_path.rglob(f"*{ort_export.FAILED_SUFFIX}")
+    # the next server start does not spend the export again, and says how to force a retry
+    with pytest.raises(OnnxExportError, match="remembered from an earlier try; delete .* to try again"):
+        export()
+    assert len(tries) == 1
+    # another torch / onnxruntime may export it: the marker is dropped and the export tried again
+    versions = ort_export._library_versions()
+    monkeypatch.setattr(ort_export, "_library_versions", lambda: {**versions, "torch": "99.0"})
+    with pytest.raises(OnnxExportError, match="repetition_penalty"):
+        export()
+    assert len(tries) == 2 and json.loads(marker.read_text())["versions"]["torch"] == "99.0"
+    # a failure of the machine (out of memory, disk) is not the model's: not remembered
+    marker.unlink()
+
+    def out_of_memory(*_a, **_k):
+        raise OnnxExportError("torch.onnx could not export BartForConditionalGeneration: MemoryError") \
+            from MemoryError()
+
+    monkeypatch.setattr(ort_export, "export_graphs", out_of_memory)
+    with pytest.raises(OnnxExportError, match="MemoryError"):
+        export()
+    assert not marker.exists()
