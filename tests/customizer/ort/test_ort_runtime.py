@@ -265,7 +265,7 @@ def test_a_failed_export_is_remembered_until_the_libraries_change(penalty_model:
         export()
     [marker] = tmp_path.rglob(f"*{ort_export.FAILED_SUFFIX}")
     # the next server start does not spend the export again, and says how to force a retry
-    with pytest.raises(OnnxExportError, match="remembered from an earlier try; delete .* to try again"):
+    with pytest.raises(OnnxExportError, match=r"remembered from an earlier try; delete .* to try again"):
         export()
     assert len(tries) == 1
     # another torch / onnxruntime may export it: the marker is dropped and the export tried again
