@@ -174,8 +174,8 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
         flops += decoder_blocks_forward_flops(shape, [len(s) for s, _ in examples], [len(t) for _, t in examples],
                                               prefix.blocks)
     encoder_cache_s = time.perf_counter() - cache_started
-    cached_blocks = prefix.blocks if use_prefix and prefix is not None else 0
-    replay = prefix if use_prefix else None
+    replay = prefix if use_prefix else None  # the frozen decoder blocks whose cached outputs each pass replays
+    cached_blocks = replay.blocks if replay is not None else 0
     train_cache = encoder_cache[: len(train_examples)] if encoder_cache else None
     val_cache = encoder_cache[len(train_examples):] if encoder_cache else None
     train_prefix = decoder_cache[: len(train_examples)] if decoder_cache else None
@@ -317,18 +317,18 @@ def _collate(examples: Sequence[Example], encoder_states: Sequence[torch.Tensor]
     if encoder_states is None:
         inputs["input_ids"] = batch["input_ids"].to(device)
     else:
-        width = batch["input_ids"].shape[1]
-        hidden = torch.zeros(len(examples), width, encoder_states[0].shape[-1], dtype=encoder_states[0].dtype)
-        for row, state in enumerate(encoder_states):
-            hidden[row, : state.shape[0]] = state
-        inputs["encoder_hidden"] = hidden.to(device)
+        inputs["encoder_hidden"] = _padded(encoder_states, batch["input_ids"].shape[1]).to(device)
     if decoder_states is not None:
-        width = batch["labels"].shape[1]
-        hidden = torch.zeros(len(examples), width, decoder_states[0].shape[-1], dtype=decoder_states[0].dtype)
-        for row, state in enumerate(decoder_states):
-            hidden[row, : state.shape[0]] = state
-        inputs["decoder_hidden"] = hidden.to(device)
+        inputs["decoder_hidden"] = _padded(decoder_states, batch["labels"].shape[1]).to(device)
     return inputs, sum(len(t) for _, t in examples)
+
+
+def _padded(states: Sequence[torch.Tensor], width: int) -> torch.Tensor:
+    """Per-example hidden states (length × d) as one zero-padded batch (rows × ``width`` × d)."""
+    hidden = torch.zeros(len(states), width, states[0].shape[-1], dtype=states[0].dtype)
+    for row, state in enumerate(states):
+        hidden[row, : state.shape[0]] = state
+    return hidden
 
 
 def _batches(examples: Sequence[Example], batch_tokens: int, rng: np.random.Generator) -> list[list[int]]:

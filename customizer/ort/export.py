@@ -276,19 +276,24 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
     for leftover in target.parent.glob(f".{target.name}.tmp-*"):
         if is_stale_temporary(leftover):  # an export whose process died (or left without waiting for it)
             shutil.rmtree(leftover, ignore_errors=True)
-    try:
-        if precision == "int8":
-            fp32 = ensure_export(module, root, base_fingerprint, adapter_fingerprint, "fp32")
-            meta = json.loads((fp32 / META_FILE).read_text(encoding="utf-8"))
-            return _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta))
-        written = _write_atomically(target, lambda tmp: export_graphs(module, tmp))
-    except OnnxExportError as exc:
-        if not isinstance(exc.__cause__, (MemoryError, OSError)) and "remembered from an earlier try" not in \
-                exc.message:  # the model's own failure, not this machine's state at the time
-            _remember_failure(failed, exc.message)
-        raise
+    if precision == "int8":
+        fp32 = ensure_export(module, root, base_fingerprint, adapter_fingerprint, "fp32")  # remembers its own
+        meta = json.loads((fp32 / META_FILE).read_text(encoding="utf-8"))
+        return _remembering_failure(failed, lambda: _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta)))
+    written = _remembering_failure(failed, lambda: _write_atomically(target, lambda tmp: export_graphs(module, tmp)))
     remove_outdated(written.parent)
     return written
+
+
+def _remembering_failure(marker: Path, write: Any) -> Path:
+    """``write()``; when it raises the model's own :class:`OnnxExportError` (not one caused by this machine's state
+    at the time: out of memory, a disk error), record the reason in ``marker`` first."""
+    try:
+        return write()
+    except OnnxExportError as exc:
+        if not isinstance(exc.__cause__, (MemoryError, OSError)):
+            _remember_failure(marker, exc.message)
+        raise
 
 
 FAILED_SUFFIX = ".failed.json"  # beside an export folder: why that export failed, and with which library versions
