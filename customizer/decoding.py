@@ -28,6 +28,13 @@ Why each piece exists (measured by ``scripts/decoding_stats.py``; numbers in the
   :func:`redeclares_so_far` (its open braces closed, one tree-sitter parse), only where a line could be a
   declaration of a name seen before. No developer test can trip them (javac rejects such tests); the ranking below
   is the net for the rest.
+* **Lines that break the syntax.** Once a line does not parse, no candidate made from that beam parses, and a
+  weak model tends to loop on from there. :class:`SyntaxGuard` parses the method so far each time a beam completes
+  a line that ends a statement (its open blocks closed by :func:`_closing`: a ``}`` each, ``finally {}`` after a
+  ``try``) and, when the first syntax error starts in that statement, lowers the beam's score by
+  ``SYNTAX_PENALTY`` nats: the beam falls behind the others but is kept when nothing better is left. Asked of
+  every line end of the 10,800 parsing developer tests of the dev-eval packages, it would have penalized none
+  (``scripts/decoding_stats.py guards``).
 * **Length.** :class:`LengthPrior` is a log-normal fitted to the token lengths of the project's own tests
   (stored with the adapter) or of the base corpus (``testtailor.json`` of the base model). It sets
   ``max_new_tokens`` (99th percentile x 1.15 + 4, capped by the position table), pushes the end-of-sequence
@@ -55,7 +62,7 @@ import torch
 from transformers import LogitsProcessor
 
 from customizer.defaults import DEFAULT_RETRIEVED_FIRST
-from customizer.java.snippets import parses_as_method, redeclared_locals
+from customizer.java.snippets import first_syntax_error, parses_as_method, redeclared_locals
 
 MAX_REPEATS = 8  # a unit may repeat this many times back to back while decoding
 MAX_PERIOD = 32  # ... for units of 1..MAX_PERIOD tokens (line-sized loops included)
@@ -66,6 +73,7 @@ WINDOW_REPEATS = 10  # a unit of WINDOW_UNITS tokens may occur this often in the
 WINDOW_UNITS = (3, 16)
 WINDOW = 64
 LINE_LOOP_PENALTY = -5.0  # log-probability given to the forced end of a beam that repeats a line
+SYNTAX_PENALTY = 20.0  # subtracted from a beam's log-probability on the line that brings a syntax error (SyntaxGuard)
 REDECLARED_PENALTY = -1.0e4  # log-probability of the forced end of a beam that declares a local twice: the beam
 # drops out (any other continuation outscores it) unless nothing else is left
 EOS_PUSH = 1.01  # past the prior's 90th percentile, the end-of-sequence score grows by this factor per token
@@ -157,9 +165,9 @@ def _normalized_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.split("\n")]
 
 
-class _LineEndStopper(LogitsProcessor):
-    """End a beam (end-of-sequence only, at ``penalty``) when :meth:`stops` says so of its text, asked only when
-    the last token holds a newline: one decode per generated line."""
+class _LineEndCheck(LogitsProcessor):
+    """Judge a beam's text (:meth:`flags`) each time its last token holds a newline (one decode per generated
+    line) and act on the flagged rows (:meth:`act`)."""
 
     def __init__(self, tokenizer: Any, penalty: float) -> None:
         self.tokenizer = tokenizer
@@ -167,7 +175,10 @@ class _LineEndStopper(LogitsProcessor):
         self.eos = tokenizer.eos_token_id
         self.newline = newline_token_mask(tokenizer)
 
-    def stops(self, text: str) -> bool:
+    def flags(self, text: str) -> bool:
+        raise NotImplementedError
+
+    def act(self, scores: torch.FloatTensor, row: int) -> None:
         raise NotImplementedError
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
@@ -176,10 +187,17 @@ class _LineEndStopper(LogitsProcessor):
         for row in rows.nonzero().flatten().tolist():
             text = self.tokenizer.decode(input_ids[row].tolist(), skip_special_tokens=True,
                                          clean_up_tokenization_spaces=False)
-            if self.stops(text):
-                scores[row, :] = -float("inf")
-                scores[row, self.eos] = self.penalty
+            if self.flags(text):
+                self.act(scores, row)
         return scores
+
+
+class _LineEndStopper(_LineEndCheck):
+    """End a flagged beam: end-of-sequence is its only continuation, at ``penalty``."""
+
+    def act(self, scores: torch.FloatTensor, row: int) -> None:
+        scores[row, :] = -float("inf")
+        scores[row, self.eos] = self.penalty
 
 
 class LineLoopStopper(_LineEndStopper):
@@ -192,7 +210,7 @@ class LineLoopStopper(_LineEndStopper):
         super().__init__(tokenizer, penalty)
         self.max_line_repeats = max_line_repeats
 
-    def stops(self, text: str) -> bool:
+    def flags(self, text: str) -> bool:
         done = [line for line in _normalized_lines(text)[:-1] if line]  # the last piece is still open
         return bool(done) and len(done[-1]) >= 4 and done.count(done[-1]) >= self.max_line_repeats
 
@@ -207,8 +225,45 @@ class RedeclarationStopper(_LineEndStopper):
     def __init__(self, tokenizer: Any, penalty: float = REDECLARED_PENALTY) -> None:
         super().__init__(tokenizer, penalty)
 
-    def stops(self, text: str) -> bool:
+    def flags(self, text: str) -> bool:
         return redeclares_so_far(text)
+
+
+class SyntaxGuard(_LineEndCheck):
+    """Lower a beam's score by ``penalty`` (every continuation, so the beam falls behind the others but is kept
+    when nothing else is left) once a line it completes brings a syntax error into the method so far
+    (:func:`breaks_syntax`): after an unparsable line no candidate parses, and a weak model often loops on from
+    there. One parse per generated line; each error is charged once, on the line that brings it.
+
+    A penalty, not a stop: a beam ended by force keeps its broken line, and if every beam broke the syntax the
+    best of them should still go on. Apply it after every processor that rescales the end-of-sequence score."""
+
+    def __init__(self, tokenizer: Any, penalty: float = SYNTAX_PENALTY) -> None:
+        super().__init__(tokenizer, penalty)
+
+    def flags(self, text: str) -> bool:
+        return breaks_syntax(text)
+
+    def act(self, scores: torch.FloatTensor, row: int) -> None:
+        scores[row, :] -= self.penalty
+
+
+def breaks_syntax(text: str) -> bool:
+    """True when the last completed line of the unfinished method ``text`` (everything before its last newline)
+    ends a statement (``;`` or ``}``, parentheses balanced, inside the body) and, with the open braces closed, the
+    method's first syntax error starts after the previous statement's end: the line, or the unfinished lines just
+    before it, brought the error. Lines that end mid-statement are not judged (nothing to judge yet), nor is an
+    error first seen in the closing braces added here (an anonymous class still wants its ``;``)."""
+    done = text[:text.rfind("\n")].rstrip()
+    if not done.endswith((";", "}")) or done.rfind("/*") > done.rfind("*/"):  # not inside a block comment
+        return False
+    braces, parens, ends = _boundaries(done)
+    if parens != 0 or braces < 1:
+        return False
+    line_start = done.rfind("\n") + 1
+    region = max((end for end, _ in ends if end <= line_start), default=0)
+    error = first_syntax_error(done + _closing(done))
+    return error is not None and region <= error < len(done)
 
 
 _DECLARATION_HEAD = re.compile(r"^\s*(?:final\s+)?[A-Za-z_$][\w$.]*(?:<[^;=(){}]*>)?(?:\s*\[\s*\])*\s+"
@@ -295,13 +350,21 @@ def redeclaration_alterations(texts: Iterable[str]) -> tuple[int, int]:
     return altered, seen
 
 
+def syntax_alterations(texts: Iterable[str]) -> tuple[int, int]:
+    """(tests :class:`SyntaxGuard` would have penalized, tests seen): :func:`breaks_syntax` asked at every line end,
+    as the guard asks while decoding. Run on tests that parse, anything counted is a fault of the judgement."""
+    texts = list(texts)
+    altered = sum(any(breaks_syntax(text[:i + 1]) for i, ch in enumerate(text) if ch == "\n") for text in texts)
+    return altered, len(texts)
+
+
 def redeclares_so_far(text: str) -> bool:
     """True when the unfinished method ``text``, its open braces closed, parses and declares a local twice in one
     scope. An unfinished statement (open parenthesis, a line cut mid-expression) gives False: nothing to judge yet."""
     braces, parens, _ = _boundaries(text)
     if parens != 0 or braces < 0:
         return False
-    return bool(redeclared_locals(text.rstrip() + "\n}" * braces))
+    return bool(redeclared_locals(text.rstrip() + _closing(text.rstrip())))
 
 
 _VOCABULARY_VIEWS: dict[tuple[str, int, int, str], Any] = {}
@@ -491,6 +554,38 @@ def _boundaries(text: str) -> tuple[int, int, list[tuple[int, int]]]:
     return braces, parens, ends
 
 
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?(?:\*/|$)", re.S)
+_BLOCK_ENDINGS = ((re.compile(r"try\b"), " finally {}"), (re.compile(r"do$"), " while (true);"))
+
+
+def _closing(text: str) -> str:
+    """What closes the open blocks of the unfinished method ``text`` so that it parses where ``text`` does: a
+    ``}`` each, plus ``finally {}`` after a ``try`` block and ``while (true);`` after a ``do`` block (a ``}`` alone
+    leaves a ``try`` without ``catch``, a syntax error the text does not have)."""
+    heads: list[str] = []  # per open brace, the code before it back to the last statement boundary
+    start = parens = 0
+    for m in _JAVA_LEXEME.finditer(text):
+        lexeme = m.group()
+        if lexeme == "(":
+            parens += 1
+        elif lexeme == ")":
+            parens -= 1
+        elif lexeme == "{":
+            heads.append(text[start:m.start()])
+            start = m.end()
+        elif lexeme == "}":
+            if heads:
+                heads.pop()
+            start = m.end()
+        elif lexeme == ";" and parens == 0:  # not the `;` between try-with-resources or for clauses
+            start = m.end()
+    closing = ""
+    for head in reversed(heads):
+        head = _COMMENT.sub(" ", head).strip()
+        closing += "\n}" + next((end for word, end in _BLOCK_ENDINGS if word.match(head)), "")
+    return closing
+
+
 def repair_truncated(text: str, cut_off: bool) -> str | None:
     """``text`` with its open braces closed, or None when that does not give one parsing method.
 
@@ -560,13 +655,14 @@ class DecodingConfig:
     redeclared_last: bool = True  # rank candidates that declare a local twice (cannot compile) after the others
     stop_redeclared: bool = True  # keep beams from declaring a local twice (RedeclarationBlocker, ...Stopper)
     redeclared_grow_only: bool = True  # the blocker lets a redeclared name only grow (False: session 7's version)
+    syntax_penalty: float | None = SYNTAX_PENALTY  # SyntaxGuard's penalty on a line that breaks the syntax; None: off
 
     @classmethod
     def legacy(cls) -> DecodingConfig:
         """The decoding before issue #13: units up to 4 tokens, 256 new tokens, no length term, no repair."""
         return cls(max_period=4, length_prior=False, length_weight=0.0, repair=False, degenerate_line_repeats=None,
                    eos_push=None, max_line_repeats=None, window_repeats=None, redeclared_last=False,
-                   stop_redeclared=False)
+                   stop_redeclared=False, syntax_penalty=None)
 
 
 def lead_with(first: Sequence[R], rest: Sequence[R], k: int, key: Callable[[R], str]) -> list[R]:

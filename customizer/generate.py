@@ -38,6 +38,7 @@ from customizer.decoding import (
     LoopBlocker,
     RedeclarationBlocker,
     RedeclarationStopper,
+    SyntaxGuard,
     WindowLoopBlocker,
     is_degenerate,
     lead_with,
@@ -595,6 +596,8 @@ class Generator:
         if config.length_prior and config.eos_push and prior.p90 < max_new:
             # past the prior's 90th percentile, favour ending ever more (the decoder starts from one token)
             processors.append(ExponentialDecayLengthPenalty((prior.p90, config.eos_push), tokenizer.eos_token_id, 1))
+        if config.syntax_penalty is not None:
+            processors.append(SyntaxGuard(tokenizer, config.syntax_penalty))  # after the end-of-sequence push
         if config.stop_redeclared:
             processors.append(RedeclarationBlocker(tokenizer, grow_only=config.redeclared_grow_only))
             processors.append(RedeclarationStopper(tokenizer))  # last: nothing may rescale its end-of-sequence score

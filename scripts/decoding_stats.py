@@ -46,6 +46,7 @@ from customizer.decoding import (  # noqa: E402
     corpus_window_alterations,
     is_degenerate,
     redeclaration_alterations,
+    syntax_alterations,
 )
 from customizer.defaults import AUTO_RUNTIME, RUNTIMES  # noqa: E402
 
@@ -60,6 +61,8 @@ CONFIGS = {
     "blocker-end-only": dataclasses.replace(DecodingConfig(), redeclared_grow_only=False),
     # fewer beams for the one candidate the model adds after the retrieved tests (measure with -k 1)
     "beams-2": dataclasses.replace(DecodingConfig(), beams=2),
+    # without the line-end syntax guard (session 8's default)
+    "no-syntax-guard": dataclasses.replace(DecodingConfig(), syntax_penalty=None),
 }
 
 
@@ -110,6 +113,21 @@ def corpus(args: argparse.Namespace) -> dict[str, Any]:
         meta[PRIOR_META_KEY] = prior.to_dict()
         meta_file.write_text(json.dumps(meta, indent=1) + "\n")
     return result
+
+
+def guards(args: argparse.Namespace) -> dict[str, Any]:
+    """The line-end judgements (syntax guard, redeclaration blocker and stop) asked of every developer test of the
+    dev-eval packages that parses: each test they would have altered is a fault of the judgement."""
+    from customizer.java.snippets import parses_as_method
+    from customizer.mining.pairs import read_pairs
+
+    files = sorted(p for p in Path(args.dev_eval).glob("*.jsonl") if not p.name.endswith(".methods.jsonl"))
+    if not files:
+        raise SystemExit(f"no dev-eval pairs in {args.dev_eval}; run `testtailor corpus build --dev-eval`")
+    tests = [pair.test.body for f in files for pair in read_pairs(f) if parses_as_method(pair.test.body)]
+    return {"tests": len(tests), "packages": len(files), "syntax_guard_altered": syntax_alterations(tests)[0],
+            "redeclaration_altered": redeclaration_alterations(tests)[0],
+            "command": "python scripts/decoding_stats.py guards"}
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -164,7 +182,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "bleu": round(sum(r["bleu"] for r in rows) / n, 2), "wall_s_per_pair": round(wall / n, 2),
         "command": f"python scripts/decoding_stats.py measure --config {args.config}"
                    + (f" -k {args.k}" if args.k != 5 else "") + (f" --runtime {args.runtime}" if
-                                                                   args.runtime != "torch" else ""),
+                                                                   args.runtime != "torch" else "")
+                   + (f" --per-package {args.per_package}" if args.per_package != 2 else ""),
         "examples": [r["top1"][:300] for r in rows[:2]],
         "top1_sha": {r["id"]: r["top1_sha"] for r in rows},  # which runtimes give the same top-1, pair by pair
     }
@@ -181,21 +200,28 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("measure", help="top-1 statistics on the dev-eval sample for one decoding configuration")
     m.add_argument("--config", choices=sorted(CONFIGS), default="default")
     m.add_argument("--dev-eval", default=str(DEV_EVAL))
-    m.add_argument("--per-package", type=int, default=2)
+    m.add_argument("--per-package", type=int, default=2, help="pairs per package (not 2: the row is stored as "
+                   "KEY@N)")
     m.add_argument("-k", type=int, default=5, help="candidates per pair (beam width is at least 5)")
     m.add_argument("--rows", type=Path, help="also write one JSON line per pair (top-1 text and flags) here")
     m.add_argument("--runtime", choices=[r for r in RUNTIMES if r != AUTO_RUNTIME], default="torch",
                    help="decode with PyTorch or ONNX Runtime (the row is stored as CONFIG+RUNTIME; the export is made "
                    "before timing starts)")
+    g = sub.add_parser("guards", help="developer tests of the dev-eval packages the line-end judgements would alter")
+    g.add_argument("--dev-eval", default=str(DEV_EVAL))
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.cmd == "corpus":
         result = corpus(args)
         _update(args.out, "corpus", result)
+    elif args.cmd == "guards":
+        result = guards(args)
+        _update(args.out, "guards", result)
     else:
         result = measure(args)
         data = json.loads(args.out.read_text()) if args.out.exists() else {}
         key = args.config if args.runtime == "torch" else f"{args.config}+{args.runtime}"
+        key += f"@{args.per_package}" if args.per_package != 2 else ""
         _update(args.out, "configs", {**data.get("configs", {}), key: result})
     print(json.dumps({k: v for k, v in result.items() if k != "examples"}, indent=1))
     return 0

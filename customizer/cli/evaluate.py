@@ -70,6 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--validation", type=Path, action="append", default=[], metavar="DIR",
                    help="results folder of an `evaluate --validate` run (repeatable); its compile and pass rates "
                    "are saved in DOCS/validation.json, so later reports keep them (default: those in --out)")
+    r.add_argument("--decoding-only", action="store_true",
+                   help="re-render only the Decoding section of DOCS/evaluation.md from DOCS/decoding.json (no "
+                   "results folder needed)")
     r.set_defaults(func=_report)
 
     c = sub.add_parser("evaluate-compare", help="compare two systems pair by pair across result folders",
@@ -122,6 +125,14 @@ def _report(args: argparse.Namespace) -> int:
     from customizer.evaluate.report import render_report
 
     args.docs.mkdir(parents=True, exist_ok=True)
+    if args.decoding_only:
+        from customizer.evaluate.decoding_report import refresh_decoding_section
+
+        report = args.docs / "evaluation.md"
+        old = report.read_text(encoding="utf-8") if report.exists() else "# Evaluation\n"
+        report.write_text(refresh_decoding_section(old, args.docs), encoding="utf-8")
+        print(f"wrote the Decoding section of {report}")
+        return 0
     command = "testtailor evaluate-report " + " ".join(
         shlex.quote(a) for a in ("--out", str(args.out), "--docs", str(args.docs)))
     validation = "testtailor evaluate-report " + " ".join(shlex.quote(a) for a in (

@@ -184,6 +184,15 @@ def _no_orig_reason(folder: Path, output: str) -> str:
     return (reason + (f"; {errors[0]}" if errors else ""))[:300]
 
 
+def _apt_failure(output: str) -> str:
+    """apt fetched nothing at all: its first error line, and what to do when source packages are not enabled."""
+    error = next((line for line in output.splitlines() if line.startswith("E:")), output)
+    hint = (" (source packages are not enabled on this machine: as root, `bash scripts/debian_repo.sh` adds "
+            "deb-src to /etc/apt/sources.list.d/debian.sources, runs apt-get update and fetches)"
+            if "deb-src" in error else "")
+    return f"apt-get source fetched nothing: {error}"[:300 - len(hint)] + hint
+
+
 def fetch_package(
     package: str,
     layout: DebianLayout,
@@ -203,7 +212,9 @@ def fetch_package(
     with tempfile.TemporaryDirectory(dir=layout.src, prefix=f".{package}.dl-") as tmp:
         try:
             tarballs, output = downloader(package, Path(tmp))
-            if not tarballs:
+            if not tarballs and not any(Path(tmp).iterdir()) and "E:" in output:
+                result = FetchStatus(package, ERROR, reason=_apt_failure(output))  # retried on the next run
+            elif not tarballs:
                 result = FetchStatus(package, NO_ORIG, reason=_no_orig_reason(Path(tmp), output))
             else:
                 result = make_repo(package, tarballs, layout.repo(package))

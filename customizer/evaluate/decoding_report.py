@@ -14,18 +14,37 @@ from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
 _ORDER = ("legacy", "no-repair", "no-redeclare", "no-redeclare-stop", "default", "default+onnx",
-          "no-redeclare-stop+onnx", "blocker-end-only+onnx", "beams-2")
+          "no-redeclare-stop+onnx", "blocker-end-only+onnx", "no-syntax-guard+onnx", "beams-2")
 _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair",
           "no-redeclare": "after, without the redeclared-local rank or blocker",
           "no-redeclare-stop": "after, redeclared locals ranked last but not blocked",
           "no-redeclare-stop+onnx": "after, redeclared locals ranked last but not blocked, ONNX Runtime",
           "default": "after (shipped)",
           "default+onnx": "after (shipped), ONNX Runtime", "beams-2": "after, 2 beams, top-1 only",
-          "blocker-end-only+onnx": "after, the blocker forbidding only the end of a redeclared name, ONNX Runtime"}
+          "blocker-end-only+onnx": "after, the blocker forbidding only the end of a redeclared name, ONNX Runtime",
+          "no-syntax-guard": "after, without the syntax guard",
+          "no-syntax-guard+onnx": "after, without the syntax guard, ONNX Runtime"}
+
+
+def _label(name: str, r: dict[str, Any]) -> str:
+    """A row's label: its configuration, the sample size when not the default 2 pairs per package, and whether it
+    was decoded before the syntax guard existed (its recorded decoding does not know the setting)."""
+    key, _, per_package = name.partition("@")
+    label = _LABEL.get(key, key)
+    if per_package:
+        label += f", {per_package} pairs per package"
+    if key != "legacy" and "syntax_penalty" not in (r.get("decoding") or {}):
+        label += " (measured before the syntax guard)"
+    return label
+
+
+def _order(name: str) -> tuple[int, str]:
+    key, _, per_package = name.partition("@")
+    return (_ORDER.index(key) if key in _ORDER else len(_ORDER), per_package.zfill(4))
 
 
 def _row(name: str, r: dict[str, Any]) -> str:
-    return (f"| {_LABEL.get(name, name)} | {r['pairs']} | {r['max_new_tokens']} | {r['parse_rate']:.1f} | "
+    return (f"| {_label(name, r)} | {r['pairs']} | {r['max_new_tokens']} | {r['parse_rate']:.1f} | "
             f"{r['hit_limit']:.1f} | {r['degenerate']:.1f} | {r['repaired']:.1f} | {r['distinct_top1']:.1f} | "
             f"{r['bleu']:.1f} | {r['wall_s_per_pair']:.1f} |")
 
@@ -71,6 +90,10 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
                    f"{onnx['bleu']:.1f}.")
     if after and onnx:
         out.append(_runtime_agreement(after, onnx))
+    for name in sorted((n for n in configs if n.partition("@")[0] == "no-syntax-guard+onnx"), key=_order):
+        guarded = configs.get("default+onnx" + name[len("no-syntax-guard+onnx"):])
+        if guarded:
+            out.append(_guard_effect(configs[name], guarded))
     narrow = configs.get("beams-2")
     if after and narrow:
         verdict = "keeps 5" if narrow["bleu"] < after["bleu"] or narrow["parse_rate"] < after["parse_rate"] else \
@@ -81,6 +104,19 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
                    f"parses {narrow['parse_rate']:.1f}% vs {after['parse_rate']:.1f}%, degenerate "
                    f"{narrow['degenerate']:.1f}% vs {after['degenerate']:.1f}%: the product {verdict} beams.")
     return out
+
+
+def _guard_effect(unguarded: dict[str, Any], guarded: dict[str, Any]) -> str:
+    """The syntax guard against the same decoding without it, on the same pairs."""
+    mine, theirs = guarded.get("top1_sha", {}), unguarded.get("top1_sha", {})
+    common = set(mine) & set(theirs)
+    return (f"The syntax guard (a beam loses {guarded['decoding']['syntax_penalty']:g} nats on the line that brings a "
+            f"syntax error; {guarded['pairs']} pairs, ONNX Runtime): the top-1 differs on "
+            f"{sum(mine[k] != theirs[k] for k in common)} of {len(common)} pairs, parses "
+            f"{unguarded['parse_rate']:.1f}% → {guarded['parse_rate']:.1f}%, degenerate {unguarded['degenerate']:.1f}% "
+            f"→ {guarded['degenerate']:.1f}%, repaired {unguarded['repaired']:.1f}% → {guarded['repaired']:.1f}%, "
+            f"BLEU-4 {unguarded['bleu']:.1f} → {guarded['bleu']:.1f}, {unguarded['wall_s_per_pair']:.1f} → "
+            f"{guarded['wall_s_per_pair']:.1f} s per pair.")
 
 
 def _runtime_agreement(torch_row: dict[str, Any], onnx_row: dict[str, Any]) -> str:
@@ -119,7 +155,7 @@ def render_decoding(docs: Path) -> list[str]:
     if configs:
         lines += ["| decoding | pairs | max new tokens | parses % | cut at limit % | degenerate % | repaired % | "
                   "distinct top-1 % | BLEU-4 | s/pair |", "|---|---|---|---|---|---|---|---|---|---|"]
-        names = sorted(configs, key=lambda n: _ORDER.index(n) if n in _ORDER else 9)
+        names = sorted(configs, key=_order)
         lines += [_row(name, configs[name]) for name in names]
         lines += ["", *_comparison(configs)]
         lines += ["", "Commands (each writes its row into `docs/decoding.json`):", "", "```bash",
@@ -149,7 +185,27 @@ def render_decoding(docs: Path) -> list[str]:
                   "",
                   "```bash", f"python scripts/decoding_stats.py corpus --data {corpus['data']} --write-prior", "```",
                   ""]
+    guards = data.get("guards")
+    if guards:
+        lines += [f"Developer tests of the {guards['packages']} dev-eval packages that parse ({guards['tests']:,}), "
+                  f"judged line by line as the decoder judges a beam: the syntax guard would have penalized "
+                  f"{guards['syntax_guard_altered']}, the redeclaration blocker or stop would have altered "
+                  f"{guards['redeclaration_altered']} (each would be a fault of the judgement; "
+                  f"`{guards['command']}`).", ""]
     notes = data.get("notes")
     if notes:
         lines += [notes, ""]
     return lines
+
+
+def refresh_decoding_section(report: str, docs: Path) -> str:
+    """``report`` (the text of ``docs/evaluation.md``) with its "Decoding" section rendered anew from
+    ``docs/decoding.json``, the rest untouched: for when the results folder the report was made from is not at
+    hand. A report without the section gets it at the end."""
+    lines = report.rstrip("\n").split("\n")
+    start = next((i for i, line in enumerate(lines) if line == "## Decoding"), len(lines))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    section = render_decoding(docs)
+    if start == len(lines) and section:
+        section = ["", *section]
+    return "\n".join(lines[:start] + section + lines[end:]).rstrip("\n") + "\n"

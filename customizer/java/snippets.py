@@ -30,6 +30,21 @@ def _parsed_method(text: str) -> tuple[ParsedFile, Node] | None:
     return None
 
 
+def first_syntax_error(text: str) -> int | None:
+    """Index into ``text`` (a method, parsed as :func:`parses_as_method` parses it) where its first syntax error
+    starts: the first ERROR node, or the first token tree-sitter had to insert (MISSING, zero width, where it is
+    missing); None when ``text`` parses without one."""
+    parsed = parse_java(_WRAPPER + text + "\n}\n")
+    if not parsed.has_error:
+        return None
+    node = parsed.root
+    while not (node.is_error or node.is_missing):
+        node = next((c for c in node.children if c.has_error or c.is_error or c.is_missing), None)
+        if node is None:  # has_error without a node to show for it: place it at the start, to be safe
+            return 0
+    return max(parsed.byte_to_char(node.start_byte) - len(_WRAPPER), 0)
+
+
 # Nodes that open a scope for the names declared in (or by) them. A class body (an anonymous or local class) starts
 # over: its methods may reuse an enclosing method's local names; a lambda may not.
 _SCOPES = frozenset({"block", "for_statement", "enhanced_for_statement", "catch_clause", "lambda_expression",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gitrepos import git
 
-from customizer.corpus.debian import NO_ORIG, OK, fetch_package, make_repo, orig_tarballs
+from customizer.corpus.debian import ERROR, NO_ORIG, OK, fetch_package, make_repo, orig_tarballs
 from customizer.corpus.paths import debian_layout, read_json
 
 JAVA = "package p;\npublic class Foo {\n    public int one() {\n        return 1;\n    }\n}\n"
@@ -84,3 +84,18 @@ def test_fetch_package_without_orig_tarball_is_skipped_and_reported(cache: Path)
     assert "404" in result.reason
     assert not layout.repo("bar").exists()
     assert read_json(layout.status_file("bar"))["status"] == NO_ORIG
+
+
+def test_fetch_package_that_apt_cannot_fetch_at_all_is_an_error_retried_later(cache: Path) -> None:
+    layout = debian_layout()
+    calls: list[str] = []
+
+    def downloader(package: str, dest: Path) -> tuple[list[Path], str]:
+        calls.append(package)
+        return [], "Reading package lists...\nE: You must put some 'deb-src' URIs in your sources.list"
+
+    result = fetch_package("bar", layout, downloader=downloader)
+    assert result.status == ERROR  # the machine's fault, not the package's: not recorded as final
+    assert "deb-src" in result.reason and "scripts/debian_repo.sh" in result.reason
+    fetch_package("bar", layout, downloader=downloader)
+    assert calls == ["bar", "bar"]

@@ -21,7 +21,9 @@ from customizer.decoding import (
     LoopBlocker,
     RedeclarationBlocker,
     RedeclarationStopper,
+    SyntaxGuard,
     WindowLoopBlocker,
+    breaks_syntax,
     corpus_loop_alterations,
     corpus_window_alterations,
     declaration_end_mask,
@@ -34,8 +36,9 @@ from customizer.decoding import (
     redeclaration_alterations,
     redeclares_so_far,
     repair_truncated,
+    syntax_alterations,
 )
-from customizer.java.snippets import parses_as_method, redeclared_locals
+from customizer.java.snippets import first_syntax_error, parses_as_method, redeclared_locals
 
 LINE = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]  # a 10-token "statement line"
 
@@ -232,6 +235,58 @@ def test_redeclares_so_far_judges_an_unfinished_method_with_its_braces_closed() 
     assert redeclaration_alterations([twice, legal, "void t() {\n  int a = 1;\n  for (int a : xs) {}\n}"]) == (2, 3)
 
 
+def test_redeclares_so_far_sees_into_an_open_try_or_do_block() -> None:
+    head = "@Test\n    void t() {\n        boolean isExempt = false;\n"
+    assert redeclares_so_far(head + "        try {\n            boolean isExempt = true;\n")
+    assert redeclares_so_far(head + "        try (InputStream in = open(); Reader r = wrap(in)) {\n"
+                             "            boolean isExempt = true;\n")
+    assert redeclares_so_far(head + "        do {\n            boolean isExempt = true;\n")
+    assert not redeclares_so_far(head + "        try {\n            boolean other = true;\n")
+
+
+def test_first_syntax_error_is_where_the_error_starts() -> None:
+    text = "void t() {\n  int a = 1;\n  assertEquals(a b);\n}"
+    assert first_syntax_error(text) is not None and text.index("a b") <= first_syntax_error(text) < len(text)
+    assert first_syntax_error("void t() {\n  int a = 1;\n}") is None
+    assert first_syntax_error("void t() {\n  int a = 1;\n") is not None  # a brace missing at the end
+
+
+def test_breaks_syntax_charges_the_line_that_brings_an_error_once() -> None:
+    head = "@Test\n    void t() {\n        int a = 1;\n"
+    bad = head + "        assertEquals(a b);\n"
+    assert not breaks_syntax(head) and breaks_syntax(bad)
+    assert breaks_syntax(bad + "    ")  # the newline token may carry the next line's indent
+    assert not breaks_syntax(bad + "        int c = 2;\n")  # charged once, on the line that brought it
+    assert breaks_syntax("@Test\n    void t() {\n        int = 1;\n")  # the first statement of the body
+    # a statement over several lines: judged where it ends, the error charged to it
+    assert not breaks_syntax(head + '        String s = "a" +\n')
+    assert breaks_syntax(head + '        String s = "a" +\n            * "b";\n')
+    assert not breaks_syntax(head + '        String s = "a" +\n            "b";\n')
+    # open blocks whose closing a `}` alone would get wrong, and text that is not code, are not errors
+    for fine in ("        try {\n            foo();\n", "        do {\n            foo();\n",
+                 "        Runnable r = new Runnable() {\n            public void run() {\n                foo();\n",
+                 "        Runnable r = () -> {\n            foo();\n", "        /* commented out:\n        foo();\n",
+                 "        assertEquals(1,\n            a);\n", "        if (a > 0) {\n            a++;\n        }\n"):
+        assert not breaks_syntax(head + fine), fine
+    tests = [head + "        a++;\n    }", head + "        try {\n            a++;\n        } finally {}\n    }",
+             head + "        a+;\n    }"]
+    assert syntax_alterations(tests) == (1, 3)
+
+
+def test_syntax_guard_lowers_a_beam_on_the_line_that_breaks_the_syntax(tiny_bart_dir: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
+
+    def scores(text: str) -> torch.Tensor:
+        ids = torch.tensor([[tokenizer.eos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]])
+        return SyntaxGuard(tokenizer, 20.0)(ids, torch.zeros(1, len(tokenizer)))[0]
+
+    head = "@Test void t() {\n    int a = 1;\n"
+    lowered = scores(head + "    assertEquals(a b);\n")
+    assert torch.equal(lowered, torch.full_like(lowered, -20.0))  # every continuation: the beam falls behind
+    assert not scores(head + "    assertEquals(1, a);\n").any()
+    assert not scores(head + "    assertEquals(a b);").any()  # judged only when a line is completed
+
+
 def _redeclared_scores(tokenizer, text: str) -> torch.Tensor:
     ids = torch.tensor([[tokenizer.eos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]])
     return RedeclarationStopper(tokenizer)(ids, torch.zeros(1, len(tokenizer)))[0]
@@ -305,8 +360,9 @@ def _processors_passed(monkeypatch, model_dir: Path, decoding: DecodingConfig) -
 
 def test_the_generator_applies_the_redeclaration_stopper_last(monkeypatch, tiny_bart_dir: Path) -> None:
     kinds = _processors_passed(monkeypatch, tiny_bart_dir, DecodingConfig())
-    assert kinds[-2:] == [RedeclarationBlocker, RedeclarationStopper]  # nothing after rescales the end's score
-    assert RedeclarationStopper not in _processors_passed(monkeypatch, tiny_bart_dir, DecodingConfig.legacy())
+    assert kinds[-3:] == [SyntaxGuard, RedeclarationBlocker, RedeclarationStopper]  # nothing after rescales the end
+    legacy = _processors_passed(monkeypatch, tiny_bart_dir, DecodingConfig.legacy())
+    assert RedeclarationStopper not in legacy and SyntaxGuard not in legacy
 
 
 def test_window_blocker_stops_a_varied_loop_and_agrees_with_its_corpus_count() -> None:

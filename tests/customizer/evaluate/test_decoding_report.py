@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from customizer.evaluate.decoding_report import render_decoding
+from customizer.evaluate.decoding_report import refresh_decoding_section, render_decoding
 
 
-def _config(parse: float, limit: float, command: str) -> dict:
+def _config(parse: float, limit: float, command: str, syntax_penalty: float | None = 20.0) -> dict:
     return {"pairs": 40, "max_new_tokens": 418, "parse_rate": parse, "hit_limit": limit, "degenerate": 25.0,
-            "repaired": 35.0, "distinct_top1": 100.0, "bleu": 8.9, "wall_s_per_pair": 9.0, "command": command}
+            "repaired": 35.0, "distinct_top1": 100.0, "bleu": 8.9, "wall_s_per_pair": 9.0, "command": command,
+            "decoding": {"syntax_penalty": syntax_penalty}}
 
 
 def test_section_reads_before_and_after_and_the_corpus_statistics(tmp_path):
@@ -78,3 +79,38 @@ def test_redeclaration_blocker_row_reads_against_ranking_alone_on_the_same_runti
     assert ("against only ranking such candidates last: top-1 redeclaring 17.5% → 0.0%, degenerate 22.5% → 15.0%, "
             "parses 90.0% → 95.0%, BLEU-4 9.2 → 8.9.") in text
     assert "Developer tests the redeclaration blocker or stop would have altered: 0 " in text
+
+
+def test_syntax_guard_rows_read_against_the_same_pairs_and_older_rows_say_so(tmp_path):
+    unguarded = {**_config(88.0, 0.0, "cmd no-syntax-guard --per-package 10", None), "pairs": 200,
+                 "top1_sha": {"a": "1", "b": "2"}}
+    guarded = {**_config(93.0, 0.0, "cmd default --per-package 10"), "pairs": 200, "degenerate": 20.0,
+               "top1_sha": {"a": "1", "b": "3"}}
+    old = _config(95.0, 0.0, "cmd default")
+    del old["decoding"]  # stored before the guard existed
+    data = {"configs": {"default+onnx@10": guarded, "no-syntax-guard+onnx@10": unguarded, "default": old,
+                        "default+onnx": _config(95.0, 0.0, "cmd default --runtime onnx")},
+            "guards": {"packages": 20, "tests": 10800, "syntax_guard_altered": 0, "redeclaration_altered": 0,
+                       "command": "cmd guards"}}
+    (tmp_path / "decoding.json").write_text(json.dumps(data))
+    text = "\n".join(render_decoding(tmp_path))
+    assert "| after (shipped) (measured before the syntax guard) |" in text
+    assert text.index("| after (shipped), ONNX Runtime |") < text.index(
+        "| after (shipped), ONNX Runtime, 10 pairs per package |")
+    assert text.index("| after, without the syntax guard, ONNX Runtime, 10 pairs per package |") > text.index(
+        "| after (shipped), ONNX Runtime, 10 pairs per package |")
+    assert ("(a beam loses 20 nats on the line that brings a syntax error; 200 pairs, ONNX Runtime): the top-1 "
+            "differs on 1 of 2 pairs, parses 88.0% → 93.0%, degenerate 25.0% → 20.0%") in text
+    assert "that parse (10,800), judged line by line as the decoder judges a beam: the syntax guard would have " \
+        "penalized 0, the redeclaration blocker or stop would have altered 0" in text
+
+
+def test_decoding_section_is_refreshed_in_place(tmp_path):
+    (tmp_path / "decoding.json").write_text(json.dumps({"configs": {"default": _config(91.0, 0.0, "cmd new")}}))
+    report = "# Evaluation\n\n## Summary\n\nkept\n\n## Decoding\n\nold table\n\n## Later\n\nkept too\n"
+    fresh = refresh_decoding_section(report, tmp_path)
+    assert "old table" not in fresh and "cmd new" in fresh
+    assert fresh.index("## Summary") < fresh.index("## Decoding") < fresh.index("## Later")
+    assert "kept\n" in fresh and fresh.endswith("kept too\n")
+    appended = refresh_decoding_section("# Evaluation\n\nNo evaluation results yet.\n", tmp_path)
+    assert appended.startswith("# Evaluation\n\nNo evaluation results yet.\n\n## Decoding\n")

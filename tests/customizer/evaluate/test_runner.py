@@ -42,6 +42,12 @@ def test_evaluate_runs_every_system_resumes_and_reports(java_repo, tiny_bart_dir
     assert "| parses | cut | decoding |" in summary
     base_row = next(line for line in summary.splitlines() if line.startswith("| base | 1 | 3 |"))
     assert base_row.endswith("| shipped (torch) |")  # each cell records how it was decoded
+    # the Decoding section alone, from docs/decoding.json, without the results folder
+    (docs / "decoding.json").write_text(json.dumps({"guards": {"packages": 2, "tests": 9, "syntax_guard_altered": 0,
+                                                               "redeclaration_altered": 0, "command": "cmd"}}))
+    assert main(["evaluate-report", "--docs", str(docs), "--decoding-only", "--out", str(tmp_path / "none")]) == 0
+    refreshed = (docs / "evaluation.md").read_text()
+    assert refreshed.split("## Decoding")[0] == text.split("## Decoding")[0] and "that parse (9)" in refreshed
 
 
 def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_repo, tiny_bart_dir, tmp_path):
