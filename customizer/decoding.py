@@ -56,7 +56,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import torch
 from transformers import LogitsProcessor
@@ -257,7 +257,7 @@ def breaks_syntax(text: str) -> bool:
     done = text[:text.rfind("\n")].rstrip()
     if not done.endswith((";", "}")) or done.rfind("/*") > done.rfind("*/"):  # not inside a block comment
         return False
-    braces, parens, ends = _boundaries(done)
+    braces, parens, ends, _ = _boundaries(done)
     if parens != 0 or braces < 1:
         return False
     line_start = done.rfind("\n") + 1
@@ -361,7 +361,7 @@ def syntax_alterations(texts: Iterable[str]) -> tuple[int, int]:
 def redeclares_so_far(text: str) -> bool:
     """True when the unfinished method ``text``, its open braces closed, parses and declares a local twice in one
     scope. An unfinished statement (open parenthesis, a line cut mid-expression) gives False: nothing to judge yet."""
-    braces, parens, _ = _boundaries(text)
+    braces, parens, _, _ = _boundaries(text)
     if parens != 0 or braces < 0:
         return False
     return bool(redeclared_locals(text.rstrip() + _closing(text.rstrip())))
@@ -534,24 +534,36 @@ def prior_from_tests(tokenizer: Any, tests: Iterable[str], source: str = "") -> 
 # --- truncation repair ----------------------------------------------------------------------------------------
 
 
-def _boundaries(text: str) -> tuple[int, int, list[tuple[int, int]]]:
-    """(brace depth at the end, paren depth at the end, [(end offset, brace depth)] of complete statements
-    inside the method body) with string/char literals and comments skipped."""
-    braces = parens = 0
+class _Shape(NamedTuple):
+    """The block structure of an unfinished method, string/char literals and comments skipped."""
+
+    braces: int  # brace depth at the end
+    parens: int  # parenthesis depth at the end
+    ends: list[tuple[int, int]]  # (end offset, brace depth) of each complete statement inside the method body
+    heads: list[str]  # per open brace, the code before it back to the last statement boundary
+
+
+def _boundaries(text: str) -> _Shape:
+    braces = parens = start = 0
     ends: list[tuple[int, int]] = []
+    heads: list[str] = []
     for m in _JAVA_LEXEME.finditer(text):
         lexeme = m.group()
         if lexeme == "{":
             braces += 1
+            heads.append(text[start:m.start()])
         elif lexeme == "}":
             braces -= 1
+            heads = heads[:-1]
         elif lexeme == "(":
             parens += 1
         elif lexeme == ")":
             parens -= 1
+        if lexeme in ("{", "}") or (lexeme == ";" and parens == 0):  # not the `;` inside for (…) or try (…)
+            start = m.end()
         if lexeme in (";", "}") and parens == 0 and braces >= 1:
             ends.append((m.end(), braces))
-    return braces, parens, ends
+    return _Shape(braces, parens, ends, heads)
 
 
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?(?:\*/|$)", re.S)
@@ -562,28 +574,8 @@ def _closing(text: str) -> str:
     """What closes the open blocks of the unfinished method ``text`` so that it parses where ``text`` does: a
     ``}`` each, plus ``finally {}`` after a ``try`` block and ``while (true);`` after a ``do`` block (a ``}`` alone
     leaves a ``try`` without ``catch``, a syntax error the text does not have)."""
-    heads: list[str] = []  # per open brace, the code before it back to the last statement boundary
-    start = parens = 0
-    for m in _JAVA_LEXEME.finditer(text):
-        lexeme = m.group()
-        if lexeme == "(":
-            parens += 1
-        elif lexeme == ")":
-            parens -= 1
-        elif lexeme == "{":
-            heads.append(text[start:m.start()])
-            start = m.end()
-        elif lexeme == "}":
-            if heads:
-                heads.pop()
-            start = m.end()
-        elif lexeme == ";" and parens == 0:  # not the `;` between try-with-resources or for clauses
-            start = m.end()
-    closing = ""
-    for head in reversed(heads):
-        head = _COMMENT.sub(" ", head).strip()
-        closing += "\n}" + next((end for word, end in _BLOCK_ENDINGS if word.match(head)), "")
-    return closing
+    return "".join("\n}" + next((end for word, end in _BLOCK_ENDINGS if word.match(_COMMENT.sub(" ", head).strip())),
+                                "") for head in reversed(_boundaries(text).heads))
 
 
 def repair_truncated(text: str, cut_off: bool) -> str | None:
@@ -593,7 +585,7 @@ def repair_truncated(text: str, cut_off: bool) -> str | None:
     the length limit, it is cut back to one of its last three complete statements and closed there (a
     half-written statement cannot be closed into a test).
     """
-    braces, parens, ends = _boundaries(text)
+    braces, parens, ends, _ = _boundaries(text)
     attempts: list[tuple[str, int]] = []
     if not cut_off and braces > 0 and parens == 0:
         attempts.append((text, braces))
