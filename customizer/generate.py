@@ -32,6 +32,7 @@ from customizer.adapters import AdapterMeta, AdapterStore, repo_key
 from customizer.decoding import (
     DEGENERATE_REPEATS,
     MAX_REPEATS,
+    DeclarationShapeBlocker,
     DecodingConfig,
     LengthPrior,
     LineLoopStopper,
@@ -598,6 +599,8 @@ class Generator:
             processors.append(ExponentialDecayLengthPenalty((prior.p90, config.eos_push), tokenizer.eos_token_id, 1))
         if config.syntax_penalty is not None:
             processors.append(SyntaxGuard(tokenizer, config.syntax_penalty))  # after the end-of-sequence push
+        if config.declaration_shape:
+            processors.append(DeclarationShapeBlocker(tokenizer))
         if config.stop_redeclared:
             processors.append(RedeclarationBlocker(tokenizer, grow_only=config.redeclared_grow_only))
             processors.append(RedeclarationStopper(tokenizer))  # last: nothing may rescale its end-of-sequence score

@@ -44,6 +44,7 @@ from customizer.decoding import (  # noqa: E402
     LengthPrior,
     corpus_loop_alterations,
     corpus_window_alterations,
+    declaration_shape_alterations,
     is_degenerate,
     redeclaration_alterations,
     syntax_alterations,
@@ -61,8 +62,10 @@ CONFIGS = {
     "blocker-end-only": dataclasses.replace(DecodingConfig(), redeclared_grow_only=False),
     # fewer beams for the one candidate the model adds after the retrieved tests (measure with -k 1)
     "beams-2": dataclasses.replace(DecodingConfig(), beams=2),
-    # without the line-end syntax guard (session 8's default)
-    "no-syntax-guard": dataclasses.replace(DecodingConfig(), syntax_penalty=None),
+    # without the line-end syntax guard and the declaration-shape blocker (session 8's default)
+    "no-syntax-guard": dataclasses.replace(DecodingConfig(), syntax_penalty=None, declaration_shape=False),
+    # the syntax guard (lines ending in `;` or `}` only) without the declaration-shape blocker
+    "no-shape": dataclasses.replace(DecodingConfig(), declaration_shape=False),
 }
 
 
@@ -127,6 +130,7 @@ def guards(args: argparse.Namespace) -> dict[str, Any]:
     tests = [pair.test.body for f in files for pair in read_pairs(f) if parses_as_method(pair.test.body)]
     return {"tests": len(tests), "packages": len(files), "syntax_guard_altered": syntax_alterations(tests)[0],
             "redeclaration_altered": redeclaration_alterations(tests)[0],
+            "declaration_shape_altered": declaration_shape_alterations(tests)[0],
             "command": "python scripts/decoding_stats.py guards"}
 
 

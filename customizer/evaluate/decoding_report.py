@@ -22,8 +22,8 @@ _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repa
           "default": "after (shipped)",
           "default+onnx": "after (shipped), ONNX Runtime", "beams-2": "after, 2 beams, top-1 only",
           "blocker-end-only+onnx": "after, the blocker forbidding only the end of a redeclared name, ONNX Runtime",
-          "no-syntax-guard": "after, without the syntax guard",
-          "no-syntax-guard+onnx": "after, without the syntax guard, ONNX Runtime"}
+          "no-syntax-guard": "after, without the syntax guard or the declaration-shape blocker",
+          "no-syntax-guard+onnx": "after, without the syntax guard or the declaration-shape blocker, ONNX Runtime"}
 
 
 def _label(name: str, r: dict[str, Any]) -> str:
@@ -110,8 +110,9 @@ def _guard_effect(unguarded: dict[str, Any], guarded: dict[str, Any]) -> str:
     """The syntax guard against the same decoding without it, on the same pairs."""
     mine, theirs = guarded.get("top1_sha", {}), unguarded.get("top1_sha", {})
     common = set(mine) & set(theirs)
-    return (f"The syntax guard (a beam loses {guarded['decoding']['syntax_penalty']:g} nats on the line that brings a "
-            f"syntax error; {guarded['pairs']} pairs, ONNX Runtime): the top-1 differs on "
+    shape = " and the declaration-shape blocker" if guarded["decoding"].get("declaration_shape") else ""
+    return (f"The syntax guard{shape} (a beam loses {guarded['decoding']['syntax_penalty']:g} nats on the line that "
+            f"brings a syntax error; {guarded['pairs']} pairs, ONNX Runtime): the top-1 differs on "
             f"{sum(mine[k] != theirs[k] for k in common)} of {len(common)} pairs, parses "
             f"{unguarded['parse_rate']:.1f}% → {guarded['parse_rate']:.1f}%, degenerate {unguarded['degenerate']:.1f}% "
             f"→ {guarded['degenerate']:.1f}%, repaired {unguarded['repaired']:.1f}% → {guarded['repaired']:.1f}%, "
@@ -190,7 +191,10 @@ def render_decoding(docs: Path) -> list[str]:
         lines += [f"Developer tests of the {guards['packages']} dev-eval packages that parse ({guards['tests']:,}), "
                   f"judged line by line as the decoder judges a beam: the syntax guard would have penalized "
                   f"{guards['syntax_guard_altered']}, the redeclaration blocker or stop would have altered "
-                  f"{guards['redeclaration_altered']} (each would be a fault of the judgement; "
+                  f"{guards['redeclaration_altered']}"
+                  + (f", the declaration-shape blocker {guards['declaration_shape_altered']}"
+                     if "declaration_shape_altered" in guards else "")
+                  + " (each would be a fault of the judgement; "
                   f"`{guards['command']}`).", ""]
     notes = data.get("notes")
     if notes:

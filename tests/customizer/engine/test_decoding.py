@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from transformers import AutoTokenizer
 from customizer.decoding import (
     DEFAULT_PRIOR,
     PRIOR_META_KEY,
+    DeclarationShapeBlocker,
     DecodingConfig,
     LengthPrior,
     LineLoopStopper,
@@ -27,6 +29,8 @@ from customizer.decoding import (
     corpus_loop_alterations,
     corpus_window_alterations,
     declaration_end_mask,
+    declaration_shape,
+    declaration_shape_alterations,
     identifier_continuation_mask,
     is_degenerate,
     newline_token_mask,
@@ -273,6 +277,62 @@ def test_breaks_syntax_charges_the_line_that_brings_an_error_once() -> None:
     assert syntax_alterations(tests) == (1, 3)
 
 
+def test_breaks_syntax_judges_a_line_that_opens_a_block_too() -> None:
+    assert breaks_syntax("@Test\npublic void test plus() {\n")  # the signature, before any statement
+    assert breaks_syntax("@Test\npublic void t()\n    throws Exception, {\n")
+    assert not breaks_syntax("@Test\npublic void testPlus() {\n")
+    assert not breaks_syntax("@Test\npublic void t()\n    throws Exception\n{\n")
+    head = "@Test\n    void t() {\n        int a = 1;\n"
+    assert breaks_syntax(head + "        if (a b) {\n")
+    for fine in ("        Runnable r = new Runnable() {\n", "        int[] xs = {\n", "        try {\n",
+                 "        do {\n", "        switch (a) {\n", "        Runnable r = () -> {\n",
+                 "        if (a > 0) {\n            a++;\n        } else {\n"):
+        assert not breaks_syntax(head + fine), fine
+
+
+def test_declaration_shape_says_what_may_not_follow_a_declaration_head() -> None:
+    head = "@Test\n    public void t() {\n"
+    cases = {"        final Expression Expression ": "name", "        final Expression Expression": "space-name",
+             "        Map<String, Integer> counts ": "name", "        List<String>[] xs": "space-name",
+             "        int x ": "name", "        final checksumFetcher ": "end", "        final List<String> ": "end",
+             "        final MavenSession session4Session ": "name",
+             # not declaration heads, or heads that may still go on
+             "        return x ": None, "        x instanceof ": None, "        final Expression ": "end",
+             "        final ": None, "        String toString(": None, "        new Foo ": None,
+             "        throw e ": None, "        assert ok ": None, "        url = ": None}
+    for line, kind in cases.items():
+        assert declaration_shape(head, line) == kind, line
+    assert declaration_shape("", "public void test ") == "name"  # the signature of the output's first line
+    assert declaration_shape("", "@Test\n") is None
+    # a comment, a text block or an open call is not judged
+    assert declaration_shape(head + "        /* the\n", "        result is ") is None
+    assert declaration_shape(head + '        String s = """\n', "            some text ") is None
+    assert declaration_shape(head + "        run(\n", "            String a ") is None
+    tests = ["void t() {\n  final Expression Expression e = null;\n}", "void t() {\n  final X = 1;\n}",
+             "void t() {\n  int a = 1, b;\n  final Map<String, Integer> m = null;\n  return;\n}"]
+    assert declaration_shape_alterations(tests) == (2, 3)
+
+
+def test_declaration_shape_blocker_forbids_the_token_that_breaks_the_head(tiny_bart_dir: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
+    blocker = DeclarationShapeBlocker(tokenizer)
+
+    def blocked(text: str) -> torch.Tensor:
+        ids = torch.tensor([[tokenizer.eos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]])
+        return torch.isinf(blocker(ids, torch.zeros(1, len(tokenizer)))[0])
+
+    texts = [tokenizer.decode([i]) for i in range(len(tokenizer))]
+    head = "@Test void t() {\n"
+    third = blocked(head + "    final Expression expr ")
+    assert third.any() and all(re.match(r"\s*[A-Za-z_$]", texts[i]) for i in third.nonzero().flatten().tolist())
+    assert not third[tokenizer(" =", add_special_tokens=False)["input_ids"][-1]]
+    spaced = blocked(head + "    final Expression expr")
+    assert spaced.any() and all(re.match(r"\s+[A-Za-z_$]", texts[i]) for i in spaced.nonzero().flatten().tolist())
+    assert torch.equal(blocked(head + "    final Expression "), declaration_end_mask(tokenizer))
+    assert not blocked(head + "    Expression expr = ").any()
+    assert not blocked(head + "    return expr ").any()
+
+
 def test_syntax_guard_lowers_a_beam_on_the_line_that_breaks_the_syntax(tiny_bart_dir: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
 
@@ -360,9 +420,9 @@ def _processors_passed(monkeypatch, model_dir: Path, decoding: DecodingConfig) -
 
 def test_the_generator_applies_the_redeclaration_stopper_last(monkeypatch, tiny_bart_dir: Path) -> None:
     kinds = _processors_passed(monkeypatch, tiny_bart_dir, DecodingConfig())
-    assert kinds[-3:] == [SyntaxGuard, RedeclarationBlocker, RedeclarationStopper]  # nothing after rescales the end
+    assert kinds[-4:] == [SyntaxGuard, DeclarationShapeBlocker, RedeclarationBlocker, RedeclarationStopper]
     legacy = _processors_passed(monkeypatch, tiny_bart_dir, DecodingConfig.legacy())
-    assert RedeclarationStopper not in legacy and SyntaxGuard not in legacy
+    assert not {RedeclarationStopper, SyntaxGuard, DeclarationShapeBlocker} & set(legacy)
 
 
 def test_window_blocker_stops_a_varied_loop_and_agrees_with_its_corpus_count() -> None:
