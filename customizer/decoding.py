@@ -326,7 +326,7 @@ _HEAD_START = (r"^\s*(?:@[\w$.]+(?:\([^()\n]*\))?\s+)*(?:(?:public|protected|pri
                r"synchronized|native|strictfp|default)\s+)*")
 _TYPE = r"(?P<type>[A-Za-z_$][\w$.]*(?:<[^;=(){}\n]*>)?(?:\s*\[\s*\])*)"
 _NAME_AFTER_TYPE = re.compile(_HEAD_START + _TYPE + r"\s+(?P<name>[A-Za-z_$][\w$]*)(?P<space>\s*)$")
-_FINAL_TYPE = re.compile(r"^\s*(?:@[\w$.]+(?:\([^()\n]*\))?\s+)*final\s+" + _TYPE + r"\s+$")
+_FINAL_TYPE = re.compile(r"^\s*(?:@[\w$.]+(?:\([^()\n]*\))?\s+)*final\s+" + _TYPE + r"\s*$")
 
 
 def _is_type(text: str) -> bool:
@@ -340,8 +340,9 @@ def declaration_shape(before: str, line: str) -> str | None:
     """What may not come next on ``line`` (the current line after the method text ``before``) for it to stay a
     declaration, when that is certain: ``"name"`` after ``Type name `` (a third name, as in ``final Expression
     Expression Expression`` or ``void test plus()``, is never Java), ``"space-name"`` after ``Type name`` (the same,
-    with the space in the next token), ``"end"`` after ``final Type `` (a final local needs its name before ``=``,
-    ``;`` or ``,``); None where the line is not such a head, or lies in a comment, a text block or parentheses."""
+    with the space in the next token), ``"end"`` after ``final Type`` (a final local needs its name before ``=``,
+    ``;`` or ``,``, with or without a space); None where the line is not such a head, or lies in a comment, a text
+    block or parentheses."""
     head = _NAME_AFTER_TYPE.match(line)
     if head is not None and (not _is_type(head.group("type")) or head.group("name") in _HARD_KEYWORDS):
         head = None  # e.g. `final Type ` read as type `final`

@@ -295,6 +295,7 @@ def test_declaration_shape_says_what_may_not_follow_a_declaration_head() -> None
     cases = {"        final Expression Expression ": "name", "        final Expression Expression": "space-name",
              "        Map<String, Integer> counts ": "name", "        List<String>[] xs": "space-name",
              "        int x ": "name", "        final checksumFetcher ": "end", "        final List<String> ": "end",
+             "        final checksumFetcher": "end",  # ` =` may come as one token
              "        final MavenSession session4Session ": "name",
              # not declaration heads, or heads that may still go on
              "        return x ": None, "        x instanceof ": None, "        final Expression ": "end",
