@@ -14,7 +14,7 @@ from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
 _ORDER = ("legacy", "no-repair", "no-redeclare", "no-redeclare-stop", "default", "default+onnx",
-          "no-redeclare-stop+onnx", "blocker-end-only+onnx", "no-syntax-guard+onnx", "beams-2")
+          "no-redeclare-stop+onnx", "blocker-end-only+onnx", "no-syntax-guard+onnx", "no-shape+onnx", "beams-2")
 _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair",
           "no-redeclare": "after, without the redeclared-local rank or blocker",
           "no-redeclare-stop": "after, redeclared locals ranked last but not blocked",
@@ -23,7 +23,8 @@ _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repa
           "default+onnx": "after (shipped), ONNX Runtime", "beams-2": "after, 2 beams, top-1 only",
           "blocker-end-only+onnx": "after, the blocker forbidding only the end of a redeclared name, ONNX Runtime",
           "no-syntax-guard": "after, without the syntax guard or the declaration-shape blocker",
-          "no-syntax-guard+onnx": "after, without the syntax guard or the declaration-shape blocker, ONNX Runtime"}
+          "no-syntax-guard+onnx": "after, without the syntax guard or the declaration-shape blocker, ONNX Runtime",
+          "no-shape+onnx": "after, without the declaration-shape blocker, ONNX Runtime"}
 
 
 def _label(name: str, r: dict[str, Any]) -> str:
@@ -90,10 +91,7 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
                    f"{onnx['bleu']:.1f}.")
     if after and onnx:
         out.append(_runtime_agreement(after, onnx))
-    for name in sorted((n for n in configs if n.partition("@")[0] == "no-syntax-guard+onnx"), key=_order):
-        guarded = configs.get("default+onnx" + name[len("no-syntax-guard+onnx"):])
-        if guarded:
-            out.append(_guard_effect(configs[name], guarded))
+    out += _guard_effects(configs)
     narrow = configs.get("beams-2")
     if after and narrow:
         verdict = "keeps 5" if narrow["bleu"] < after["bleu"] or narrow["parse_rate"] < after["parse_rate"] else \
@@ -106,18 +104,35 @@ def _comparison(configs: dict[str, Any]) -> list[str]:
     return out
 
 
-def _guard_effect(unguarded: dict[str, Any], guarded: dict[str, Any]) -> str:
-    """The syntax guard against the same decoding without it, on the same pairs."""
-    mine, theirs = guarded.get("top1_sha", {}), unguarded.get("top1_sha", {})
+def _effect(what: str, without: dict[str, Any], with_: dict[str, Any]) -> str:
+    """One decoding piece against the same decoding without it, on the same pairs."""
+    mine, theirs = with_.get("top1_sha", {}), without.get("top1_sha", {})
     common = set(mine) & set(theirs)
-    shape = " and the declaration-shape blocker" if guarded["decoding"].get("declaration_shape") else ""
-    return (f"The syntax guard{shape} (a beam loses {guarded['decoding']['syntax_penalty']:g} nats on the line that "
-            f"brings a syntax error; {guarded['pairs']} pairs, ONNX Runtime): the top-1 differs on "
+    return (f"{what} ({with_['pairs']} pairs, ONNX Runtime): the top-1 differs on "
             f"{sum(mine[k] != theirs[k] for k in common)} of {len(common)} pairs, parses "
-            f"{unguarded['parse_rate']:.1f}% → {guarded['parse_rate']:.1f}%, degenerate {unguarded['degenerate']:.1f}% "
-            f"→ {guarded['degenerate']:.1f}%, repaired {unguarded['repaired']:.1f}% → {guarded['repaired']:.1f}%, "
-            f"BLEU-4 {unguarded['bleu']:.1f} → {guarded['bleu']:.1f}, {unguarded['wall_s_per_pair']:.1f} → "
-            f"{guarded['wall_s_per_pair']:.1f} s per pair.")
+            f"{without['parse_rate']:.1f}% → {with_['parse_rate']:.1f}%, degenerate {without['degenerate']:.1f}% "
+            f"→ {with_['degenerate']:.1f}%, repaired {without['repaired']:.1f}% → {with_['repaired']:.1f}%, "
+            f"BLEU-4 {without['bleu']:.1f} → {with_['bleu']:.1f}, {without['wall_s_per_pair']:.1f} → "
+            f"{with_['wall_s_per_pair']:.1f} s per pair.")
+
+
+def _guard_effects(configs: dict[str, Any]) -> list[str]:
+    """The syntax guard (and the declaration-shape blocker) against the decoding without them, sample by sample."""
+    out = []
+    for name in sorted((n for n in configs if n.partition("@")[0] in ("no-syntax-guard+onnx", "no-shape+onnx")),
+                       key=_order):
+        key, _, per_package = name.partition("@")
+        guarded = configs.get("default+onnx" + (f"@{per_package}" if per_package else ""))
+        if not guarded:
+            continue
+        if key == "no-shape+onnx":
+            what = "The declaration-shape blocker, on top of the syntax guard"
+        else:
+            shape = " and the declaration-shape blocker" if guarded["decoding"].get("declaration_shape") else ""
+            what = (f"The syntax guard{shape} (a beam loses {guarded['decoding']['syntax_penalty']:g} nats on the "
+                    "line that brings a syntax error)")
+        out.append(_effect(what, configs[name], guarded))
+    return out
 
 
 def _runtime_agreement(torch_row: dict[str, Any], onnx_row: dict[str, Any]) -> str:

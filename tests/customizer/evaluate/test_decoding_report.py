@@ -100,8 +100,16 @@ def test_syntax_guard_rows_read_against_the_same_pairs_and_older_rows_say_so(tmp
     assert text.index("| after, without the syntax guard or the declaration-shape blocker, ONNX Runtime, 10 pairs per "
                       "package |") > text.index(
         "| after (shipped), ONNX Runtime, 10 pairs per package |")
-    assert ("(a beam loses 20 nats on the line that brings a syntax error; 200 pairs, ONNX Runtime): the top-1 "
+    assert ("(a beam loses 20 nats on the line that brings a syntax error) (200 pairs, ONNX Runtime): the top-1 "
             "differs on 1 of 2 pairs, parses 88.0% → 93.0%, degenerate 25.0% → 20.0%") in text
+    # the declaration-shape blocker against the guard alone, on the same sample
+    data["configs"]["no-shape+onnx@10"] = {**guarded, "parse_rate": 91.0, "top1_sha": {"a": "1", "b": "2"}}
+    data["configs"]["default+onnx@10"]["decoding"]["declaration_shape"] = True
+    (tmp_path / "decoding.json").write_text(json.dumps(data))
+    text = "\n".join(render_decoding(tmp_path))
+    assert "The syntax guard and the declaration-shape blocker (a beam loses 20 nats" in text
+    assert ("The declaration-shape blocker, on top of the syntax guard (200 pairs, ONNX Runtime): the top-1 differs "
+            "on 1 of 2 pairs, parses 91.0% → 93.0%") in text
     assert "that parse (10,800), judged line by line as the decoder judges a beam: the syntax guard would have " \
         "penalized 0, the redeclaration blocker or stop would have altered 0" in text
 
