@@ -368,12 +368,8 @@ class DeclarationShapeBlocker(LogitsProcessor):
 
     def __init__(self, tokenizer: Any) -> None:
         self.pieces = _plain_token_texts(tokenizer)
-        texts = self.pieces
-        self.forbidden = {
-            "name": torch.tensor([bool(re.match(r"\s*[A-Za-z_$]", t)) for t in texts], dtype=torch.bool),
-            "space-name": torch.tensor([bool(re.match(r"\s+[A-Za-z_$]", t)) for t in texts], dtype=torch.bool),
-            "end": declaration_end_mask(tokenizer),
-        }
+        self.forbidden = {"name": _name_start_mask(tokenizer, r"\s*"),
+                          "space-name": _name_start_mask(tokenizer, r"\s+"), "end": declaration_end_mask(tokenizer)}
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         for row, ids in enumerate(input_ids.tolist()):
@@ -389,6 +385,13 @@ class DeclarationShapeBlocker(LogitsProcessor):
             if kind is not None:
                 scores[row, self.forbidden[kind].to(scores.device)] = -float("inf")
         return scores
+
+
+def _name_start_mask(tokenizer: Any, space: str) -> torch.Tensor:
+    """Boolean mask over the vocabulary: tokens that start a name after ``space`` (a regex: ``\\s*`` or ``\\s+``;
+    cached per tokenizer; do not modify)."""
+    return _per_tokenizer(tokenizer, f"name-start{space}", lambda: torch.tensor(
+        [bool(re.match(space + r"[A-Za-z_$]", piece)) for piece in _plain_token_texts(tokenizer)], dtype=torch.bool))
 
 
 def declaration_shape_alterations(texts: Iterable[str]) -> tuple[int, int]:

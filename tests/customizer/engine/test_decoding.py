@@ -317,6 +317,7 @@ def test_declaration_shape_says_what_may_not_follow_a_declaration_head() -> None
 def test_declaration_shape_blocker_forbids_the_token_that_breaks_the_head(tiny_bart_dir: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(tiny_bart_dir)
     blocker = DeclarationShapeBlocker(tokenizer)
+    assert DeclarationShapeBlocker(tokenizer).forbidden["name"] is blocker.forbidden["name"]  # built once per tokenizer
 
     def blocked(text: str) -> torch.Tensor:
         ids = torch.tensor([[tokenizer.eos_token_id, *tokenizer(text, add_special_tokens=False)["input_ids"]]])
