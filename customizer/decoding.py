@@ -260,18 +260,28 @@ def breaks_syntax(text: str) -> bool:
     done = text[:text.rfind("\n")].rstrip()
     if not done.endswith((";", "}", "{")) or done.rfind("/*") > done.rfind("*/"):  # not inside a block comment
         return False
-    braces, parens, ends, _ = _boundaries(done)
-    if parens != 0 or braces < 1:
+    shape = _boundaries(done)
+    if shape.parens != 0 or shape.braces < 1:
         return False
     line_start = done.rfind("\n") + 1
-    region = max((end for end, _ in ends if end <= line_start), default=0)
-    error = first_syntax_error(done + _closing(done))
+    region = max((end for end, _ in shape.ends if end <= line_start), default=0)
+    error = first_syntax_error(done + _closing(shape.heads))
     return error is not None and region <= error < len(done)
 
 
 _DECLARATION_HEAD = re.compile(r"^\s*(?:final\s+)?[A-Za-z_$][\w$.]*(?:<[^;=(){}]*>)?(?:\s*\[\s*\])*\s+"
                                r"([A-Za-z_$][\w$]*)\s*$")  # the start of a line: `final Type<T>[] name`
 _HEAD_TOKENS = 24  # tokens decoded to find the current line; a longer declaration head is not checked
+
+
+def _current_line(pieces: Sequence[str], ids: Sequence[int]) -> str | None:
+    """The current (unfinished) line of a beam from the texts of its last ``_HEAD_TOKENS`` tokens — the cheap look
+    of the declaration-head processors — or None when the line is longer than that."""
+    tail = "".join(pieces[i] if i < len(pieces) else "" for i in ids[-_HEAD_TOKENS:])
+    newline = tail.rfind("\n")
+    if newline < 0 and len(ids) > _HEAD_TOKENS:
+        return None
+    return tail[newline + 1:]
 
 
 class RedeclarationBlocker(LogitsProcessor):
@@ -296,9 +306,8 @@ class RedeclarationBlocker(LogitsProcessor):
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         rows = input_ids.tolist()
         for row, ids in enumerate(rows):
-            tail = "".join(self.pieces[i] if i < len(self.pieces) else "" for i in ids[-_HEAD_TOKENS:])
-            newline = tail.rfind("\n")
-            if newline < 0 or _DECLARATION_HEAD.match(tail[newline + 1:]) is None:
+            line = _current_line(self.pieces, ids)
+            if line is None or _DECLARATION_HEAD.match(line) is None:
                 continue  # the cheap look at the last tokens: not a declaration head
             text = self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
             start = text.rfind("\n") + 1
@@ -322,11 +331,11 @@ _HARD_KEYWORDS = frozenset([
     "throw", "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null"
 ])
 _TYPE_KEYWORDS = frozenset(["boolean", "byte", "char", "double", "float", "int", "long", "short", "void"])
-_HEAD_START = (r"^\s*(?:@[\w$.]+(?:\([^()\n]*\))?\s+)*(?:(?:public|protected|private|static|final|abstract|"
-               r"synchronized|native|strictfp|default)\s+)*")
+_ANNOTATIONS = r"^\s*(?:@[\w$.]+(?:\([^()\n]*\))?\s+)*"
+_MODIFIERS = r"(?:(?:public|protected|private|static|final|abstract|synchronized|native|strictfp|default)\s+)*"
 _TYPE = r"(?P<type>[A-Za-z_$][\w$.]*(?:<[^;=(){}\n]*>)?(?:\s*\[\s*\])*)"
-_NAME_AFTER_TYPE = re.compile(_HEAD_START + _TYPE + r"\s+(?P<name>[A-Za-z_$][\w$]*)(?P<space>\s*)$")
-_FINAL_TYPE = re.compile(r"^\s*(?:@[\w$.]+(?:\([^()\n]*\))?\s+)*final\s+" + _TYPE + r"\s*$")
+_NAME_AFTER_TYPE = re.compile(_ANNOTATIONS + _MODIFIERS + _TYPE + r"\s+(?P<name>[A-Za-z_$][\w$]*)(?P<space>\s*)$")
+_FINAL_TYPE = re.compile(_ANNOTATIONS + r"final\s+" + _TYPE + r"\s*$")
 
 
 def _is_type(text: str) -> bool:
@@ -373,11 +382,8 @@ class DeclarationShapeBlocker(LogitsProcessor):
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         for row, ids in enumerate(input_ids.tolist()):
-            tail = "".join(self.pieces[i] if i < len(self.pieces) else "" for i in ids[-_HEAD_TOKENS:])
-            if "\n" not in tail and len(ids) > _HEAD_TOKENS:
-                continue  # a line longer than the look-back: not a declaration head
-            start = tail.rfind("\n") + 1
-            if _NAME_AFTER_TYPE.match(tail[start:]) is None and _FINAL_TYPE.match(tail[start:]) is None:
+            line = _current_line(self.pieces, ids)
+            if line is None or (_NAME_AFTER_TYPE.match(line) is None and _FINAL_TYPE.match(line) is None):
                 continue  # the cheap look: most lines are not declaration heads
             text = "".join(self.pieces[i] if i < len(self.pieces) else "" for i in ids)
             start = text.rfind("\n") + 1
@@ -403,17 +409,23 @@ def declaration_shape_alterations(texts: Iterable[str]) -> tuple[int, int]:
         seen += 1
         start = 0
         for line in text.split("\n"):
-            before = text[:start]
-            hits = [m.start() for m in re.finditer(r"(?<![\w$])[A-Za-z_$]", line)]
-            if any(declaration_shape(before, line[:p]) == "name" for p in hits) or any(
-                    declaration_shape(before, line[:p].rstrip()) == "space-name" for p in hits
-                    if line[:p] != line[:p].rstrip()) or any(
-                    declaration_shape(before, line[:p]) == "end" for p in
-                    [m.start() for m in re.finditer(r"[=;,]", line)]):
+            if _shape_alters(text[:start], line):
                 altered += 1
                 break
             start += len(line) + 1
     return altered, seen
+
+
+def _shape_alters(before: str, line: str) -> bool:
+    """True when the blocker would have forbidden some token of ``line`` (after the method text ``before``)."""
+    for m in re.finditer(r"(?<![\w$])[A-Za-z_$]", line):  # each name: not a third one after `Type name`
+        head = line[:m.start()]
+        if declaration_shape(before, head) == "name":
+            return True
+        if head != head.rstrip() and declaration_shape(before, head.rstrip()) == "space-name":
+            return True
+    # each `=`, `;` or `,`: not right after `final Type`
+    return any(declaration_shape(before, line[:m.start()]) == "end" for m in re.finditer(r"[=;,]", line))
 
 
 def _would_redeclare(before: str, line: str) -> bool:
@@ -466,10 +478,10 @@ def syntax_alterations(texts: Iterable[str]) -> tuple[int, int]:
 def redeclares_so_far(text: str) -> bool:
     """True when the unfinished method ``text``, its open braces closed, parses and declares a local twice in one
     scope. An unfinished statement (open parenthesis, a line cut mid-expression) gives False: nothing to judge yet."""
-    braces, parens, _, _ = _boundaries(text)
-    if parens != 0 or braces < 0:
+    shape = _boundaries(text.rstrip())
+    if shape.parens != 0 or shape.braces < 0:
         return False
-    return bool(redeclared_locals(text.rstrip() + _closing(text.rstrip())))
+    return bool(redeclared_locals(text.rstrip() + _closing(shape.heads)))
 
 
 _VOCABULARY_VIEWS: dict[tuple[str, int, int, str], Any] = {}
@@ -675,12 +687,15 @@ _COMMENT = re.compile(r"//[^\n]*|/\*.*?(?:\*/|$)", re.S)
 _BLOCK_ENDINGS = ((re.compile(r"try\b"), " finally {}"), (re.compile(r"do$"), " while (true);"))
 
 
-def _closing(text: str) -> str:
-    """What closes the open blocks of the unfinished method ``text`` so that it parses where ``text`` does: a
-    ``}`` each, plus ``finally {}`` after a ``try`` block and ``while (true);`` after a ``do`` block (a ``}`` alone
-    leaves a ``try`` without ``catch``, a syntax error the text does not have)."""
-    return "".join("\n}" + next((end for word, end in _BLOCK_ENDINGS if word.match(_COMMENT.sub(" ", head).strip())),
-                                "") for head in reversed(_boundaries(text).heads))
+def _closing(heads: Sequence[str]) -> str:
+    """What closes the open blocks (``_Shape.heads`` of an unfinished method) so that it parses where the method
+    does: a ``}`` each, plus ``finally {}`` after a ``try`` block and ``while (true);`` after a ``do`` block (a
+    ``}`` alone leaves a ``try`` without ``catch``, a syntax error the text does not have)."""
+    closing = ""
+    for head in reversed(heads):
+        head = _COMMENT.sub(" ", head).strip()
+        closing += "\n}" + next((end for word, end in _BLOCK_ENDINGS if word.match(head)), "")
+    return closing
 
 
 def repair_truncated(text: str, cut_off: bool) -> str | None:

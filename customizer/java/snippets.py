@@ -14,10 +14,15 @@ def parses_as_method(text: str) -> bool:
     return _parsed_method(text) is not None
 
 
+def _probe(text: str) -> ParsedFile:
+    """``text`` parsed as the one member of a probe class."""
+    return parse_java(_WRAPPER + text + "\n}\n")
+
+
 def _parsed_method(text: str) -> tuple[ParsedFile, Node] | None:
     """``text`` parsed inside a probe class, and its one method (or constructor) node; None when ``text`` is not
     exactly one complete method without syntax errors."""
-    parsed = parse_java(_WRAPPER + text + "\n}\n")
+    parsed = _probe(text)
     if parsed.has_error:
         return None
     classes = [n for n in parsed.root.named_children if n.type == "class_declaration"]
@@ -34,7 +39,7 @@ def first_syntax_error(text: str) -> int | None:
     """Index into ``text`` (a method, parsed as :func:`parses_as_method` parses it) where its first syntax error
     starts: the first ERROR node, or the first token tree-sitter had to insert (MISSING, zero width, where it is
     missing); None when ``text`` parses without one."""
-    parsed = parse_java(_WRAPPER + text + "\n}\n")
+    parsed = _probe(text)
     if not parsed.has_error:
         return None
     node = parsed.root
