@@ -16,7 +16,7 @@
 # then run `bash scripts/gpu_evaluate.sh` there with carry [".gpu"] and, back here,
 # `tar xzf FILES_AT/results.tgz -C "$R"` and `testtailor evaluate-report --out "$R" --docs docs`.
 #
-# Knobs (environment): STRATEGIES, SPLITS, MAX_TEST, MAX_MINUTES (per customization), RETRIEVAL (K),
+# Knobs (environment): STREAMS (below), STRATEGIES, SPLITS, MAX_TEST, MAX_MINUTES (per customization), RETRIEVAL (K),
 # JOBS (cells at once in worker processes sharing the GPU; default 10), BUDGET_S (seconds before the evaluation
 # is stopped; default 480), BASE_MODEL (default: the shipped one), DEVICE, PY. Cells run split by split, system
 # by system (each system on every package before the next system), so order STRATEGIES by priority.
@@ -44,17 +44,26 @@ for pairs in "$RESULTS"/*/pairs.jsonl; do
   repos+=("$WORK/repos/$pkg")
 done
 [ "${#repos[@]}" -gt 0 ] || { echo "no <package>/pairs.jsonl in $D/results.tgz" >&2; exit 2; }
-{
-  echo "packages: ${#repos[@]}"
+# One evaluation per stream, all at once on the one GPU, each "STRATEGIES:RETRIEVAL:JOBS" (e.g. STREAMS="l-ldb,lora:0:6
+# l-ldb:2:4" runs the plain and the retrieval-augmented cells side by side); without STREAMS, one stream from
+# STRATEGIES, RETRIEVAL and JOBS. Streams write distinct cells (the retrieval is part of a cell's name).
+stream() {  # strategies retrieval jobs
   # SIGTERM ends the evaluation between cells' writes (each cell is stored atomically when it finishes)
   # --kill-after: should the evaluation not exit within 20 s of SIGTERM, it is killed, so the results below are
   # always packed before the call's own limit (keep BUDGET_S at least 40 s under it)
   timeout --signal=TERM --kill-after=20 "${BUDGET_S:-480}" \
     "$PY" -m customizer evaluate "${repos[@]}" --out "$RESULTS" --run-folds 0 --device "${DEVICE:-cuda}" \
-      --strategies "${STRATEGIES:-base,l-ldb,lora,prefix,l-eo,full}" --split "${SPLITS:-method}" \
-      --max-test "${MAX_TEST:-20}" --max-minutes "${MAX_MINUTES:-0.4}" --retrieval "${RETRIEVAL:-0}" \
-      --jobs "${JOBS:-10}" ${BASE_MODEL:+--base-model "$BASE_MODEL"} \
-    || echo "evaluate stopped with $? (finished cells are kept)"
+      --strategies "$1" --split "${SPLITS:-method}" --max-test "${MAX_TEST:-20}" \
+      --max-minutes "${MAX_MINUTES:-0.4}" --retrieval "$2" --jobs "$3" ${BASE_MODEL:+--base-model "$BASE_MODEL"} \
+    2>&1 | sed -u "s/^/[$1:$2] /" || echo "[$1:$2] evaluate stopped with $? (finished cells are kept)"
+}
+{
+  echo "packages: ${#repos[@]}"
+  for spec in ${STREAMS:-"${STRATEGIES:-base,l-ldb,lora,prefix,l-eo,full}:${RETRIEVAL:-0}:${JOBS:-10}"}; do
+    IFS=: read -r strategies retrieval jobs <<< "$spec"
+    stream "$strategies" "$retrieval" "$jobs" &
+  done
+  wait
 } 2>&1 | tee "$OUT/evaluate.log"
 tar czf "$OUT/results.tgz" --exclude=pairs.jsonl -C "$RESULTS" .
 ls -la "$OUT"

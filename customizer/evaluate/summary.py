@@ -65,13 +65,29 @@ def _share(repos: Mapping[str, Mapping[str, Rows]], system: str, key: str) -> st
     return f"{100 * sum(values) / len(values):.1f}" if values else "–"
 
 
+def _decoding_kind(recorded: Any, shipped: dict[str, Any]) -> str:
+    """``shipped``; ``shipped before X, Y`` when the recorded decoding equals today's except settings it does not
+    know (pieces added since, such as ``retry_beams``); ``earlier`` otherwise."""
+    if not isinstance(recorded, dict):
+        return "earlier"
+    differ = [k for k in shipped if recorded.get(k, _UNKNOWN) != shipped[k]]
+    if not differ:
+        return "shipped"
+    if all(k not in recorded for k in differ):
+        return "shipped before " + ", ".join(f"`{k}`" for k in differ)
+    return "earlier"
+
+
+_UNKNOWN = object()
+
+
 def decoding_of(repos: Mapping[str, Mapping[str, Rows]], system: str) -> str:
     """How ``system``'s cells were decoded, from their run records: ``shipped`` (the current default decoding),
-    ``earlier`` (cells stored before runs recorded their decoding, or with other settings), or both, with the
-    runtimes that decoded them."""
+    ``shipped before `setting` `` (today's decoding but for settings added since), ``earlier`` (cells stored before
+    runs recorded their decoding, or with other settings), or several, with the runtimes that decoded them."""
     shipped = asdict(DecodingConfig())
     runs = [r for s in repos.values() for r in s.get("__runs__", []) if r.get("system") == system]
-    kinds = sorted({"shipped" if r.get("decoding") == shipped else "earlier" for r in runs})
+    kinds = sorted({_decoding_kind(r.get("decoding"), shipped) for r in runs})
     runtimes = sorted({str(r["runtime"]) for r in runs if r.get("runtime")})
     return "+".join(kinds) + (f" ({', '.join(runtimes)})" if runtimes else "") if kinds else "–"
 
@@ -84,8 +100,9 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
              "the product ships: the project's nearest existing tests (adapted; `DEFAULT_RETRIEVED_FIRST` of them) "
              "first, then X's candidates. *parses*: top-1 parses as a Java method (%); *cut*: the model's top-1 "
              "reached the decoder's length limit (%); *decoding*: `shipped` where the cells were decoded with "
-             "today's default decoding (recorded in each cell's run), `earlier` where they were stored before "
-             "(before cells recorded it, or with other settings), with the runtime that decoded them.", ""]
+             "today's default decoding (recorded in each cell's run), `shipped before` a setting where they were "
+             "decoded with it but for that setting, added since, `earlier` where they were stored before (before "
+             "cells recorded it, or with other settings), with the runtime that decoded them.", ""]
     for split in [s for s in SPLITS if s in data] + sorted(set(data) - set(SPLITS)):
         repos = data[split]
         systems = _systems(repos)
@@ -183,7 +200,9 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
     if s in systems:
         vb, vr = compare(repos, s, "base"), compare(repos, s, "retrieve")
         text = (f"- **Strategy `{s}`** (`DEFAULT_STRATEGY`): BLEU {vb.mean_a:.1f} vs the base model's {vb.mean_b:.1f} "
-                f"on {vb.n} pairs of {_packages(repos, s, 'base')} packages ({vb.delta:+.1f}, p = {_p(vb)}).")
+                f"on {vb.n} pairs of {_packages(repos, s, 'base')} packages ({vb.delta:+.1f}, p = {_p(vb)})."
+                if vb.n else f"- **Strategy `{s}`** (`DEFAULT_STRATEGY`): not compared with the base model yet (no "
+                f"`base` cells on the packages `{s}` ran on).")
         others = {o: compare(repos, o, s) for o in learned if o != s}
         for other, c in others.items():
             if c.n:
@@ -225,17 +244,18 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
                          "`DEFAULT_RETRIEVED_FIRST`.")
         lines.append("")
     with_context = [x for x in order_systems(systems) if "+r" in x and not is_hybrid(x)]
-    if with_context:
-        parts = []
-        for x in with_context:
-            c = compare(repos, x, x.split("+")[0])
-            parts.append(f"`{x}` vs `{x.split('+')[0]}`: {c.mean_a:.1f} vs {c.mean_b:.1f} ({c.delta:+.1f}, p = "
-                         f"{_p(c)}, {c.n} pairs)")
-        evidence = "; ".join(parts)
-    else:
-        evidence = "not measured with this base model yet"
+    parts, helps = [], []
+    for x in with_context:
+        c = compare(repos, x, x.split("+")[0])
+        parts.append(f"`{x}` vs `{x.split('+')[0]}`: {c.mean_a:.1f} vs {c.mean_b:.1f} ({c.delta:+.1f}, p = "
+                     f"{_p(c)}, {c.n} pairs, {_verdict(c, 'better', 'worse')})")
+        if c.significant(ALPHA) and c.delta > 0:
+            helps.append(x)
+    evidence = "; ".join(parts) or "not measured with this base model yet"
+    verdict = (f"`{helps[0]}` is significantly better: the default should move to it." if helps
+               else "Off: no run shows it helps." if DEFAULT_RETRIEVAL == 0 else "")
     lines.append(f"- **Retrieved tests in the model input** (`DEFAULT_RETRIEVAL = {DEFAULT_RETRIEVAL}`): "
-                 f"{evidence}. Off until a run shows it helps.")
+                 f"{evidence}. {verdict}".rstrip())
     lines.append("- **Decoding**: repetition control, the project's length prior and non-parsing candidates ranked "
                  "last, as measured in the Decoding section below.")
     return [*lines, ""]

@@ -1,0 +1,51 @@
+"""The shipped-defaults paragraph reads its verdicts from the stored cells, whatever subset of systems ran."""
+
+from __future__ import annotations
+
+from customizer.evaluate.summary import render_defaults
+
+
+def _rows(scores: list[float]) -> list[dict]:
+    return [{"id": f"p{i}", "bleu": [s]} for i, s in enumerate(scores)]
+
+
+def _data(**systems: list[float]) -> dict:
+    return {"method": {"repo": {name.replace("_r2", "+r2").replace("_", "-"): _rows(v) for name, v in systems.items()}}}
+
+
+def test_a_missing_base_model_is_said_plainly_not_printed_as_nan():
+    text = "\n".join(render_defaults(_data(retrieve=[30.0] * 20, l_ldb=[10.0 + i for i in range(20)])))
+    assert "nan" not in text
+    assert "not compared with the base model yet" in text
+
+
+def test_retrieval_context_that_helps_significantly_asks_to_move_the_default():
+    plain = [10.0 + i for i in range(30)]
+    text = "\n".join(render_defaults(_data(retrieve=[30.0] * 30, base=[5.0] * 30, l_ldb=plain,
+                                           l_ldb_r2=[p + 3 + 0.1 * i for i, p in enumerate(plain)])))
+    assert "`l-ldb+r2` is significantly better: the default should move to it." in text
+    assert "Off: no run shows it helps" not in text
+
+
+def test_retrieval_context_without_a_significant_gain_stays_off():
+    plain = [10.0 + i for i in range(30)]
+    noisy = [p + (1 if i % 2 else -1) for i, p in enumerate(plain)]
+    text = "\n".join(render_defaults(_data(retrieve=[30.0] * 30, base=[5.0] * 30, l_ldb=plain, l_ldb_r2=noisy)))
+    assert "no significant difference" in text and "Off: no run shows it helps." in text
+
+
+def test_a_cell_decoded_before_a_setting_existed_says_which_setting_it_lacks():
+    from dataclasses import asdict
+
+    from customizer.decoding import DecodingConfig
+    from customizer.evaluate.summary import decoding_of
+
+    today = asdict(DecodingConfig())
+    older = {k: v for k, v in today.items() if k != "retry_beams"}
+    other = {**today, "beams": 2}
+    repos = {"a": {"__runs__": [{"system": "l-ldb", "decoding": today, "runtime": "torch"}]},
+             "b": {"__runs__": [{"system": "l-ldb", "decoding": older, "runtime": "onnx"},
+                                {"system": "base", "decoding": other}, {"system": "lora"}]}}
+    assert decoding_of(repos, "l-ldb") == "shipped+shipped before `retry_beams` (onnx, torch)"
+    assert decoding_of(repos, "base") == "earlier" and decoding_of(repos, "lora") == "earlier"
+    assert decoding_of(repos, "full") == "–"
