@@ -38,6 +38,10 @@ Why each piece exists (measured by ``scripts/decoding_stats.py``; numbers in the
   ``public void test plus()``) and ``=`` right after ``final Type``. Asked of the 10,800 parsing developer tests
   of the dev-eval packages as the decoder asks, neither would have altered one (``scripts/decoding_stats.py
   guards``).
+* **A second, wider search.** When none of an input's candidates parses (every beam looped or broke the syntax),
+  the input is searched again with ``RETRY_BEAMS`` beams and both searches' beams are ranked together: on the 10 of
+  200 dev-eval pairs where the base model's five beams all failed, 7 then got a parsing top-1 (parses 95% → 98%,
+  BLEU-4 unchanged, the other 190 top-1 outputs identical). Only those inputs pay for it (a 10-beam search on top).
 * **Length.** :class:`LengthPrior` is a log-normal fitted to the token lengths of the project's own tests
   (stored with the adapter) or of the base corpus (``testtailor.json`` of the base model). It sets
   ``max_new_tokens`` (99th percentile x 1.15 + 4, capped by the position table), pushes the end-of-sequence
@@ -79,6 +83,7 @@ LINE_LOOP_PENALTY = -5.0  # log-probability given to the forced end of a beam th
 SYNTAX_PENALTY = 20.0  # subtracted from a beam's log-probability on the line that brings a syntax error (SyntaxGuard)
 REDECLARED_PENALTY = -1.0e4  # log-probability of the forced end of a beam that declares a local twice: the beam
 # drops out (any other continuation outscores it) unless nothing else is left
+RETRY_BEAMS = 10  # beams of the second search for an input none of whose first candidates parses
 EOS_PUSH = 1.01  # past the prior's 90th percentile, the end-of-sequence score grows by this factor per token
 LENGTH_MARGIN = 1.15  # max_new_tokens = 99th percentile of test lengths x margin + specials
 LENGTH_WEIGHT = 0.1  # weight of the length term (log-normal, 0 at the median) in the ranking score
@@ -769,13 +774,14 @@ class DecodingConfig:
     redeclared_grow_only: bool = True  # the blocker lets a redeclared name only grow (False: session 7's version)
     syntax_penalty: float | None = SYNTAX_PENALTY  # SyntaxGuard's penalty on a line that breaks the syntax; None: off
     declaration_shape: bool = True  # DeclarationShapeBlocker: no third name after `Type name`, no `final Type =`
+    retry_beams: int | None = RETRY_BEAMS  # no candidate parses: search again with this many beams; None: never
 
     @classmethod
     def legacy(cls) -> DecodingConfig:
         """The decoding before issue #13: units up to 4 tokens, 256 new tokens, no length term, no repair."""
         return cls(max_period=4, length_prior=False, length_weight=0.0, repair=False, degenerate_line_repeats=None,
                    eos_push=None, max_line_repeats=None, window_repeats=None, redeclared_last=False,
-                   stop_redeclared=False, syntax_penalty=None, declaration_shape=False)
+                   stop_redeclared=False, syntax_penalty=None, declaration_shape=False, retry_beams=None)
 
 
 def lead_with(first: Sequence[R], rest: Sequence[R], k: int, key: Callable[[R], str]) -> list[R]:

@@ -90,6 +90,7 @@ class Candidate:
     source: str = "model"  # "model", or "retrieved: <TestClass>.<method>" for the project's own nearest test
     hit_limit: bool = False  # the decoder was cut at max_new_tokens (before any repair)
     repaired: bool = False  # open braces were closed (after cutting back to the last statement if cut off)
+    retried: bool = False  # found by the wider search run when no candidate of the first one parsed
     validation: ValidationResult | None = None  # compiled and run in the project (opt-in: validate=True)
 
     @property
@@ -580,15 +581,32 @@ class Generator:
         floating-point rounding)."""
         if not sources:
             return []
-        tokenizer = self.base.tokenizer
         config = self.decoding
         prior = prior or self.base_prior
         beams = max(k, config.beams)
+        max_new = self.max_new_tokens_for(prior)
+        found = self._beam_search(module, sources, beams, max_new, prior, adapter)
+        ranked = [self._ranked(seqs, scores, k, prior, max_new) for seqs, scores in found]
+        wide = config.retry_beams
+        again = [i for i, r in enumerate(ranked) if not any(c.parses for c in r)] if wide and wide > beams else []
+        if again:  # no candidate parses: search those inputs again, wider, and rank both searches' beams together
+            more = self._beam_search(module, [sources[i] for i in again], wide, max_new, prior, adapter)
+            for i, (seqs, scores) in zip(again, more, strict=True):
+                first_seqs, first_scores = found[i]
+                ranked[i] = self._ranked(first_seqs + seqs, first_scores + scores, k, prior, max_new,
+                                         retried_from=len(first_seqs))
+        return ranked
+
+    def _beam_search(self, module: nn.Module, sources: list[list[int]], beams: int, max_new: int,
+                     prior: LengthPrior, adapter: AdapterRef | None) -> list[tuple[list[list[int]], list[float]]]:
+        """One beam search over ``sources`` (padded on the right, masked): each input's ``beams`` sequences and
+        their scores."""
+        tokenizer = self.base.tokenizer
+        config = self.decoding
         width = max(len(s) for s in sources)
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         ids = torch.tensor([s + [pad] * (width - len(s)) for s in sources], device=self.base.device)
         mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sources], device=self.base.device)
-        max_new = self.max_new_tokens_for(prior)
         processors = LogitsProcessorList([LoopBlocker(config.max_repeats, config.max_period)])
         if config.window_repeats is not None:
             processors.append(WindowLoopBlocker(config.window_repeats))
@@ -609,12 +627,12 @@ class Generator:
                                                     do_sample=False, early_stopping=True, output_scores=True,
                                                     return_dict_in_generate=True, logits_processor=processors)
         sequences, scores = out.sequences.tolist(), out.sequences_scores.tolist()
-        return [self._ranked(sequences[i * beams:(i + 1) * beams], scores[i * beams:(i + 1) * beams], k, prior,
-                             max_new) for i in range(len(sources))]
+        return [(sequences[i * beams:(i + 1) * beams], scores[i * beams:(i + 1) * beams]) for i in range(len(sources))]
 
     def _ranked(self, sequences: list[list[int]], scores: list[float], k: int, prior: LengthPrior,
-                max_new: int) -> list[Candidate]:
-        """One input's beams as ranked, de-duplicated (and, where the decoding allows, repaired) candidates."""
+                max_new: int, retried_from: int | None = None) -> list[Candidate]:
+        """One input's beams as ranked, de-duplicated (and, where the decoding allows, repaired) candidates; beams
+        from index ``retried_from`` on come from the wider retry search (a duplicate keeps its first beam's)."""
         tokenizer = self.base.tokenizer
         config = self.decoding
         eos = tokenizer.eos_token_id
@@ -622,7 +640,7 @@ class Generator:
         seen: set[str] = set()
         found: list[Candidate] = []
         lengths: list[int] = []
-        for sequence, score in zip(sequences, scores, strict=True):
+        for index, (sequence, score) in enumerate(zip(sequences, scores, strict=True)):
             text = tokenizer.decode(sequence, skip_special_tokens=True, clean_up_tokenization_spaces=False).strip()
             generated = sequence[1:]
             cut_off = eos not in generated or generated.index(eos) >= max_new - 1
@@ -639,7 +657,8 @@ class Generator:
                                    degenerate=cut_off or is_degenerate(text,
                                                                        line_repeats=config.degenerate_line_repeats),
                                    redeclares=config.redeclared_last and parses and bool(redeclared_locals(text)),
-                                   hit_limit=cut_off, repaired=repaired))
+                                   hit_limit=cut_off, repaired=repaired,
+                                   retried=retried_from is not None and index >= retried_from))
             lengths.append(sum(1 for t in generated if t not in special))
         ranked = rank_candidates(found, lengths, prior if config.length_prior else None, config.length_weight)
         ranked = sorted(ranked, key=lambda c: not c.text)[:k]  # an empty output (a beam that ended at once) last

@@ -66,6 +66,8 @@ CONFIGS = {
     "no-syntax-guard": dataclasses.replace(DecodingConfig(), syntax_penalty=None, declaration_shape=False),
     # the syntax guard (lines ending in `;` or `}` only) without the declaration-shape blocker
     "no-shape": dataclasses.replace(DecodingConfig(), declaration_shape=False),
+    # without the wider second search for inputs none of whose candidates parses (session 9's default)
+    "no-retry": dataclasses.replace(DecodingConfig(), retry_beams=None),
 }
 
 
@@ -165,7 +167,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                      # one criterion for every configuration, so before and after compare
                      "degenerate": top.hit_limit or is_degenerate(top.text), "repaired": top.repaired,
                      "redeclares": bool(redeclared_locals(top.text)),
-                     "any_parses": any(c.parses for c in cands), "bleu": bleu(top.text, pair.test.body),
+                     "any_parses": any(c.parses for c in cands), "retried": top.retried,
+                     "searched_again": not any(c.parses for c in cands if not c.retried) if config.retry_beams
+                     else False, "bleu": bleu(top.text, pair.test.body),
                      "top1": top.text, "top1_sha": hashlib.sha256(top.text.encode()).hexdigest()[:16]})
     wall = time.time() - t0
     n = len(rows)
@@ -181,7 +185,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "max_new_tokens": gen.max_new_tokens_for(), "pairs": n, "packages": len({r["package"] for r in rows}),
         "candidates": args.k, "parse_rate": share("parses"), "hit_limit": share("hit_limit"),
         "degenerate": share("degenerate"), "repaired": share("repaired"), "any_candidate_parses": share("any_parses"),
-        "redeclares": share("redeclares"),
+        "redeclares": share("redeclares"), "retried": share("retried"), "searched_again": share("searched_again"),
         "distinct_top1": round(100 * len({r["top1"] for r in rows}) / n, 1),
         "bleu": round(sum(r["bleu"] for r in rows) / n, 2), "wall_s_per_pair": round(wall / n, 2),
         "command": f"python scripts/decoding_stats.py measure --config {args.config}"

@@ -14,7 +14,8 @@ from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
 _ORDER = ("legacy", "no-repair", "no-redeclare", "no-redeclare-stop", "default", "default+onnx",
-          "no-redeclare-stop+onnx", "blocker-end-only+onnx", "no-syntax-guard+onnx", "no-shape+onnx", "beams-2")
+          "no-redeclare-stop+onnx", "blocker-end-only+onnx", "no-syntax-guard+onnx", "no-shape+onnx", "no-retry+onnx",
+          "beams-2")
 _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair",
           "no-redeclare": "after, without the redeclared-local rank or blocker",
           "no-redeclare-stop": "after, redeclared locals ranked last but not blocked",
@@ -24,18 +25,24 @@ _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repa
           "blocker-end-only+onnx": "after, the blocker forbidding only the end of a redeclared name, ONNX Runtime",
           "no-syntax-guard": "after, without the syntax guard or the declaration-shape blocker",
           "no-syntax-guard+onnx": "after, without the syntax guard or the declaration-shape blocker, ONNX Runtime",
-          "no-shape+onnx": "after, without the declaration-shape blocker, ONNX Runtime"}
+          "no-shape+onnx": "after, without the declaration-shape blocker, ONNX Runtime",
+          "no-retry+onnx": "after, without the wider second search, ONNX Runtime"}
+# pieces added after rows were first stored, oldest first: a row whose recorded decoding lacks the setting was decoded
+# before the piece existed
+_PIECES = (("syntax_penalty", "the syntax guard"), ("retry_beams", "the wider second search"))
 
 
 def _label(name: str, r: dict[str, Any]) -> str:
-    """A row's label: its configuration, the sample size when not the default 2 pairs per package, and whether it
-    was decoded before the syntax guard existed (its recorded decoding does not know the setting)."""
+    """A row's label: its configuration, the sample size when not the default 2 pairs per package, and the first
+    decoding piece it was decoded before (its recorded decoding does not know the setting)."""
     key, _, per_package = name.partition("@")
     label = _LABEL.get(key, key)
     if per_package:
         label += f", {per_package} pairs per package"
-    if key != "legacy" and "syntax_penalty" not in (r.get("decoding") or {}):
-        label += " (measured before the syntax guard)"
+    decoding = r.get("decoding") or {}
+    missing = next((piece for setting, piece in _PIECES if setting not in decoding), None)
+    if key != "legacy" and missing:
+        label += f" (measured before {missing})"
     return label
 
 
@@ -119,13 +126,17 @@ def _effect(what: str, without: dict[str, Any], with_: dict[str, Any]) -> str:
 def _guard_effects(configs: dict[str, Any]) -> list[str]:
     """The syntax guard (and the declaration-shape blocker) against the decoding without them, sample by sample."""
     out = []
-    for name in sorted((n for n in configs if n.partition("@")[0] in ("no-syntax-guard+onnx", "no-shape+onnx")),
-                       key=_order):
+    for name in sorted((n for n in configs if n.partition("@")[0] in ("no-syntax-guard+onnx", "no-shape+onnx",
+                                                                       "no-retry+onnx")), key=_order):
         key, _, per_package = name.partition("@")
         guarded = configs.get("default+onnx" + (f"@{per_package}" if per_package else ""))
         if not guarded:
             continue
-        if key == "no-shape+onnx":
+        if key == "no-retry+onnx":
+            what = (f"The wider second search ({guarded['decoding'].get('retry_beams')} beams for an input none of "
+                    f"whose candidates parses; {guarded.get('searched_again', 0.0):.1f}% of the pairs were searched "
+                    "again)")
+        elif key == "no-shape+onnx":
             what = "The declaration-shape blocker, on top of the syntax guard"
         else:
             shape = " and the declaration-shape blocker" if guarded["decoding"].get("declaration_shape") else ""

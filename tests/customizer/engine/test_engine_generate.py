@@ -256,3 +256,44 @@ def test_an_empty_output_is_ranked_after_every_real_candidate(generator: Generat
     ranked = generator._ranked([[start, eos], [start, *broken, eos], [start, *test, eos]], [-0.01, -3.0, -4.0], 3,
                                generator.base_prior, 64)
     assert [c.text for c in ranked][-1] == "" and ranked[0].parses and all(c.text for c in ranked[:2])
+
+
+def test_a_wider_second_search_runs_only_for_inputs_whose_candidates_all_fail_to_parse(
+        tiny_bart_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import itertools
+
+    import customizer.generate as generate_module
+
+    gen = Generator(store=AdapterStore(tmp_path), base_model=tiny_bart_dir, device="cpu", max_new_tokens=16,
+                    decoding=DecodingConfig(retry_beams=7))
+    tok = gen.base.tokenizer
+    sources = [tok(text)["input_ids"] for text in ("public int add(int a, int b) { return a + b; }",
+                                                   "public String name() { return name; }")]
+    searches: list[tuple[int, int]] = []
+    real_search = Generator._beam_search
+
+    def spy(self, module, batch, beams, *rest):
+        searches.append((len(batch), beams))
+        return real_search(self, module, batch, beams, *rest)
+
+    monkeypatch.setattr(Generator, "_beam_search", spy)
+    calls = itertools.count()
+    # the first input's five beams "parse", the second input's do not: only the second is searched again
+    monkeypatch.setattr(generate_module, "parses_as_method", lambda text: next(calls) < 5)
+    first, second = gen.candidates_batch(gen.base.model, sources, 5)
+    assert searches == [(2, 5), (1, 7)]
+    assert not any(c.retried for c in first)
+    # the second list ranks the first search's beams and the wider search's together (duplicates keep the first)
+    assert len(second) == 5 and len({c.text for c in second}) == len(second)
+
+    searches.clear()
+    monkeypatch.setattr(generate_module, "parses_as_method", lambda text: True)
+    gen.candidates_batch(gen.base.model, sources, 5)
+    assert searches == [(2, 5)]  # every input has a parsing candidate: one search
+
+    searches.clear()
+    monkeypatch.setattr(generate_module, "parses_as_method", lambda text: False)
+    never = Generator(store=AdapterStore(tmp_path), base_model=tiny_bart_dir, device="cpu", max_new_tokens=16,
+                      decoding=DecodingConfig(retry_beams=None))
+    never.candidates_batch(never.base.model, sources, 5)
+    assert searches == [(2, 5)]  # retry_beams=None: never a second search

@@ -10,7 +10,7 @@ from customizer.evaluate.decoding_report import refresh_decoding_section, render
 def _config(parse: float, limit: float, command: str, syntax_penalty: float | None = 20.0) -> dict:
     return {"pairs": 40, "max_new_tokens": 418, "parse_rate": parse, "hit_limit": limit, "degenerate": 25.0,
             "repaired": 35.0, "distinct_top1": 100.0, "bleu": 8.9, "wall_s_per_pair": 9.0, "command": command,
-            "decoding": {"syntax_penalty": syntax_penalty}}
+            "decoding": {"syntax_penalty": syntax_penalty, "retry_beams": 10}}
 
 
 def test_section_reads_before_and_after_and_the_corpus_statistics(tmp_path):
@@ -112,6 +112,23 @@ def test_syntax_guard_rows_read_against_the_same_pairs_and_older_rows_say_so(tmp
             "on 1 of 2 pairs, parses 91.0% → 93.0%") in text
     assert "that parse (10,800), judged line by line as the decoder judges a beam: the syntax guard would have " \
         "penalized 0, the redeclaration blocker or stop would have altered 0" in text
+
+
+def test_the_wider_second_search_reads_against_the_same_pairs_and_older_rows_say_so(tmp_path):
+    once = {**_config(95.0, 0.0, "cmd no-retry --per-package 10"), "pairs": 200, "top1_sha": {"a": "1", "b": "2"}}
+    once["decoding"]["retry_beams"] = None
+    twice = {**_config(98.0, 0.0, "cmd default --per-package 10"), "pairs": 200, "searched_again": 5.0,
+             "top1_sha": {"a": "1", "b": "3"}}
+    before = _config(95.0, 0.0, "cmd default")
+    del before["decoding"]["retry_beams"]  # stored before the second search existed
+    data = {"configs": {"default+onnx@10": twice, "no-retry+onnx@10": once, "default": before}}
+    (tmp_path / "decoding.json").write_text(json.dumps(data))
+    text = "\n".join(render_decoding(tmp_path))
+    assert "| after (shipped) (measured before the wider second search) |" in text
+    assert "| after, without the wider second search, ONNX Runtime, 10 pairs per package |" in text
+    assert ("The wider second search (10 beams for an input none of whose candidates parses; 5.0% of the pairs were "
+            "searched again) (200 pairs, ONNX Runtime): the top-1 differs on 1 of 2 pairs, parses 95.0% → 98.0%") \
+        in text
 
 
 def test_decoding_section_is_refreshed_in_place(tmp_path):
