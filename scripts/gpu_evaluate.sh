@@ -9,12 +9,15 @@
 #
 #   mkdir -p .gpu/whl                               # .gpu/ ignored through .git/info/exclude
 #   R=~/.cache/testtailor-dev/eval/results
+#   OUT="$R" bash scripts/evaluation_archive.sh unpack   # on a fresh machine: the cells archived in the repository
+#   bash scripts/evaluate_dev_eval.sh --strategies retrieve --split method   # (re)mines pairs.jsonl, CPU, minutes
 #   tar czf .gpu/results.tgz -C "$R" .              # pairs + finished cells (keep it under ~15 MB)
 #   pip download (README of the device tool) cp312 wheels of tree-sitter, tree-sitter-java, GitPython, gitdb,
 #   smmap, platformdirs, rank-bm25 into .gpu/whl
 #
 # then run `bash scripts/gpu_evaluate.sh` there with carry [".gpu"] and, back here,
-# `tar xzf FILES_AT/results.tgz -C "$R"` and `testtailor evaluate-report --out "$R" --docs docs`.
+# `tar xzf FILES_AT/results.tgz -C "$R"`, `testtailor evaluate-report --out "$R" --docs docs` and
+# `bash scripts/evaluation_archive.sh pack` (the cells go into the repository with the report).
 #
 # Knobs (environment): STREAMS (below), STRATEGIES, SPLITS, MAX_TEST, MAX_MINUTES (per customization), RETRIEVAL (K),
 # JOBS (cells at once in worker processes sharing the GPU; default 10), BUDGET_S (seconds before the evaluation
@@ -25,6 +28,9 @@
 # MAX_MINUTES=0.4 JOBS=10`): the GPU at 82-99% with 10 workers; a base cell (20 pairs, beam 5) 40-130 s, a
 # customized cell 25 s of training + 50-150 s of scoring; 63 cells in 13 minutes. The whole matrix (3 splits ×
 # 20 packages × 6 systems, ± retrieval) needs several sessions' device time: run the priorities first.
+# Measured 2026-11-27 on one H100 (`STREAMS="l-ldb,lora,prefix,l-eo,full:0:6 l-ldb,lora:2:4" MAX_MINUTES=0.4`,
+# BUDGET_S=525, then 215 on the same warm machine): 48 cells in 12.5 minutes of device time, starts included
+# (l-ldb 20, l-ldb+r2 19, lora 9); a customized cell took 54-193 s with 10 workers on the GPU.
 set -euo pipefail
 D=${GPU_DIR:-.gpu}
 OUT=${OUT:?set OUT to the folder that comes back}
