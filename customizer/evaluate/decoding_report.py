@@ -14,8 +14,8 @@ from customizer.evaluate.store import read_json_if_present
 
 DECODING_JSON = "decoding.json"
 _ORDER = ("legacy", "no-repair", "no-redeclare", "no-redeclare-stop", "default", "default+onnx",
-          "no-redeclare-stop+onnx", "blocker-end-only+onnx", "no-syntax-guard+onnx", "no-shape+onnx", "no-retry+onnx",
-          "beams-2")
+          "no-redeclare-stop+onnx", "blocker-end-only+onnx", "no-syntax-guard+onnx", "no-shape+onnx", "no-retry",
+          "no-retry+onnx", "beams-2")
 _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repair",
           "no-redeclare": "after, without the redeclared-local rank or blocker",
           "no-redeclare-stop": "after, redeclared locals ranked last but not blocked",
@@ -26,6 +26,7 @@ _LABEL = {"legacy": "before (first decoding)", "no-repair": "after, without repa
           "no-syntax-guard": "after, without the syntax guard or the declaration-shape blocker",
           "no-syntax-guard+onnx": "after, without the syntax guard or the declaration-shape blocker, ONNX Runtime",
           "no-shape+onnx": "after, without the declaration-shape blocker, ONNX Runtime",
+          "no-retry": "after, without the wider second search",
           "no-retry+onnx": "after, without the wider second search, ONNX Runtime"}
 # pieces added after rows were first stored, oldest first: a row whose recorded decoding lacks the setting was decoded
 # before the piece existed
@@ -129,7 +130,11 @@ def _guard_effects(configs: dict[str, Any]) -> list[str]:
     for name in sorted((n for n in configs if n.partition("@")[0] in ("no-syntax-guard+onnx", "no-shape+onnx",
                                                                        "no-retry+onnx")), key=_order):
         key, _, per_package = name.partition("@")
-        guarded = configs.get("default+onnx" + (f"@{per_package}" if per_package else ""))
+        sample = f"@{per_package}" if per_package else ""
+        guarded = configs.get("default+onnx" + sample)
+        if key != "no-retry+onnx" and "retry_beams" not in (configs[name].get("decoding") or {}):
+            guarded = configs.get("no-retry+onnx" + sample) or guarded  # measured before the second search: against
+            # the same decoding without it, so the piece's own effect is read
         if not guarded:
             continue
         if key == "no-retry+onnx":

@@ -140,3 +140,16 @@ def test_decoding_section_is_refreshed_in_place(tmp_path):
     assert "kept\n" in fresh and fresh.endswith("kept too\n")
     appended = refresh_decoding_section("# Evaluation\n\nNo evaluation results yet.\n", tmp_path)
     assert appended.startswith("# Evaluation\n\nNo evaluation results yet.\n\n## Decoding\n")
+
+
+def test_pieces_measured_before_the_second_search_read_against_the_decoding_without_it(tmp_path):
+    unguarded = {**_config(89.0, 0.0, "cmd no-syntax-guard --per-package 10"), "pairs": 200, "top1_sha": {"a": "1"}}
+    del unguarded["decoding"]["retry_beams"]
+    once = {**_config(95.0, 0.0, "cmd no-retry --per-package 10"), "pairs": 200, "top1_sha": {"a": "2"}}
+    once["decoding"]["retry_beams"] = None
+    twice = {**_config(98.0, 0.0, "cmd default --per-package 10"), "pairs": 200, "top1_sha": {"a": "3"}}
+    data = {"configs": {"default+onnx@10": twice, "no-retry+onnx@10": once, "no-syntax-guard+onnx@10": unguarded}}
+    (tmp_path / "decoding.json").write_text(json.dumps(data))
+    text = "\n".join(render_decoding(tmp_path))
+    assert "the top-1 differs on 1 of 1 pairs, parses 89.0% → 95.0%" in text  # the guard alone: 89 → 95, not → 98
+    assert "parses 95.0% → 98.0%" in text  # the second search on top
