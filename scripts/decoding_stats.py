@@ -197,6 +197,73 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def personalized(args: argparse.Namespace) -> dict[str, Any]:
+    """The second search on personalized models: per package, ``args.strategy`` is trained on the evaluation's
+    `method`-split training fold (fold 0, as ``testtailor evaluate`` splits it, under a fixed compute budget so the
+    run is repeatable) and its test sample is decoded as the product decodes; inputs searched again are decoded once
+    more without the second search, which is what they got before it (the others are decoded the same either way)."""
+    import copy
+
+    import torch
+
+    from customizer.customize import fit_pairs
+    from customizer.decoding import prior_from_tests
+    from customizer.evaluate.metrics import bleu
+    from customizer.evaluate.model_systems import batched_candidates
+    from customizer.evaluate.runner import EvalConfig, fold_parts, mined_pairs
+    from customizer.generate import Generator
+    from customizer.inputs import encode_pair, length_budget
+    from customizer.java.context import ContextLevel
+    from customizer.mining.folds import split_folds
+    from customizer.model import load_base_model
+    from customizer.strategies import get_strategy
+    from customizer.train import TrainConfig
+
+    torch.set_num_threads(int(os.environ.get("TESTTAILOR_THREADS", "1")))
+    cfg = EvalConfig(out=args.results, max_test=args.per_package)
+    with_retry = Generator(base_model=args.model, device="cpu", decoding=CONFIGS["default"])
+    without = Generator(base_model=args.model, device="cpu", decoding=CONFIGS["no-retry"])
+    base = load_base_model(args.model, "cpu")
+    strategy = get_strategy(args.strategy)
+    max_source, max_target = length_budget(base.model)
+    rows, packages = [], []
+    for package in args.packages.split(","):
+        name, pairs = mined_pairs(args.repos / package, args.results, print)
+        train, test = fold_parts(split_folds(pairs, k=cfg.folds, seed=cfg.seed, group="method"), 0, cfg)
+        config = dataclasses.replace(TrainConfig(), max_pflops=args.max_pflops, max_minutes=None, seed=cfg.seed)
+        fit = fit_pairs(base, strategy, train, seed=cfg.seed, config=config)
+        module = strategy.load_state_dict(copy.deepcopy(base.model), fit.result.state).eval()
+        prior = prior_from_tests(base.tokenizer, [p.test.body for p in train])
+        sources = [encode_pair(base.tokenizer, p, ContextLevel.FULL, max_source, max_target)[0] for p in test]
+        after = batched_candidates(with_retry, module, sources, 5, prior, 8)
+        again = [i for i, cands in enumerate(after) if not any(c.parses for c in cands if not c.retried)]
+        before = dict(zip(again, batched_candidates(without, module, [sources[i] for i in again], 5, prior, 8),
+                          strict=True))
+        for i, pair in enumerate(test):
+            first = before.get(i, after[i])
+            rows.append({"package": name, "id": pair.id, "searched_again": i in before,
+                         "parses": after[i][0].parses, "parses_before": first[0].parses,
+                         "bleu": bleu(after[i][0].text, pair.test.body), "bleu_before": bleu(first[0].text,
+                                                                                             pair.test.body)})
+        packages.append({"package": name, "train_pairs": len(fit.train_pairs), "pflops": round(fit.result.pflops, 4),
+                         "steps": fit.result.history[-1]["step"] if fit.result.history else 0,
+                         "base_val_loss": fit.result.base_val_loss, "best_val_loss": fit.result.best_val_loss})
+        print(f"{name}: {len(test)} pairs, {len(again)} searched again", flush=True)
+    n = len(rows)
+
+    def pct(key: str) -> float:
+        return round(100 * sum(bool(r[key]) for r in rows) / n, 1)
+
+    return {"strategy": args.strategy, "pairs": n, "packages": packages, "max_pflops": args.max_pflops,
+            "searched_again": pct("searched_again"), "parse_rate": pct("parses"),
+            "parse_rate_without": pct("parses_before"), "bleu": round(sum(r["bleu"] for r in rows) / n, 2),
+            "bleu_without": round(sum(r["bleu_before"] for r in rows) / n, 2), "model": base.description,
+            "command": f"python scripts/decoding_stats.py personalized --strategy {args.strategy} --packages "
+                       f"{args.packages} --max-pflops {args.max_pflops:g}"
+                       + (f" --per-package {args.per_package}" if args.per_package != 20 else ""),
+            "rows": rows}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "decoding.json")
@@ -215,6 +282,14 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--runtime", choices=[r for r in RUNTIMES if r != AUTO_RUNTIME], default="torch",
                    help="decode with PyTorch or ONNX Runtime (the row is stored as CONFIG+RUNTIME; the export is made "
                    "before timing starts)")
+    pz = sub.add_parser("personalized", help="the second search on adapters trained on dev-eval packages (CPU)")
+    pz.add_argument("--strategy", default="l-ldb")
+    pz.add_argument("--packages", required=True, help="comma-separated dev-eval packages")
+    pz.add_argument("--max-pflops", type=float, default=0.01, help="compute budget per customization (PF-s)")
+    pz.add_argument("--per-package", type=int, default=20, help="test pairs per package (evaluate's --max-test)")
+    pz.add_argument("--repos", type=Path, default=Path.home() / ".cache/testtailor-dev/debian/repos")
+    pz.add_argument("--results", type=Path, default=Path.home() / ".cache/testtailor-dev/eval/results",
+                    help="where evaluate caches the mined pairs (read, or written once)")
     g = sub.add_parser("guards", help="developer tests of the dev-eval packages the line-end judgements would alter")
     g.add_argument("--dev-eval", default=str(DEV_EVAL))
     args = parser.parse_args(argv)
@@ -225,13 +300,16 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "guards":
         result = guards(args)
         _update(args.out, "guards", result)
+    elif args.cmd == "personalized":
+        result = personalized(args)
+        _update(args.out, "personalized", result)
     else:
         result = measure(args)
         data = json.loads(args.out.read_text()) if args.out.exists() else {}
         key = args.config if args.runtime == "torch" else f"{args.config}+{args.runtime}"
         key += f"@{args.per_package}" if args.per_package != 2 else ""
         _update(args.out, "configs", {**data.get("configs", {}), key: result})
-    print(json.dumps({k: v for k, v in result.items() if k != "examples"}, indent=1))
+    print(json.dumps({k: v for k, v in result.items() if k not in ("examples", "rows")}, indent=1))
     return 0
 
 

@@ -153,3 +153,18 @@ def test_pieces_measured_before_the_second_search_read_against_the_decoding_with
     text = "\n".join(render_decoding(tmp_path))
     assert "the top-1 differs on 1 of 1 pairs, parses 89.0% → 95.0%" in text  # the guard alone: 89 → 95, not → 98
     assert "parses 95.0% → 98.0%" in text  # the second search on top
+
+
+def test_the_second_search_on_personalized_models_reads_with_and_without_it(tmp_path):
+    data = {"configs": {"default": _config(97.5, 0.0, "cmd default")},
+            "personalized": {"strategy": "l-ldb", "max_pflops": 0.028, "pairs": 40, "searched_again": 10.0,
+                             "parse_rate": 95.0, "parse_rate_without": 87.5, "bleu": 14.2, "bleu_without": 14.0,
+                             "command": "cmd personalized",
+                             "packages": [{"package": "a", "base_val_loss": 2.5, "best_val_loss": 1.25},
+                                          {"package": "b", "base_val_loss": 3.0, "best_val_loss": 2.0}]}}
+    (tmp_path / "decoding.json").write_text(json.dumps(data))
+    text = "\n".join(render_decoding(tmp_path))
+    assert ("`l-ldb` trained on this CPU (0.028 PF-s per package) on the `method`-split training fold of a, b "
+            "(validation loss a 2.50 → 1.25; b 3.00 → 2.00)") in text
+    assert "second search ran for 10.0% of the pairs; parses 87.5% → 95.0%, BLEU-4 14.0 → 14.2." in text
+    assert "cmd personalized" in text
