@@ -136,6 +136,12 @@ def guards(args: argparse.Namespace) -> dict[str, Any]:
             "command": "python scripts/decoding_stats.py guards"}
 
 
+def _searched_again(cands: list[Any], config: DecodingConfig) -> bool:
+    """Whether the generator searched an input a second time, read back from its candidates by the generator's own
+    rule: the decoding has a second search and no candidate of the first search parses."""
+    return bool(config.retry_beams) and not any(c.parses for c in cands if not c.retried)
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
@@ -168,8 +174,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                      "degenerate": top.hit_limit or is_degenerate(top.text), "repaired": top.repaired,
                      "redeclares": bool(redeclared_locals(top.text)),
                      "any_parses": any(c.parses for c in cands), "retried": top.retried,
-                     "searched_again": not any(c.parses for c in cands if not c.retried) if config.retry_beams
-                     else False, "bleu": bleu(top.text, pair.test.body),
+                     "searched_again": _searched_again(cands, config), "bleu": bleu(top.text, pair.test.body),
                      "top1": top.text, "top1_sha": hashlib.sha256(top.text.encode()).hexdigest()[:16]})
     wall = time.time() - t0
     n = len(rows)
@@ -236,7 +241,7 @@ def personalized(args: argparse.Namespace) -> dict[str, Any]:
         prior = prior_from_tests(base.tokenizer, [p.test.body for p in train])
         sources = [encode_pair(base.tokenizer, p, ContextLevel.FULL, max_source, max_target)[0] for p in test]
         after = batched_candidates(with_retry, module, sources, 5, prior, 8)
-        again = [i for i, cands in enumerate(after) if not any(c.parses for c in cands if not c.retried)]
+        again = [i for i, cands in enumerate(after) if _searched_again(cands, with_retry.decoding)]
         before = dict(zip(again, batched_candidates(without, module, [sources[i] for i in again], 5, prior, 8),
                           strict=True))
         for i, pair in enumerate(test):

@@ -65,6 +65,9 @@ def _share(repos: Mapping[str, Mapping[str, Rows]], system: str, key: str) -> st
     return f"{100 * sum(values) / len(values):.1f}" if values else "–"
 
 
+_UNKNOWN = object()  # a setting the recorded decoding does not have
+
+
 def _decoding_kind(recorded: Any, shipped: dict[str, Any]) -> str:
     """``shipped``; ``shipped before X, Y`` when the recorded decoding equals today's except settings it does not
     know (pieces added since, such as ``retry_beams``); ``earlier`` otherwise."""
@@ -76,9 +79,6 @@ def _decoding_kind(recorded: Any, shipped: dict[str, Any]) -> str:
     if all(k not in recorded for k in differ):
         return "shipped before " + ", ".join(f"`{k}`" for k in differ)
     return "earlier"
-
-
-_UNKNOWN = object()
 
 
 def decoding_of(repos: Mapping[str, Mapping[str, Rows]], system: str) -> str:
