@@ -60,6 +60,22 @@ def timed(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[float,
     return time.perf_counter() - start, result
 
 
+def synchronized(function: Callable[..., T], device: Any) -> Callable[..., T]:
+    """``function`` that returns only once a CUDA ``device`` has finished its queued work (as is on a CPU), so that
+    :func:`timed` measures the GPU's work and not its launch."""
+    if getattr(device, "type", str(device)) != "cuda":
+        return function
+
+    def call(*args: Any, **kwargs: Any) -> T:
+        import torch
+
+        result = function(*args, **kwargs)
+        torch.cuda.synchronize(device)
+        return result
+
+    return call
+
+
 def median_seconds(function: Callable[[], object], runs: int) -> float:
     """The median wall time of ``runs`` calls."""
     return statistics.median(timed(function)[0] for _ in range(runs))

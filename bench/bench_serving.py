@@ -15,7 +15,10 @@ stored in a temporary adapter store:
 
 Usage: ``TESTTAILOR_THREADS=1 python bench/bench_serving.py [--strategies prefix,lora,l-ldb,l-eo,full]
 [--throughput-strategies prefix,lora,l-ldb] [--repos 8] [--requests 4] [--beams 5] [--max-new-tokens 32]
-[--max-batch 8]``
+[--max-batch 8] [--device auto|cpu|cuda] [--dtype float32|bfloat16|float16]``
+
+On a GPU (``--device cuda``; e.g. through ``scripts/gpu_serving.sh`` on a machine lent by the device tool) the
+timings wait for the GPU to finish (``torch.cuda.synchronize``) and the header names the card.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-from _common import shopkit_inputs, timed  # noqa: E402
+from _common import cpu_description, shopkit_inputs, synchronized, timed  # noqa: E402
 
 from customizer.adapters import ADAPTER_FILE, AdapterStore  # noqa: E402
 from customizer.inputs import encode_source  # noqa: E402
@@ -62,13 +65,17 @@ def main() -> int:
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--switches", type=int, default=200)
     parser.add_argument("--max-batch", type=int, default=8, help="requests per generate call (AdapterServer)")
+    parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N (default cpu)")
+    parser.add_argument("--dtype", default=None, help="weights' dtype, e.g. bfloat16 on a GPU (default: as stored)")
     parser.add_argument("--throughput-strategies", default="prefix,lora,l-ldb",
                         help="strategies whose throughput is measured (l-eo and full batch like l-ldb: per adapter)")
     args = parser.parse_args()
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     throughput = {s.strip() for s in args.throughput_strategies.split(",") if s.strip()}
-    base = load_base_model(PACKAGED_BASE_MODEL_DIR, "cpu", cache=False)
-    print(f"{base.description}, torch threads {torch.get_num_threads()}, beams {args.beams}, "
+    base = load_base_model(PACKAGED_BASE_MODEL_DIR, args.device, args.dtype, cache=False)
+    device, dtype = str(base.device), next(base.model.parameters()).dtype
+    hardware = torch.cuda.get_device_name(base.device) if base.device.type == "cuda" else cpu_description()
+    print(f"{base.description}, {hardware}, {dtype}, torch threads {torch.get_num_threads()}, beams {args.beams}, "
           f"max new tokens {args.max_new_tokens}, {args.repos} repos x {args.requests} requests, "
           f"max batch {args.max_batch}", flush=True)
     sources = shopkit_sources(base.tokenizer, args.repos * args.requests)
@@ -88,24 +95,27 @@ def main() -> int:
             for seed, ref in enumerate(refs):
                 save_synthetic_adapter(store, base, ref.repo_key, strategy, seed=seed, scale=0.01)
             size = (store.path(refs[0].repo_key, strategy) / ADAPTER_FILE).stat().st_size
-            server = AdapterServer(store, load_base_model(PACKAGED_BASE_MODEL_DIR, "cpu", cache=False),
+            server = AdapterServer(store, load_base_model(PACKAGED_BASE_MODEL_DIR, device, dtype, cache=False),
                                    max_adapters=args.repos, max_batch=args.max_batch)
-            loads = [timed(server.adapter, ref)[0] for ref in refs]
+            loads = [timed(synchronized(server.adapter, base.device), ref)[0] for ref in refs]
             switch_times = []
             for i in range(args.switches):
                 start = time.perf_counter()
                 with server.adapted(refs[i % len(refs)]):
                     pass
+                if base.device.type == "cuda":
+                    torch.cuda.synchronize(base.device)
                 switch_times.append(time.perf_counter() - start)
             row = {"strategy": strategy, "size": size, "switch_ms": 1000 * statistics.median(switch_times),
                    "load_ms": 1000 * statistics.median(loads)}
             if strategy in throughput:
                 requests = [Request(sources[r * args.requests + i], ref)
                             for r, ref in enumerate(refs) for i in range(args.requests)]
-                server.generate(requests[:2], **gen)  # warm-up
-                row["one_by_one"], singles = timed(lambda s=server, q=requests: [s.generate([x], **gen)[0] for x in q])
-                row["per_repo"], _ = timed(server.generate, requests, mixed=False, **gen)
-                row["mixed"], batched = timed(server.generate, requests, **gen)
+                generate = synchronized(server.generate, base.device)
+                generate(requests[:2], **gen)  # warm-up
+                row["one_by_one"], singles = timed(lambda g=generate, q=requests: [g([x], **gen)[0] for x in q])
+                row["per_repo"], _ = timed(generate, requests, mixed=False, **gen)
+                row["mixed"], batched = timed(generate, requests, **gen)
                 row["same"] = sum(a.sequences[0] == b.sequences[0] for a, b in zip(singles, batched, strict=True))
                 row["n"] = len(requests)
                 print(f"{strategy}: one-by-one {row['one_by_one']:.1f} s, per-repo batches {row['per_repo']:.1f} s, "
