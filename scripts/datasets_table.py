@@ -3,7 +3,8 @@
 A table like the paper's Table 2: package, Java KB, Java files, test classes, test methods, mined pairs,
 pairs per heuristic, mapped share. Packages without a repository under
 ``~/.cache/testtailor-dev/debian/repos/<pkg>`` are listed as "not fetched". Results are cached as JSON under
-``~/.cache/testtailor-dev/datasets/<pkg>.json`` keyed by the repository's HEAD commit (``--force`` re-mines).
+``~/.cache/testtailor-dev/datasets/<pkg>.json`` keyed by the repository's HEAD commit and the miner's source
+fingerprint (``--force`` re-mines).
 
 Usage: ``python scripts/datasets_table.py [--out docs/datasets.md] [--force]``
 """
@@ -19,6 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from customizer.corpus.build import miner_fingerprint  # noqa: E402
 from customizer.corpus.lists import PackageLists  # noqa: E402
 from customizer.corpus.paths import cache_root, debian_layout  # noqa: E402
 from customizer.errors import TestTailorError  # noqa: E402
@@ -32,9 +34,10 @@ def mine_cached(package: str, repo: Path, force: bool) -> dict[str, Any]:
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache = cache_dir / f"{package}.json"
     commit = head_commit(open_repository(repo))
+    miner = miner_fingerprint()
     if cache.exists() and not force:
         data = json.loads(cache.read_text())
-        if data.get("commit") == commit:
+        if data.get("commit") == commit and data.get("miner") == miner:
             return data
     try:
         result = mine_repository(repo)
@@ -42,7 +45,7 @@ def mine_cached(package: str, repo: Path, force: bool) -> dict[str, Any]:
         write_pairs(cache_dir / f"{package}.jsonl", result.pairs)
     except TestTailorError as exc:
         data = {"commit": commit, "error": exc.message}
-    data["package"] = package
+    data.update(package=package, miner=miner)
     cache.write_text(json.dumps(data, indent=2))
     return data
 
@@ -91,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         "# Development-evaluation datasets\n\n"
         "Pairs mined by `testtailor mine` (Methods2Test heuristics, `customizer/mining/`) from the Debian "
         "source packages in `corpus/dev-eval-packages.txt` (the paper's Table 2 counterpart). "
-        "Regenerate with `python scripts/datasets_table.py`. *Mapped* = pairs / test methods.\n\n"
+        "Regenerate with `python scripts/datasets_table.py`. *Mapped* = pairs / test methods. These are today's "
+        "miner's pairs; the evaluation scores the pairs archived with its cells "
+        "(`docs/results/evaluation-pairs.tar.xz`, mined before the miner chose overloads by exact argument types "
+        "and focal classes by the start of a test class's name, e.g. `TestDateTime_Basics` → `DateTime`).\n\n"
         + table(rows, missing)
     )
     Path(args.out).write_text(text, encoding="utf-8")

@@ -9,8 +9,7 @@
 #
 #   mkdir -p .gpu/whl                               # .gpu/ ignored through .git/info/exclude
 #   R=~/.cache/testtailor-dev/eval/results
-#   OUT="$R" bash scripts/evaluation_archive.sh unpack   # on a fresh machine: the cells archived in the repository
-#   bash scripts/evaluate_dev_eval.sh --strategies retrieve --split method   # (re)mines pairs.jsonl, CPU, minutes
+#   OUT="$R" bash scripts/evaluation_archive.sh unpack   # on a fresh machine: the archived cells and pairs.jsonl
 #   tar czf .gpu/results.tgz -C "$R" .              # pairs + finished cells (keep it under ~15 MB)
 #   pip download (README of the device tool) cp312 wheels of tree-sitter, tree-sitter-java, GitPython, gitdb,
 #   smmap, platformdirs, rank-bm25 into .gpu/whl

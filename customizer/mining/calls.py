@@ -107,9 +107,25 @@ def declared_types(parsed: ParsedFile, node: Node) -> dict[str, str]:
 
 
 def _declared(parsed: ParsedFile, type_node: Node) -> str:
-    text = "".join(parsed.node_text(type_node).split())
-    dims = "[]" * text.count("[]")
-    return _raw_type(text.split("[", 1)[0]) + dims
+    return simple_type(parsed.node_text(type_node))
+
+
+def simple_type(text: str) -> str:
+    """A type as written → its simple raw name with the array dimensions: ``java.util.List<String[]>[]`` →
+    ``List[]``, ``byte []`` → ``byte[]``, ``T...`` → ``T...``."""
+    erased: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "<":
+            depth += 1
+        elif char == ">":
+            depth = max(0, depth - 1)
+        elif depth == 0 and not char.isspace():
+            erased.append(char)
+    compact = "".join(erased)
+    varargs = "..." if compact.endswith("...") else ""
+    compact = compact.removesuffix("...")
+    return compact.split("[", 1)[0].rsplit(".", 1)[-1] + "[]" * compact.count("[]") + varargs
 
 
 def call_sites(parsed: ParsedFile, method: MethodInfo, var_types: dict[str, str]) -> list[CallSite]:
@@ -150,6 +166,8 @@ def type_accepts(parameter: str, argument: str | None) -> bool:
         return argument == "null" or argument.endswith("[]")
     if argument == "null":
         return param not in _PRIMITIVES
+    if argument.endswith("[]"):  # an array is passed only to an array, or to what every array is
+        return param in ("Object", "Cloneable", "Serializable") or _is_type_variable(param)
     if param == argument or _BOXES.get(argument) == param or _BOXES.get(param) == argument:
         return True
     if param in _WIDENING.get(argument, ()):
@@ -160,6 +178,16 @@ def type_accepts(parameter: str, argument: str | None) -> bool:
         return param in ("Object", "Number", "Comparable", "Serializable") or _is_type_variable(param)
     # a declared class type may be a subtype of the parameter, unless the parameter cannot have subtypes
     return param not in _PRIMITIVES and param not in ("String", *_BOXES.values())
+
+
+def exact_types(parameters: tuple[str, ...], arguments: tuple[str | None, ...]) -> bool:
+    """Is every argument's static type known and the very type of its parameter (no varargs)? Java then applies
+    the method without conversions, and no other applicable overload is more specific (JLS 15.12.2), so such a
+    method is the one the call selects."""
+    if len(parameters) != len(arguments) or any(p.endswith("...") for p in parameters):
+        return False
+    return all(a is not None and a != "null" and simple_type(p) == a for p, a in zip(parameters, arguments,
+                                                                                     strict=True))
 
 
 def _is_type_variable(name: str) -> bool:

@@ -1,14 +1,18 @@
 """Methods2Test mapping heuristics on names and calls (no file system, no parsing).
 
-Test class → focal class by name: ``FooTest``, ``TestFoo``, ``FooTests``, ``FooIT``, ``FooTestCase`` → ``Foo``.
+Test class → focal class by name: ``FooTest``, ``TestFoo``, ``FooTests``, ``FooIT``, ``FooTestCase`` → ``Foo``; where
+no class has that name, the class the name starts with (``TestFoo_Basics``, ``FooParsingTest`` → ``Foo``).
 Test method → focal method:
 
 * ``name``: a name derived from the test name equals a focal method name (``testFoo``, ``foo_returnsX``,
   ``shouldFoo``, ``givenX_whenFoo_thenY`` → ``foo``);
 * ``name_prefix``: the longest focal method name that is a camelCase prefix of a derived name
   (``testFooWithNull`` → ``foo``), preferring names the test actually calls;
-* ``unique_call``: the test calls exactly one distinct method of the focal class (overloads resolved by
-  argument count); a constructor only when it calls no focal method at all.
+* ``unique_call``: the test calls exactly one distinct method of the focal class; a constructor only when it
+  calls no focal method at all.
+
+Overloads are told apart by argument count, then by the arguments' static types where known (a call whose
+argument types are exactly one overload's parameter types selects it, as Java's own resolution would).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from customizer.java.methods import MethodInfo
-from customizer.mining.calls import CallSite, type_accepts
+from customizer.mining.calls import CallSite, exact_types, type_accepts
 
 HEURISTICS = ("name", "name_prefix", "unique_call")
 
@@ -64,6 +68,32 @@ def focal_class_candidates(test_class: str) -> list[tuple[str, str]]:
             continue
         if name not in (n for n, _ in found):
             found.append((name, pattern))
+    return found
+
+
+_CAMEL_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]*[a-z0-9]+|[A-Z0-9]+")
+_MIN_CLASS_PREFIX = 3
+
+
+def partial_class_candidates(test_class: str) -> list[str]:
+    """Focal class names for a test class named after a class *and an aspect of it*, tried when the whole-name
+    patterns find no class: ``TestDateTime_Basics`` → ``DateTime``, ``IOUtilsCopyTestCase`` → ``IOUtils``,
+    ``ReversedLinesFileReaderTestParamBlockSize`` → ``ReversedLinesFileReader``. Longest first: the part before
+    ``_``, then ever shorter camelCase prefixes (at least 3 characters)."""
+    whole = [name for name, _ in focal_class_candidates(test_class)]  # tried before, by the caller
+    stems = list(whole)
+    inner = test_class.find("Test", 1)
+    if inner > 0 and test_class[:inner] not in stems:
+        stems.append(test_class[:inner])
+    found: list[str] = []
+    for stem in stems:
+        prefixes = [stem] if stem not in whole else []
+        prefixes += [stem.split("_", 1)[0]] if "_" in stem else []
+        words = _CAMEL_WORD.findall(stem.split("_", 1)[0])
+        prefixes += ["".join(words[:k]) for k in range(len(words) - 1, 0, -1)]
+        for prefix in prefixes:
+            if len(prefix) >= _MIN_CLASS_PREFIX and prefix[0].isupper() and prefix not in found:
+                found.append(prefix)
     return found
 
 
@@ -177,8 +207,20 @@ def resolve_overload(overloads: Sequence[MethodInfo], calls: Iterable[CallSite])
     by_type = [m for m in by_arity if any(accepts_call(m, c) for c in calls)]
     if len(by_type) == 1:
         return by_type[0]
+    # a call whose argument types are those of one overload exactly selects that one; the rest may select any
+    # overload they fit: one method in all means the calls test it
+    selected = {id(m): m for c in calls for m in _selectable(by_type, c)}
+    if len(selected) == 1:
+        return next(iter(selected.values()))
     fixed = [m for m in by_type if not m.parameter_types or not m.parameter_types[-1].endswith("...")]
     return fixed[0] if len(fixed) == 1 and len({c.argc for c in calls}) == 1 else None
+
+
+def _selectable(overloads: Sequence[MethodInfo], call: CallSite) -> list[MethodInfo]:
+    """The overloads ``call`` may select: the one its argument types match exactly, else every one it fits."""
+    fitting = [m for m in overloads if accepts_call(m, call)]
+    exact = [m for m in fitting if exact_types(m.parameter_types, call.arg_types)]
+    return exact if len(exact) == 1 else fitting
 
 
 def call_targets_focal(

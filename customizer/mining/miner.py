@@ -34,6 +34,7 @@ from customizer.mining.heuristics import (
     focal_class_candidates,
     match_by_name,
     match_by_unique_call,
+    partial_class_candidates,
 )
 from customizer.mining.pairs import FocalMethod, Pair, TestMethod, normalize_pairs, pair_id
 
@@ -150,9 +151,21 @@ class _Index:
                 self.by_path[source.path].append(cls)
 
     def resolve(self, test_file: str, package: str, test_class: str) -> tuple[_ProductionClass | None, str]:
-        """The focal class of a test class, or None and the skip reason."""
+        """The focal class of a test class, or None and the skip reason: the class its name names (``FooTest`` →
+        ``Foo``), else the class its name starts with (``FooParsingTest`` → ``Foo``)."""
+        names = [name for name, _pattern in focal_class_candidates(test_class)]
+        found, reason = self._first(test_file, package, names)
+        if found is None and reason == "no_focal_class":
+            # a shorter prefix is tried only while the longer ones name no class at all
+            found, reason = self._first(test_file, package, partial_class_candidates(test_class), shortest=False)
+        return found, reason
+
+    def _first(self, test_file: str, package: str, names: list[str], *, shortest: bool = True
+               ) -> tuple[_ProductionClass | None, str]:
+        """The class of the first of ``names`` that resolves to one class, or None and the skip reason; with
+        ``shortest`` False the search stops at a name that several classes have."""
         ambiguous = False
-        for name, _pattern in focal_class_candidates(test_class):
+        for name in names:
             for mirrored in _mirrored_paths(test_file, name):
                 found = [c for c in self.by_path.get(mirrored, []) if c.type.name == name]
                 if found:
@@ -165,6 +178,8 @@ class _Index:
             if len({(c.file.path, c.dotted) for c in top_level}) == 1:
                 return top_level[0], ""
             ambiguous = ambiguous or len(top_level) > 1
+            if ambiguous and not shortest:
+                break
         return None, "ambiguous_focal_class" if ambiguous else "no_focal_class"
 
 

@@ -1,0 +1,114 @@
+"""Overloads of equal arity told apart by the static types of a test's arguments (customizer/mining/calls.py)."""
+
+from __future__ import annotations
+
+import pytest
+from gitrepos import MakeRepo
+
+from customizer.mining.calls import exact_types, simple_type, type_accepts
+from customizer.mining.miner import mine_repository
+
+COPIER = """package org.io;
+
+import java.io.*;
+
+public final class Copier {
+    public static void copy(byte[] input, OutputStream output) throws IOException { output.write(input); }
+    public static void copy(byte[] input, Writer output) throws IOException { output.write(new String(input)); }
+    public static void copy(InputStream input, OutputStream output) throws IOException { input.transferTo(output); }
+    public static void copy(Reader input, Writer output) throws IOException { input.transferTo(output); }
+    public static void copy(String input, Writer output) throws IOException { output.write(input); }
+}
+"""
+
+COPIER_TEST = """package org.io;
+
+import java.io.*;
+import org.junit.jupiter.api.Test;
+
+class CopierTest {
+    private final byte[] data = {1, 2, 3};
+
+    @Test
+    void copy_bytesToStream() throws Exception {
+        final OutputStream out = new ByteArrayOutputStream();
+        Copier.copy(data, out);
+    }
+
+    @Test
+    void copy_bytesToWriter() throws Exception {
+        Writer writer = new StringWriter();
+        Copier.copy(data, writer);
+    }
+
+    @Test
+    void copy_readerToWriter() throws Exception {
+        Reader reader = new StringReader("abc");
+        Writer writer = new StringWriter();
+        Copier.copy(reader, writer);
+    }
+
+    @Test
+    void copy_bytesToSubtype() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Copier.copy(data, out);
+    }
+
+    @Test
+    void copy_unknownArgument() throws Exception {
+        Copier.copy(data, stream());
+    }
+
+    @Test
+    void copy_twoOverloads() throws Exception {
+        OutputStream out = new ByteArrayOutputStream();
+        Writer writer = new StringWriter();
+        Copier.copy(data, out);
+        Copier.copy(data, writer);
+    }
+
+    private OutputStream stream() { return new ByteArrayOutputStream(); }
+}
+"""
+
+
+@pytest.mark.parametrize(("written", "simple"), [
+    ("java.util.List<String[]>[]", "List[]"),
+    ("byte []", "byte[]"),
+    ("Map<String, List<Integer>>", "Map"),
+    ("java.io.OutputStream", "OutputStream"),
+    ("T...", "T..."),
+])
+def test_simple_type(written: str, simple: str) -> None:
+    assert simple_type(written) == simple
+
+
+def test_an_array_is_passed_only_where_an_array_fits() -> None:
+    assert type_accepts("byte[]", "byte[]")
+    assert not type_accepts("InputStream", "byte[]")
+    assert not type_accepts("String", "byte[]")
+    assert type_accepts("Object", "byte[]")
+    assert type_accepts("T", "byte[]")  # a type variable takes anything
+    assert type_accepts("OutputStream", "ByteArrayOutputStream")  # a possible subtype: unknown, so it may fit
+
+
+def test_exact_types_need_every_argument_known_and_equal() -> None:
+    assert exact_types(("byte[]", "java.io.OutputStream"), ("byte[]", "OutputStream"))
+    assert not exact_types(("byte[]", "OutputStream"), ("byte[]", None))
+    assert not exact_types(("byte[]", "OutputStream"), ("byte[]", "ByteArrayOutputStream"))
+    assert not exact_types(("String", "Object"), ("String", "null"))
+    assert not exact_types(("String...",), ("String",))  # varargs are applied only in Java's last phase
+
+
+def test_overloads_selected_by_exact_argument_types(make_repo: MakeRepo) -> None:
+    result = mine_repository(make_repo({"src/main/java/org/io/Copier.java": COPIER,
+                                        "src/test/java/org/io/CopierTest.java": COPIER_TEST}))
+    mapping = {p.test.method: p.focal.signature.removesuffix(" throws IOException") for p in result.pairs}
+    assert mapping["copy_bytesToStream"] == "public static void copy(byte[] input, OutputStream output)"
+    assert mapping["copy_bytesToWriter"] == "public static void copy(byte[] input, Writer output)"
+    # Reader → Writer is exact; String → Writer would not take a Reader, and neither would the byte[] ones
+    assert mapping["copy_readerToWriter"] == "public static void copy(Reader input, Writer output)"
+    # not decidable without the class hierarchy, or with an argument of unknown type, or two overloads called
+    skipped = {"copy_bytesToSubtype", "copy_unknownArgument", "copy_twoOverloads"}
+    assert skipped.isdisjoint(mapping)
+    assert result.summary.skipped["ambiguous_overload"] == len(skipped)
