@@ -8,14 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from customizer.errors import ModelLoadError
-from customizer.model import shipped_base_model_dir
 from customizer.strategies import STRATEGY_NAMES, get_strategy
+
+if TYPE_CHECKING:
+    from torch import nn
 
 BART_LARGE = "bart-large"
 
@@ -36,6 +35,8 @@ def load_config(spec: str | None) -> tuple[Any, str]:
     if spec == BART_LARGE:
         return bart_large_config(), "bart-large (random init, paper Table 1 size)"
     if spec is None:
+        from customizer.model import shipped_base_model_dir
+
         shipped = shipped_base_model_dir()
         if shipped is None:
             raise ModelLoadError("no base model is installed; pass --config bart-large or --config PATH "
@@ -58,6 +59,7 @@ def load_config(spec: str | None) -> tuple[Any, str]:
 
 
 def _meta_model(config: Any) -> nn.Module:
+    import torch
     from transformers import AutoModelForSeq2SeqLM
 
     with torch.device("meta"):

@@ -50,7 +50,7 @@ def test_cli_prints_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_explains_missing_base_model_and_bad_config(monkeypatch: pytest.MonkeyPatch, tmp_path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("customizer.cli.strategies.shipped_base_model_dir", lambda: None)
+    monkeypatch.setattr("customizer.model.shipped_base_model_dir", lambda: None)  # imported when used
     assert main(["strategies"]) == 23
     assert "--config bart-large" in capsys.readouterr().err
     assert main(["strategies", "--config", str(tmp_path / "nope")]) == 23
