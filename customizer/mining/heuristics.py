@@ -5,7 +5,8 @@ no class has that name, the class the name starts with (``TestFoo_Basics``, ``Fo
 Test method → focal method:
 
 * ``name``: a name derived from the test name equals a focal method name (``testFoo``, ``foo_returnsX``,
-  ``shouldFoo``, ``givenX_whenFoo_thenY`` → ``foo``);
+  ``shouldFoo``, ``givenX_whenFoo_thenY`` → ``foo``), or starts with ``constructor``/``ctor`` and the test
+  creates the focal class (``testConstructor_long`` → the constructor its ``new`` selects);
 * ``name_prefix``: the longest focal method name that is a camelCase prefix of a derived name
   (``testFooWithNull`` → ``foo``), preferring names the test actually calls;
 * ``unique_call``: the test calls exactly one distinct method of the focal class; a constructor only when it
@@ -49,6 +50,7 @@ CLASS_NAME_PATTERNS = (
     ("prefix", "Test", "Test{name}"),
 )
 _NAME_PREFIXES = ("test", "should", "when", "it")
+_CONSTRUCTOR_WORDS = frozenset({"constructor", "constructors", "ctor"})
 _MIN_PREFIX_LEN = 2
 _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
 _NEW_EXPR = re.compile(r"^\(?\s*new\s+([\w.]+)")
@@ -260,6 +262,10 @@ def match_by_name(test_name: str, methods: Sequence[MethodInfo], calls: Sequence
         if candidate in lowered:
             picked = (lowered[candidate], "name")
             break
+    if picked is None and any(_leading_word(c) in _CONSTRUCTOR_WORDS for c in candidates):
+        constructor = match_constructor(methods, calls)
+        if constructor is not None:
+            return constructor
     if picked is None:
         best: tuple[bool, int, str] | None = None
         for candidate in candidates:
@@ -277,6 +283,22 @@ def match_by_name(test_name: str, methods: Sequence[MethodInfo], calls: Sequence
     if method is None:
         return Match(None, reason="ambiguous_overload")
     return Match(method, heuristic=heuristic)
+
+
+def _leading_word(name: str) -> str:
+    found = re.match(r"[a-z]+", name)
+    return found.group(0) if found else ""
+
+
+def match_constructor(methods: Sequence[MethodInfo], calls: Sequence[CallSite]) -> Match | None:
+    """A test named for the constructor (``testConstructor_long``, ``ctorRejectsNull``): the declared constructor
+    its ``new`` expressions of the focal class select; None when it creates none (or the class declares none)."""
+    constructors = [m for m in methods if m.is_constructor]
+    news = [c for c in calls if constructors and c.name == f"<init>:{constructors[0].name}"]
+    if not news:
+        return None
+    method = resolve_overload(constructors, news)
+    return Match(method, heuristic="name") if method is not None else Match(None, reason="ambiguous_overload")
 
 
 def match_by_unique_call(

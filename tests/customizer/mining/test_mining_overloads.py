@@ -112,3 +112,46 @@ def test_overloads_selected_by_exact_argument_types(make_repo: MakeRepo) -> None
     skipped = {"copy_bytesToSubtype", "copy_unknownArgument", "copy_twoOverloads"}
     assert skipped.isdisjoint(mapping)
     assert result.summary.skipped["ambiguous_overload"] == len(skipped)
+
+
+SPAN = """package org.io;
+
+public final class Span {
+    private final long length;
+    public Span(long length) { this.length = length; }
+    public Span(Object length) { this(Long.parseLong(String.valueOf(length))); }
+    public Span(int from, int to) { this(to - from); }
+    public static Span of(int length) { return new Span(length); }
+    public long length() { return length; }
+}
+"""
+
+SPAN_TEST = """package org.io;
+
+import org.junit.Test;
+import static org.junit.Assert.assertEquals;
+
+public class SpanTest {
+    private static final long TEN = 10L;
+
+    @Test public void testConstructor_long() { assertEquals(10, new Span(TEN).length()); }
+    @Test public void testConstructor_Object() { assertEquals(3, new Span((Object) "3").length()); }
+    @Test public void ctorFromTo() { Span span = new Span(1, 4); assertEquals(3, span.length()); }
+    @Test public void testConstructors() { new Span(1, 4); new Span(TEN); }
+    @Test public void testConstructorOfFactory() { assertEquals(2, Span.of(2).length()); }
+}
+"""
+
+
+def test_tests_named_for_the_constructor(make_repo: MakeRepo) -> None:
+    result = mine_repository(make_repo({"src/main/java/org/io/Span.java": SPAN,
+                                        "src/test/java/org/io/SpanTest.java": SPAN_TEST}))
+    mapping = {p.test.method: (p.heuristic, p.focal.signature) for p in result.pairs}
+    assert mapping == {
+        # the test also calls length(): by calls alone it would be ambiguous, its name says the constructor
+        "testConstructor_long": ("name", "public Span(long length)"),
+        "testConstructor_Object": ("name", "public Span(Object length)"),
+        "ctorFromTo": ("name", "public Span(int from, int to)"),
+        # creates none: the constructor is not what it tests; it calls of() and length(), so no unique call either
+    }
+    assert result.summary.skipped == {"ambiguous_overload": 1, "ambiguous_call": 1}
