@@ -157,13 +157,14 @@ class _Index:
         found, reason = self._first(test_file, package, names)
         if found is None and reason == "no_focal_class":
             # a shorter prefix is tried only while the longer ones name no class at all
-            found, reason = self._first(test_file, package, partial_class_candidates(test_class), shortest=False)
+            found, reason = self._first(test_file, package, partial_class_candidates(test_class),
+                                        stop_at_ambiguous=True)
         return found, reason
 
-    def _first(self, test_file: str, package: str, names: list[str], *, shortest: bool = True
+    def _first(self, test_file: str, package: str, names: list[str], *, stop_at_ambiguous: bool = False
                ) -> tuple[_ProductionClass | None, str]:
         """The class of the first of ``names`` that resolves to one class, or None and the skip reason; with
-        ``shortest`` False the search stops at a name that several classes have."""
+        ``stop_at_ambiguous`` the search ends at a name that several classes have."""
         ambiguous = False
         for name in names:
             for mirrored in _mirrored_paths(test_file, name):
@@ -178,7 +179,7 @@ class _Index:
             if len({(c.file.path, c.dotted) for c in top_level}) == 1:
                 return top_level[0], ""
             ambiguous = ambiguous or len(top_level) > 1
-            if ambiguous and not shortest:
+            if ambiguous and stop_at_ambiguous:
                 break
         return None, "ambiguous_focal_class" if ambiguous else "no_focal_class"
 
