@@ -428,14 +428,17 @@ def _set_train_mode(model: nn.Module, encoder_frozen: bool, prefix: DecoderPrefi
 
 
 def bf16_supported(device: torch.device) -> bool:
-    """Native bfloat16 matmuls: recent NVIDIA GPUs, CPUs with AVX512-BF16 or AMX."""
+    """Does bfloat16 autocast make training faster here? Recent NVIDIA GPUs, and CPUs with AMX (Sapphire Rapids
+    and later). Not AVX512-BF16 alone: measured slower there than float32 (``bench/bench_bf16.py``, the casts
+    around every matmul cost more than the bf16 dot products save)."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
-        try:
-            return bool(torch.ops.mkldnn._is_mkldnnbf16_supported())
-        except (AttributeError, RuntimeError):
-            return False
+        capabilities = getattr(torch.cpu, "get_capabilities", None)  # torch >= 2.6
+        if capabilities is not None:
+            return bool(capabilities().get("amx_bf16"))
+        amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
+        return bool(amx()) if amx is not None else False
     return False
 
 

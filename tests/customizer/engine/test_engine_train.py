@@ -146,3 +146,17 @@ def test_time_before_training_does_not_count_against_the_minutes_budget(tiny_bar
     percents = [e["percent"] for e in events if e["event"] == "progress" and e["step"] > 0]
     assert percents == sorted(percents)  # progress only moves forward
     assert percents[0] < 90.0  # after the first step, not the 99% the setup's time used to claim
+
+
+@pytest.mark.parametrize(("capabilities", "expected"), [
+    ({"avx512_bf16": True, "amx_bf16": True}, True),  # AMX: bf16 matmuls in hardware tiles
+    ({"avx512_bf16": True, "amx_bf16": False}, False),  # AVX512-BF16 alone: measured slower (bench_bf16.py)
+    ({}, False),
+])
+def test_bf16_autocast_only_where_it_is_faster(monkeypatch: pytest.MonkeyPatch, capabilities: dict[str, bool],
+                                               expected: bool) -> None:
+    from customizer.train import bf16_supported
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: capabilities, raising=False)
+    assert bf16_supported(torch.device("cpu")) is expected
+    assert bf16_supported(torch.device("meta")) is False
