@@ -52,17 +52,81 @@ def argument_type(parsed: ParsedFile, node: Node, var_types: dict[str, str]) -> 
         return "long" if text.endswith(("l", "L")) else "int"
     if kind in _FLOAT_LITERALS:
         return "float" if text.endswith(("f", "F")) else "double"
-    if kind == "object_creation_expression":
+    if kind in ("object_creation_expression", "cast_expression"):
         type_node = node.child_by_field_name("type")
-        return _raw_type(parsed.node_text(type_node)) if type_node is not None else None
-    if kind == "cast_expression":
+        return simple_type(parsed.node_text(type_node)) if type_node is not None else None
+    if kind == "array_creation_expression":  # new byte[n], new String[][] {…}
         type_node = node.child_by_field_name("type")
-        return _raw_type(parsed.node_text(type_node)) if type_node is not None else None
+        dims = text.split("{", 1)[0].count("[")
+        return simple_type(parsed.node_text(type_node)) + "[]" * dims if type_node is not None and dims else None
     if kind == "identifier":
         return var_types.get(text)
     if kind == "parenthesized_expression" and node.named_children:
         return argument_type(parsed, node.named_children[0], var_types)
+    if kind == "field_access":  # this.name
+        target, field = node.child_by_field_name("object"), node.child_by_field_name("field")
+        if target is not None and field is not None and target.type == "this":
+            return var_types.get(parsed.node_text(field))
+        return None
+    if kind == "class_literal":
+        return "Class"
+    if kind == "instanceof_expression":
+        return "boolean"
+    if kind == "unary_expression":
+        return _unary_type(parsed, node, var_types)
+    if kind == "binary_expression":
+        return _binary_type(parsed, node, var_types)
     return None
+
+
+_NUMERIC_RANK = ("int", "long", "float", "double")  # binary numeric promotion; byte, short, char promote to int
+_COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||"})
+
+
+def _numeric(type_name: str | None) -> str | None:
+    """The promoted primitive type of a numeric operand (boxes unboxed), or None."""
+    if type_name is None:
+        return None
+    unboxed = next((p for p, box in _BOXES.items() if box == type_name), type_name)
+    if unboxed in ("byte", "short", "char"):
+        return "int"
+    return unboxed if unboxed in _NUMERIC_RANK else None
+
+
+def _operator(node: Node) -> str:
+    operator = node.child_by_field_name("operator")
+    return operator.type if operator is not None else ""
+
+
+def _unary_type(parsed: ParsedFile, node: Node, var_types: dict[str, str]) -> str | None:
+    operator, operand = _operator(node), node.child_by_field_name("operand")
+    if operator == "!":
+        return "boolean"
+    if operand is None or operator not in ("-", "+", "~"):
+        return None
+    return _numeric(argument_type(parsed, operand, var_types))
+
+
+def _binary_type(parsed: ParsedFile, node: Node, var_types: dict[str, str]) -> str | None:
+    """Java's type of ``a op b`` where both operands' types are known: comparisons and logic are boolean, ``+``
+    with a String is String, arithmetic promotes to the wider numeric type (shifts to the left operand's)."""
+    operator = _operator(node)
+    if operator in _COMPARISONS:
+        return "boolean"
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if left is None or right is None:
+        return None
+    left_type, right_type = argument_type(parsed, left, var_types), argument_type(parsed, right, var_types)
+    if operator == "+" and "String" in (left_type, right_type):
+        return "String"
+    if operator in ("&", "|", "^") and left_type == right_type == "boolean":
+        return "boolean"
+    if operator in ("<<", ">>", ">>>"):
+        return _numeric(left_type)
+    a, b = _numeric(left_type), _numeric(right_type)
+    if a is None or b is None or operator not in ("+", "-", "*", "/", "%", "&", "|", "^"):
+        return None
+    return max(a, b, key=_NUMERIC_RANK.index)
 
 
 _DECLARATIONS = frozenset({"local_variable_declaration", "field_declaration", "constant_declaration"})

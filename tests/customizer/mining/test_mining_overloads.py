@@ -155,3 +155,26 @@ def test_tests_named_for_the_constructor(make_repo: MakeRepo) -> None:
         # creates none: the constructor is not what it tests; it calls of() and length(), so no unique call either
     }
     assert result.summary.skipped == {"ambiguous_overload": 1, "ambiguous_call": 1}
+
+
+def test_argument_types_of_expressions() -> None:
+    from customizer.java.methods import list_methods
+    from customizer.java.parser import parse_java
+    from customizer.mining.calls import call_sites, declared_types
+
+    parsed = parse_java("""class A {
+        private long count;
+        void t(Object o, int n, Integer boxed) {
+            g(-1, !o.equals(o), "a" + n, n + 2L, 1.0f * n, new byte[3], new String[][] {}, this.count, A.class,
+              n << 3L, o instanceof A, (byte[]) null, 'c' + 1, n == 2, -n, (short) 1 + (short) 2, o.hashCode(),
+              n + o.hashCode(), boxed * 2.0);
+        }
+    }""")
+    method = next(m for m in list_methods(parsed) if m.name == "t")
+    types = declared_types(parsed, parsed.tree.root_node)
+    [site] = [c for c in call_sites(parsed, method, types) if c.name == "g"]
+    assert site.arg_types == (
+        "int", "boolean", "String", "long", "float", "byte[]", "String[][]", "long", "Class",
+        "int", "boolean", "byte[]", "int", "boolean", "int", "int", None,
+        None, "double",  # a method's result is unknown (and so is arithmetic on it)
+    )
