@@ -16,19 +16,25 @@ def _run(verb: str, out: Path, archive: Path) -> subprocess.CompletedProcess[str
                           capture_output=True, text=True, timeout=60)
 
 
-def test_pack_then_unpack_restores_every_cell_without_the_mined_pairs(tmp_path: Path) -> None:
+def test_pack_then_unpack_restores_every_cell_and_the_pairs_they_were_scored_on(tmp_path: Path) -> None:
     results, archive = tmp_path / "results", tmp_path / "a" / "cells.tar.xz"
+    pairs = archive.parent / "evaluation-pairs.tar.xz"
     write_cell(results, Cell("pkg", "method", 0, "l-ldb"), [{"id": "x", "bleu": [12.5]}], {"system": "l-ldb"})
     write_cell(results, Cell("pkg", "method", 0, "retrieve"), [{"id": "x", "bleu": [30.0]}])
-    (results / "pkg" / "pairs.jsonl").write_text('{"mined": true}\n')  # a cache mining remakes: not archived
+    (results / "pkg" / "pairs.jsonl").write_text('{"mined": true}\n')  # what the folds were cut from
     assert _run("pack", results, archive).returncode == 0
-    first = archive.read_bytes()
-    assert _run("pack", results, archive).returncode == 0 and archive.read_bytes() == first  # deterministic
+    first, first_pairs = archive.read_bytes(), pairs.read_bytes()
+    assert _run("pack", results, archive).returncode == 0  # deterministic: an unchanged folder, the same bytes
+    assert archive.read_bytes() == first and pairs.read_bytes() == first_pairs
     restored = tmp_path / "restored"
     done = _run("unpack", restored, archive)
-    assert done.returncode == 0 and "unpacked 3 files" in done.stdout
+    assert done.returncode == 0 and "unpacked 3 files" in done.stdout and "unpacked 1 files" in done.stdout
     assert [(c, rows, run) for c, rows, run in iter_cells(restored)] == list(iter_cells(results))
-    assert not (restored / "pkg" / "pairs.jsonl").exists()
+    assert (restored / "pkg" / "pairs.jsonl").read_text() == '{"mined": true}\n'
+    # the cells alone (an archive from before the pairs were kept) still unpack
+    pairs.unlink()
+    again = _run("unpack", tmp_path / "again", archive)
+    assert again.returncode == 0 and not (tmp_path / "again" / "pkg" / "pairs.jsonl").exists()
 
 
 def test_pack_without_results_and_an_unknown_verb_fail_clearly(tmp_path: Path) -> None:
