@@ -31,6 +31,7 @@ import os
 import shutil
 import uuid
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +230,10 @@ def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
     common: dict[str, Any] = {"dynamo": True, "opset_version": OPSET, "external_data": external, "verbose": False}
     sink = io.StringIO()
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        # the exporter's own loggers write past redirect_stderr (e.g. "torchvision is not installed. Skipping
+        # torchvision::nms" once per operator): notes for torch developers, not for users
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+                _quiet_logs("torch.onnx", "torch.export", "torch._export"):
             warnings.simplefilter("ignore")
             torch.onnx.export(prefill, (ids, mask, decoder_ids), str(out_dir / PREFILL_FILE),
                               input_names=["input_ids", "attention_mask", "decoder_input_ids"],
@@ -252,15 +256,24 @@ def quantize_graphs(fp32_dir: Path, out_dir: Path, external: bool) -> None:
     """int8 dynamic quantization (weights int8, activations quantized per call) of both graphs."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # it advises "pre-processing" on the root logger, which users cannot act on
-    try:
+    with _quiet_logs(""):  # it advises "pre-processing" on the root logger, which users cannot act on
         for name in (PREFILL_FILE, STEP_FILE):
             quantize_dynamic(str(fp32_dir / name), str(out_dir / name), weight_type=QuantType.QInt8,
                              use_external_data_format=external)
+
+
+@contextlib.contextmanager
+def _quiet_logs(*names: str) -> Iterator[None]:
+    """Only errors from the loggers ``names`` ("" = the root logger) while the block runs."""
+    loggers = [logging.getLogger(name or None) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
     finally:
-        root.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_fingerprint: str | None,

@@ -285,3 +285,28 @@ def test_a_failed_export_is_remembered_until_the_libraries_change(penalty_model:
     with pytest.raises(OnnxExportError, match="MemoryError"):
         export()
     assert not marker.exists()
+
+
+EXPORT_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+from customizer.model import load_base_model
+from customizer.ort import OnnxRuntimeCache
+base = load_base_model(sys.argv[1], "cpu")
+OnnxRuntimeCache("onnx", root=Path(sys.argv[2])).runner(base.model, base.model, base.fingerprint)
+print("exported")
+"""
+
+
+def test_export_prints_nothing_for_users_to_ignore(tiny_bart_dir: Path, tmp_path: Path) -> None:
+    # the exporter logs notes meant for torch developers ("torchvision is not installed. Skipping
+    # torchvision::nms", once per process): the editor's log and the command line stay clean
+    import os
+    import subprocess
+    import sys
+
+    quiet = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}  # as the CLI and server set
+    done = subprocess.run([sys.executable, "-c", EXPORT_IN_A_FRESH_PROCESS, str(tiny_bart_dir), str(tmp_path)],
+                          capture_output=True, text=True, timeout=600, env={**os.environ, **quiet})
+    assert done.returncode == 0 and done.stdout.strip() == "exported", done.stderr[-2000:]
+    assert done.stderr == ""
