@@ -20,13 +20,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from customizer.corpus.build import miner_fingerprint  # noqa: E402
 from customizer.corpus.lists import PackageLists  # noqa: E402
 from customizer.corpus.paths import cache_root, debian_layout  # noqa: E402
 from customizer.errors import TestTailorError  # noqa: E402
 from customizer.mining.gitfiles import head_commit, open_repository  # noqa: E402
 from customizer.mining.miner import mine_repository  # noqa: E402
 from customizer.mining.pairs import write_pairs  # noqa: E402
+from customizer.mining.version import miner_fingerprint  # noqa: E402
 
 
 def mine_cached(package: str, repo: Path, force: bool) -> dict[str, Any]:

@@ -13,7 +13,6 @@ so a pathological repository cannot stall or crash the whole build.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from customizer.corpus.paths import (
     read_json,
 )
 from customizer.errors import NoJavaFilesError, NoTestsFoundError
+from customizer.mining.version import miner_fingerprint
 
 PACKAGE_TIMEOUT_S = 3600
 # Done-marker statuses, all final (rerun one with --force); FAILED is only reported, and retried next run.
@@ -86,19 +86,6 @@ def _mining_stats(result: Any) -> dict[str, Any]:
     if isinstance(stats, dict):
         return stats
     return {k: v for k, v in vars(stats).items() if isinstance(v, (int, float, str))}
-
-
-def miner_fingerprint() -> str:
-    """sha1 (12 hex) of the miner's and Java analysis' source files: tells which miner mined a package."""
-    import customizer.java
-    import customizer.mining
-
-    digest = hashlib.sha1()
-    for module in (customizer.java, customizer.mining):
-        for folder in module.__path__:
-            for path in sorted(Path(folder).glob("*.py")):
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def is_done(package: str, layout: CorpusLayout, fingerprint: str | None = None) -> bool:

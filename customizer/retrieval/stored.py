@@ -24,9 +24,9 @@ _TRACKED_JAVA: dict[Path, tuple[tuple[int, int], list[str]]] = {}  # root → (.
 
 
 def worktree_state(repo: str | os.PathLike[str]) -> tuple[Path, str]:
-    """(work tree root, key of HEAD + the tracked ``.java`` files' size and mtime): the key changes when HEAD
-    moves or a tracked Java file (all that mining reads) is added, removed or edited, which is when mined pairs
-    may change.
+    """(work tree root, key of HEAD + the tracked ``.java`` files' size and mtime + the miner's version): the key
+    changes when HEAD moves, a tracked Java file (all that mining reads) is added, removed or edited, or
+    TestTailor's miner changes, which is when mined pairs may change.
 
     All in-process, no ``git`` subprocess: this runs on every resolve of the language server, and under load a
     ``git status`` alone took 20–40 ms of the 50 ms budget (bench/bench_retrieval.py). HEAD is read from the ref
@@ -37,6 +37,7 @@ def worktree_state(repo: str | os.PathLike[str]) -> tuple[Path, str]:
     from git.refs.symbolic import SymbolicReference
 
     from customizer.mining.gitfiles import open_repository
+    from customizer.mining.version import miner_fingerprint
 
     git_repo = open_repository(repo)
     root = Path(git_repo.working_tree_dir or repo).resolve()
@@ -56,7 +57,7 @@ def worktree_state(repo: str | os.PathLike[str]) -> tuple[Path, str]:
         entries = IndexFile(git_repo).entries if index_signature != (0, 0) else {}
         java = sorted({path for path, _stage in entries if str(path).endswith(".java")})
         _TRACKED_JAVA[root] = (index_signature, java)
-    digest = hashlib.sha256(f"{head}\0{index_signature}\n".encode())
+    digest = hashlib.sha256(f"{head}\0{index_signature}\0{miner_fingerprint()}\n".encode())
     base = str(root)
     for rel in java:
         try:

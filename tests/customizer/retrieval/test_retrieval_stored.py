@@ -31,3 +31,13 @@ def test_key_changes_with_java_edits_and_commits_only(tmp_path: Path) -> None:
 
     git(repo, "add", "Untracked.java")  # a newly tracked Java file
     assert worktree_state(repo)[1] != committed
+
+
+def test_key_changes_with_the_miner(tmp_path: Path, monkeypatch) -> None:
+    # an upgraded TestTailor whose miner maps tests differently must not reuse pairs the old one stored
+    import customizer.mining.version as version
+
+    repo = calculator_repo(tmp_path / "calc")
+    key = worktree_state(repo)[1]
+    monkeypatch.setattr(version, "miner_fingerprint", lambda: "another-miner")
+    assert worktree_state(repo)[1] != key
