@@ -226,9 +226,12 @@ def _selectable(overloads: Sequence[MethodInfo], call: CallSite) -> list[MethodI
 
 
 def call_targets_focal(
-    receiver: str | None, focal_class: str, var_types: dict[str, str], own_methods: set[str], name: str
+    receiver: str | None, focal_class: str, var_types: dict[str, str], own_methods: set[str], name: str,
+    *, known_only: bool = False,
 ) -> bool:
-    """Could this call be a call on the focal class (rather than clearly on something else)?"""
+    """Could this call be a call on the focal class (rather than clearly on something else)? With ``known_only``,
+    only a call whose receiver is known to be the focal class (or that has none) counts: for focal classes found
+    by a prefix of the test class's name, where ``x.toString()`` on an object of unknown type is no evidence."""
     if receiver is None:
         return name not in own_methods  # own helper methods shadow statically imported focal methods
     receiver = receiver.strip()
@@ -241,11 +244,11 @@ def call_targets_focal(
         if receiver[0].isupper() and receiver not in var_types:
             return receiver == focal_class  # a static call on a class
         declared = var_types.get(receiver)
-        return declared is None or declared == focal_class
+        return declared == focal_class if known_only else declared is None or declared == focal_class
     qualified = receiver.rsplit(".", 1)
     if len(qualified) == 2 and _IDENT.match(qualified[1]) and qualified[1][0].isupper() and "(" not in receiver:
         return qualified[1] == focal_class  # a.b.Foo.bar()
-    return True  # a call chain or expression: its type is unknown
+    return not known_only  # a call chain or expression: its type is unknown
 
 
 def match_by_name(test_name: str, methods: Sequence[MethodInfo], calls: Sequence[CallSite]) -> Match | None:

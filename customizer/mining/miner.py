@@ -150,16 +150,18 @@ class _Index:
                 self.by_name[info.name].append(cls)
                 self.by_path[source.path].append(cls)
 
-    def resolve(self, test_file: str, package: str, test_class: str) -> tuple[_ProductionClass | None, str]:
-        """The focal class of a test class, or None and the skip reason: the class its name names (``FooTest`` →
-        ``Foo``), else the class its name starts with (``FooParsingTest`` → ``Foo``)."""
+    def resolve(self, test_file: str, package: str, test_class: str) -> tuple[_ProductionClass | None, str, bool]:
+        """(focal class of a test class or None, the skip reason, whether only a prefix of the name matched): the
+        class its name names (``FooTest`` → ``Foo``), else the class its name starts with (``FooParsingTest`` →
+        ``Foo``)."""
         names = [name for name, _pattern in focal_class_candidates(test_class)]
         found, reason = self._first(test_file, package, names)
         if found is None and reason == "no_focal_class":
             # a shorter prefix is tried only while the longer ones name no class at all
             found, reason = self._first(test_file, package, partial_class_candidates(test_class),
                                         stop_at_ambiguous=True)
-        return found, reason
+            return found, reason, True
+        return found, reason, False
 
     def _first(self, test_file: str, package: str, names: list[str], *, stop_at_ambiguous: bool = False
                ) -> tuple[_ProductionClass | None, str]:
@@ -279,7 +281,7 @@ class _Miner:
         self.test_classes += 1
         self.test_methods += len(test_methods)
         outer = test_type.class_path[0]
-        focal, reason = index.resolve(source.path, source.package, outer)
+        focal, reason, by_prefix = index.resolve(source.path, source.package, outer)
         pattern = None
         if focal is not None:
             pattern = next((p for n, p in focal_class_candidates(outer) if n == focal.type.name), None)
@@ -295,10 +297,11 @@ class _Miner:
         var_types = declared_types(source.parsed, _type_node(source.parsed, test_type))
         own_methods = {m.name for m in list_methods(source.parsed)}
         for method in test_methods:
-            self._map_method(source, dotted, method, focal, focal_methods, var_types, own_methods)
+            self._map_method(source, dotted, method, focal, focal_methods, var_types, own_methods, by_prefix)
 
     def _map_method(self, source: _SourceFile, dotted: str, test: MethodInfo, focal: _ProductionClass,
-                    focal_methods: list[MethodInfo], var_types: dict[str, str], own_methods: set[str]) -> None:
+                    focal_methods: list[MethodInfo], var_types: dict[str, str], own_methods: set[str],
+                    by_prefix: bool = False) -> None:
         example = f"{dotted}.{test.name}"
         if not test.has_body or "abstract" in test.modifiers:
             self.skips.add("abstract_or_no_body", example)
@@ -308,7 +311,8 @@ class _Miner:
             return
         local_types = {**var_types, **declared_types(source.parsed, method_node(source.parsed, test))}
         calls = [c for c in call_sites(source.parsed, test, local_types)
-                 if call_targets_focal(c.receiver, focal.type.name, local_types, own_methods, c.name)]
+                 if call_targets_focal(c.receiver, focal.type.name, local_types, own_methods, c.name,
+                                       known_only=by_prefix)]
         match: Match | None = match_by_name(test.name, focal_methods, calls)
         if match is None or match.method is None:
             by_call = match_by_unique_call(focal_methods, calls, focal.type.name)

@@ -64,6 +64,13 @@ public class IntervalContainsTest {
     @Test public void testContains() { new Interval(1, 3).contains(2); }
 }
 """,
+    # found by a prefix only: a call on something of unknown type (here a String's length()) is no evidence
+    "src/test/java/org/time/IntervalFormatTest.java": """package org.time;
+import org.junit.Test;
+public class IntervalFormatTest {
+    @Test public void testWidth() { String.valueOf(42).trim().length(); }
+}
+""",
     # the whole name wins over a prefix: IntervalsTest tests Intervals, not Interval
     "src/test/java/org/time/IntervalsTest.java": """package org.time;
 import org.junit.Test;
@@ -92,5 +99,6 @@ def test_test_classes_named_after_a_class_and_an_aspect(make_repo: MakeRepo) -> 
         "IntervalsTest.testOf": ("Intervals", "of"),
     }
     assert result.summary.skip_examples["ambiguous_focal_class"] == ["DateParsingTest.testDay"]
+    assert result.summary.skip_examples["no_match"] == ["IntervalFormatTest.testWidth"]
     # a prefix match does not make a naming convention: new tests are still placed as FooTest
     assert result.conventions.naming_counts == {"{name}Test": 1}
