@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         "miner's pairs; the evaluation scores the pairs archived with its cells "
         "(`docs/results/evaluation-pairs.tar.xz`: 10,800 pairs, mined before the miner chose overloads by exact "
         "argument types, constructors by test names, and focal classes by the start of a test class's name, e.g. "
-        "`TestDateTime_Basics` → `DateTime`).\n\n"
+        "`TestDateTime_Basics` → `DateTime`). A miner change is measured with `python scripts/mining_yield.py "
+        "--dev-eval --save before.json` on the old code, then `--compare before.json` on the new (10,800 pairs at "
+        "commit 0ed9a48, 13,667 at 577347a).\n\n"
         + table(rows, missing)
     )
     Path(args.out).write_text(text, encoding="utf-8")
