@@ -65,7 +65,7 @@ from customizer.java.snippets import parses_as_method, redeclared_locals
 from customizer.java.source_text import normalize_whitespace
 from customizer.mining.miner import mine_repository
 from customizer.model import BaseModel, load_base_model
-from customizer.retrieval import RetrievalIndex, adapt_test, retrieved_texts
+from customizer.retrieval import RetrievalIndex, nearest_adapted, retrieved_texts
 from customizer.retrieval.stored import stored_pairs, worktree_state
 from customizer.serving import AdapterRef, AdapterServer
 from customizer.strategies import get_strategy
@@ -336,17 +336,13 @@ class Generator:
         """
         root, index = self._index(repo)
         skip = None if exclude is None else (_repo_relative(root, exclude[0]), exclude[1])
-        hits = index.query(focal_text, k=k, class_name=class_name, exclude_focal=skip)
+        hits = nearest_adapted(index, focal_text, k, class_name=class_name, exclude_focal=skip)
         if not hits:
             raise NoTestsFoundError(f"{repo} has no mined tests to retrieve from; write a few tests first or "
                                     "use a model strategy")
-        candidates = []
-        for rank, hit in enumerate(hits, start=1):
-            text = adapt_test(hit.pair.test.body, hit.pair.focal.body, focal_text, hit.pair.focal.class_,
-                              class_name)
-            candidates.append(Candidate(rank=rank, text=text, score=hit.score, parses=parses_as_method(text),
-                                        degenerate=False,
-                                        source=f"retrieved: {hit.pair.test.class_}.{hit.pair.test.method}"))
+        candidates = [Candidate(rank=rank, text=hit.adapted, score=hit.score, parses=parses_as_method(hit.adapted),
+                                degenerate=False, source=f"retrieved: {hit.pair.test.class_}.{hit.pair.test.method}")
+                      for rank, hit in enumerate(hits, start=1)]
         return Generation(method=None, file=None, candidates=candidates, adapter=None,
                           model_description=f"retrieval from {len(index)} existing tests of the project (no model)")
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from customizer.cli.customize import retrieval_count
 from customizer.defaults import RUNTIMES
-from customizer.evaluate.systems import HYBRID_PREFIX
+from customizer.evaluate.systems import HYBRID_PREFIX, RETRIEVAL_SYSTEMS
 from customizer.strategies import STRATEGY_NAMES
 
-SYSTEMS = ("retrieve", "base", *STRATEGY_NAMES)
+SYSTEMS = (*RETRIEVAL_SYSTEMS, "base", *STRATEGY_NAMES)
 HYBRIDS = tuple(f"{HYBRID_PREFIX}{s}" for s in ("base", *STRATEGY_NAMES))  # retrieved test first, then the model's
 
 

@@ -13,7 +13,7 @@ from customizer.evaluate.scoring import TOP_K, perplexity
 from customizer.evaluate.stats import kruskal, wilcoxon
 from customizer.evaluate.store import iter_cells
 from customizer.evaluate.summary import render_defaults, render_summary
-from customizer.evaluate.systems import order_systems
+from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, order_systems
 from customizer.evaluate.validation_report import render_validation, update_json
 
 
@@ -201,7 +201,7 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
                       "| system | device | runs | mean wall s | mean PF-s |", "|---|---|---|---|---|"]
             by: dict[tuple[str, str], list[dict]] = defaultdict(list)
             for r in runs:
-                device = "–" if r["system"] == "retrieve" else str(r.get("device") or "not recorded")
+                device = "–" if r["system"] in RETRIEVAL_SYSTEMS else str(r.get("device") or "not recorded")
                 by[(r["system"], device.split(":")[0])].append(r)
             for system in order_systems({k[0] for k in by}):
                 for device in sorted(d for sy, d in by if sy == system):

@@ -36,10 +36,11 @@ from typing import Any
 from customizer.evaluate.hybrid import hybrid_cell, is_hybrid, parts
 from customizer.evaluate.scoring import score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell, write_cell
-from customizer.evaluate.systems import retrieve_candidates
+from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, retrieve_candidates
 from customizer.mining.folds import split_folds
 from customizer.mining.miner import mine_repository
 from customizer.mining.pairs import Pair, read_pairs, write_pairs
+from customizer.retrieval.rerank import reranker_id
 
 Log = Callable[[str], None]
 
@@ -106,11 +107,12 @@ def run_cell(system: str, train: list[Pair], test: list[Pair], cfg: EvalConfig, 
              ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Candidates and metrics for one system on one fold; returns (rows, run info)."""
     t0 = time.time()
-    if system == "retrieve":
-        cands = retrieve_candidates(train, test, cfg.candidates)
+    if system in RETRIEVAL_SYSTEMS:
+        rerank = system == "retrieve"
+        cands = retrieve_candidates(train, test, cfg.candidates, rerank=rerank)
         rows = [score_pair(p, c) for p, c in zip(test, cands, strict=True)]
         return rows, {"system": system, "wall_s": round(time.time() - t0, 3), "pflops": 0.0,
-                      "indexed_pairs": len(train)}
+                      "indexed_pairs": len(train), "reranker": reranker_id() if rerank else None}
     from customizer.evaluate.model_systems import run_model_system
 
     return run_model_system(system, train, test, cfg, log)

@@ -11,7 +11,7 @@ from customizer.decoding import DecodingConfig
 from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_RETRIEVED_FIRST, DEFAULT_STRATEGY
 from customizer.evaluate.hybrid import is_hybrid
 from customizer.evaluate.stats import Comparison, wilcoxon
-from customizer.evaluate.systems import order_systems
+from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, order_systems
 
 Rows = list[dict[str, Any]]
 SPLITS = ("method", "class", "random")
@@ -129,7 +129,15 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
                 + f"{_pct(abs1, shared):.1f} | {_pct(rabs1, shared):.1f} | {_pct(abs5, shared):.1f} | "
                 f"{_pct(rabs5, shared):.1f} | {_share(repos, system, 'parses')} | "
                 f"{_share(repos, system, 'hit_limit')} | "
-                f"{'–' if is_hybrid(system) else decoding_of(repos, system)} |")
+                f"{'–' if is_hybrid(system) or system in RETRIEVAL_SYSTEMS else decoding_of(repos, system)} |")
+            if system in RETRIEVAL_SYSTEMS:  # the bar itself, in BM25's order: what the re-ranker adds
+                if vs_ret is not None:
+                    sentences.append(
+                        f"- **{system} vs retrieve** (BM25's order vs re-ranked, the same neighbours): BLEU "
+                        f"{vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} ({vs_ret.delta:+.1f}, p = {_p(vs_ret)}), top-1 "
+                        f"abstracted match {_pct(abs1, shared):.1f}% vs {_pct(rabs1, shared):.1f}%: "
+                        f"{_verdict(vs_ret, 'the re-ranker is worse', 'the re-ranker is better')}.")
+                continue
             if vs_base is not None and system.split("+")[0] != "base" and not is_hybrid(system):
                 sentences.append(
                     f"- **{system} vs base**: BLEU {vs_base.mean_a:.1f} vs {vs_base.mean_b:.1f} ({vs_base.delta:+.1f}, "
@@ -191,7 +199,7 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         return [*lines, "No `method`-split results with the retrieval baseline yet: the defaults are not backed "
                 "by measurements.", ""]
     systems = _systems(repos)
-    learned = [s for s in order_systems(systems) if s not in ("retrieve", "base") and "+" not in s
+    learned = [s for s in order_systems(systems) if s not in (*RETRIEVAL_SYSTEMS, "base") and "+" not in s
                and not is_hybrid(s)]
     lines.append("Chosen from the `method` split (`customizer/defaults.py`; the language server, the CLI and the "
                  "editor extension read them there).")

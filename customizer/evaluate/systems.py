@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from customizer.mining.pairs import Pair
-from customizer.retrieval import RetrievalIndex, adapt_test
+from customizer.retrieval import RetrievalIndex, nearest_adapted
 
-SYSTEM_ORDER = ("retrieve", "base", "full", "l-eo", "l-ldb", "prefix", "lora")  # the paper's order, the bar first
+# the paper's order, the bar first; ``retrieve-bm25`` is the bar without the re-ranker (BM25's order), for comparison
+SYSTEM_ORDER = ("retrieve", "retrieve-bm25", "base", "full", "l-eo", "l-ldb", "prefix", "lora")
+RETRIEVAL_SYSTEMS = ("retrieve", "retrieve-bm25")
 HYBRID_PREFIX = "hybrid-"  # hybrid-<system>: retrieved tests first, then the system's (customizer.evaluate.hybrid)
 
 
@@ -25,12 +27,11 @@ def order_systems(systems: Iterable[str]) -> list[str]:
     return sorted(systems, key=system_rank)
 
 
-def retrieve_candidates(train: Sequence[Pair], test: Sequence[Pair], k: int = 5) -> list[list[str]]:
-    """The nearest developer tests of the training part, adapted by one-to-one renaming (issue: the bar)."""
+def retrieve_candidates(train: Sequence[Pair], test: Sequence[Pair], k: int = 5, rerank: bool = True
+                        ) -> list[list[str]]:
+    """The nearest developer tests of the training part, adapted by one-to-one renaming and re-ranked, as the
+    product retrieves them (:func:`customizer.retrieval.nearest_adapted`): the bar. ``rerank=False``: BM25's
+    order (``retrieve-bm25``)."""
     index = RetrievalIndex(train)
-    out: list[list[str]] = []
-    for pair in test:
-        hits = index.query(pair.focal.body, k=k, class_name=pair.focal.class_)
-        out.append([adapt_test(h.pair.test.body, h.pair.focal.body, pair.focal.body, h.pair.focal.class_,
-                               pair.focal.class_) for h in hits])
-    return out
+    return [[n.adapted for n in nearest_adapted(index, pair.focal.body, k, class_name=pair.focal.class_,
+                                                reranker="shipped" if rerank else None)] for pair in test]

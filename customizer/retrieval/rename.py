@@ -13,6 +13,7 @@ When *Q* returns another type than *R*, a local that holds the result of the cal
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from customizer.java.methods import MethodInfo, list_methods
 from customizer.java.parser import parse_java
@@ -21,7 +22,9 @@ _WRAPPER = "class __R__ {\n"
 _TYPE_VARIABLE = re.compile(r"(?<![\w$.])[A-Z][0-9]?(?![\w$])")  # by convention: T, E, K, V, T2
 
 
-def _method(method_text: str) -> MethodInfo | None:
+@lru_cache(maxsize=4096)  # the same query and neighbours are parsed for every candidate; a server lives long
+def parse_method(method_text: str) -> MethodInfo | None:
+    """The first method declared in ``method_text`` (a method on its own), or None."""
     methods = list_methods(parse_java(_WRAPPER + method_text + "\n}\n"))
     return methods[0] if methods else None
 
@@ -63,7 +66,7 @@ def _cap(s: str) -> str:
 def identifier_mapping(retrieved_focal: str, query_focal: str, retrieved_class: str = "",
                        query_class: str = "") -> dict[str, str]:
     """Old name → new name for identifiers that map one-to-one (see module docstring)."""
-    return _mapping(_method(retrieved_focal), _method(query_focal), retrieved_class, query_class)
+    return _mapping(parse_method(retrieved_focal), parse_method(query_focal), retrieved_class, query_class)
 
 
 def _mapping(r: MethodInfo | None, q: MethodInfo | None, retrieved_class: str, query_class: str) -> dict[str, str]:
@@ -93,7 +96,7 @@ def adapt_test(test_body: str, retrieved_focal: str, query_focal: str, retrieved
     ``DiscountCode``), and renaming inside them would name things that do not. One pass, so a replacement is never
     renamed again.
     """
-    test, r, q = _method(test_body), _method(retrieved_focal), _method(query_focal)
+    test, r, q = parse_method(test_body), parse_method(retrieved_focal), parse_method(query_focal)
     renamed = _renamed(test_body, _mapping(r, q, retrieved_class, query_class), test.name if test else None)
     if r is None or q is None or not r.return_type or not q.return_type:
         return renamed
