@@ -4,7 +4,7 @@ BM25 finds focal methods that *share words* with the query; whether the neighbou
 *for the query* also depends on things BM25 cannot see: whether the two methods take as many parameters (then the
 parameters map and the call keeps its shape), return the same kind of thing (a test asserting on a ``BigDecimal``
 result is a poor model for a ``void`` method), live in the same class (same fixture, same setup), are both
-constructors, and whether the renamed test still names the query method and still parses.
+constructors, and whether the renamed test still names the query method and uses its words.
 
 The weights are learned, not chosen: ``scripts/train_reranker.py`` mines the pretraining packages (never the dev-eval
 ones), makes method- and class-split queries as the evaluation does, and fits a model of the BLEU of each
@@ -22,8 +22,8 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache, lru_cache
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,6 @@ class Neighbour:
     adapted: str
 
 
-@lru_cache(maxsize=8192)
 def _token_count(code: str) -> int:
     return len(code_tokens(code))
 
@@ -81,14 +80,12 @@ def _words(name: str) -> set[str]:
     return {w.lower() for w in _CAMEL.findall(name)}
 
 
-def _jaccard(a: set[str] | list[str], b: set[str] | list[str]) -> float:
-    if not a and not b:
-        return 1.0
-    sa, sb = (set(a), set(b)) if isinstance(a, set) else (_multiset(a), _multiset(b))
-    return len(sa & sb) / len(sa | sb)
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def _multiset(items: list[str]) -> set[str]:
+def _multiset(items: Sequence[str]) -> set[str]:
+    """``["int", "int"]`` → ``{"int#1", "int#2"}``: a set in which repeats count."""
     seen: dict[str, int] = {}
     out = set()
     for item in items:
@@ -131,8 +128,8 @@ def neighbour_features(query_focal: str, query_class: str, neighbours: Sequence[
                 "arity_gap": float(min(abs(len(q.parameter_names) - len(r.parameter_names)), 3)),
                 "same_return": float(_squeeze(q.return_type) == _squeeze(r.return_type)),
                 "void_mismatch": float(q_void != r_void),
-                "type_overlap": _jaccard([_squeeze(t) for t in q.parameter_types],
-                                         [_squeeze(t) for t in r.parameter_types]),
+                "type_overlap": _jaccard(_multiset([_squeeze(t) for t in q.parameter_types]),
+                                         _multiset([_squeeze(t) for t in r.parameter_types])),
                 "constructor_mismatch": float(q.is_constructor != r.is_constructor),
                 "static_mismatch": float(("static" in q.modifiers) != ("static" in r.modifiers)),
             })
@@ -202,9 +199,10 @@ class Reranker:
     trees: tuple[Tree, ...]
     baseline: float
     depth: int
+    _forest: _Forest = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_forest", _Forest(self.trees))
+        object.__setattr__(self, "_forest", _Forest(self.trees))  # frozen: set once, here
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         return self.baseline + self._forest.predict(features)
