@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
             checked = candidate.validation
             flags.insert(0, checked.summary() + (f": {checked.message}" if checked.message else ""))
         marks = f"  [{', '.join(flags)}]" if flags else ""
-        print(f"\n#{candidate.rank}  score {candidate.score:.3f}{origin}{marks}")
+        # a retrieved test's score is its BM25 score (the list is in the re-ranker's order, not this one's)
+        label = "BM25" if candidate.source.startswith("retrieved") else "score"
+        print(f"\n#{candidate.rank}  {label} {candidate.score:.3f}{origin}{marks}")
         print(candidate.text)
     return 0
