@@ -107,3 +107,20 @@ def test_nearest_adapted_still_leaves_out_the_query_methods_own_tests():
     own = (PAIRS[1].focal.file, PAIRS[1].focal.signature)
     hits = nearest_adapted(RetrievalIndex(PAIRS), PAIRS[1].focal.body, k=2, class_name="Pricing", exclude_focal=own)
     assert len(hits) == 2 and PAIRS[1].id not in [n.pair.id for n in hits]
+
+
+def test_training_refuses_a_corpus_holding_a_dev_eval_package(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    dev_eval = next(line.strip() for line in (root / "corpus" / "dev-eval-packages.txt").read_text().splitlines()
+                    if line.strip())
+    (tmp_path / f"{dev_eval}.jsonl").write_text("")
+    run = subprocess.run([sys.executable, str(root / "scripts" / "train_reranker.py"), "--corpus", str(tmp_path),
+                          "--cache", str(tmp_path / "examples.npz"), "--out", str(tmp_path / "reranker.json")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    assert f"dev-eval packages in {tmp_path}: {dev_eval}" in run.stderr
+    assert not (tmp_path / "reranker.json").exists()
