@@ -24,7 +24,12 @@
 # TOTAL_TOKENS (pairs-phase cosine horizon), WARMUP_STEPS, DENOISE_TOKENS, LR, PY (the interpreter). Every one
 # has the value of the shipped run. INIT_FROM=customizer/base_model (with DENOISE_TOKENS=0, a lower LR and fewer
 # WARMUP_STEPS) trains the shipped model further instead of starting from scratch: a new run from its weights
-# in the pairs phase (`base-model train --init-from`).
+# in the pairs phase (`base-model train --init-from`). The v3 recipe (session 12 prepared its data: 61,759 train pairs
+# of 414 packages mined by today's miner, tokenized with the shipped tokenizer, 9.4 MB):
+#   testtailor base-model prepare --tokenizer customizer/base_model --out ~/.cache/testtailor-dev/basemodel/data-v3
+#   cp ~/.cache/testtailor-dev/basemodel/data-v3/{train,val}.npz .gpu/data/
+#   INIT_FROM=customizer/base_model TOKENIZER=customizer/base_model DENOISE_TOKENS=0 LR=2e-4 WARMUP_STEPS=50 \
+#     OUT=$OUT bash scripts/gpu_base_model.sh          # carry [".gpu"]
 set -euo pipefail
 D=${GPU_DIR:-.gpu}
 OUT=${OUT:?set OUT to the folder that comes back}
