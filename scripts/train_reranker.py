@@ -30,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from customizer.corpus.lists import PackageLists  # noqa: E402
 from customizer.corpus.paths import cache_root  # noqa: E402
 from customizer.errors import DatasetTooSmallError  # noqa: E402
 from customizer.evaluate.metrics import bleu  # noqa: E402
@@ -40,12 +41,9 @@ from customizer.retrieval import RetrievalIndex, adapt_test  # noqa: E402
 from customizer.retrieval.rerank import FEATURES, WEIGHTS_FILE, Neighbour, Reranker, export, neighbour_features  # noqa: E402
 
 
-def _package_list(name: str) -> set[str]:
-    return {line.strip() for line in (ROOT / "corpus" / name).read_text().splitlines() if line.strip()}
-
-
 def build_examples(corpus: Path, per_package: int, depth: int, splits: list[str]) -> dict[str, np.ndarray]:
-    pretrain, dev_eval = _package_list("pretrain-packages.txt"), _package_list("dev-eval-packages.txt")
+    lists = PackageLists.load()
+    pretrain, dev_eval = set(lists.pretrain), set(lists.dev_eval)
     files = sorted(corpus.glob("*.jsonl"))
     leaked = sorted(f.stem for f in files if f.stem in dev_eval)
     if leaked:

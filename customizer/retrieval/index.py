@@ -41,6 +41,11 @@ _JAVA_NOISE = frozenset(
 )
 
 
+def camel_words(identifier: str) -> list[str]:
+    """Lower-cased camelCase / snake_case parts: ``parseHTTPHeader2`` → ``parse``, ``http``, ``header``, ``2``."""
+    return [p.lower() for p in _CAMEL.findall(identifier)]
+
+
 def search_terms(code: str) -> list[str]:
     """Lower-cased identifier sub-tokens (camelCase and snake_case split), keywords and punctuation dropped."""
     terms: list[str] = []
@@ -49,7 +54,7 @@ def search_terms(code: str) -> list[str]:
             continue
         if tok in _JAVA_NOISE:
             continue
-        parts = [p.lower() for p in _CAMEL.findall(tok)]
+        parts = camel_words(tok)
         terms.extend(parts)
         if len(parts) > 1:
             terms.append(tok.lower())

@@ -22,6 +22,11 @@ _WRAPPER = "class __R__ {\n"
 _TYPE_VARIABLE = re.compile(r"(?<![\w$.])[A-Z][0-9]?(?![\w$])")  # by convention: T, E, K, V, T2
 
 
+def squeeze(text: str | None) -> str:
+    """``text`` with all whitespace removed, so that type names compare as written (``Map<K, V>`` = ``Map<K,V>``)."""
+    return re.sub(r"\s+", "", text or "")
+
+
 @lru_cache(maxsize=4096)  # the same query and neighbours are parsed for every candidate; a server lives long
 def parse_method(method_text: str) -> MethodInfo | None:
     """The first method declared in ``method_text`` (a method on its own), or None."""
@@ -35,7 +40,6 @@ def retype_results(test_body: str, method: str, old_type: str, new_type: str) ->
     """``test_body`` with each local declaration of ``old_type`` whose every variable is initialized straight from
     a call of ``method`` declared as ``new_type`` instead (types compared with whitespace removed); ``void`` and
     type variables are never written."""
-    squeeze = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
     if new_type == "void" or squeeze(old_type) == squeeze(new_type) or _TYPE_VARIABLE.search(new_type):
         return test_body  # a type variable (`T`, `List<E>`) means nothing in the test
     parsed = parse_java(_WRAPPER + test_body + "\n}\n")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,11 +30,10 @@ import numpy as np
 
 from customizer.evaluate.metrics import code_tokens, identifiers
 from customizer.mining.pairs import Pair
-from customizer.retrieval.index import search_terms
-from customizer.retrieval.rename import parse_method
+from customizer.retrieval.index import camel_words, search_terms
+from customizer.retrieval.rename import parse_method, squeeze
 
 WEIGHTS_FILE = Path(__file__).with_name("reranker.json")
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 FEATURES = (
     "bm25_relative",  # score / the best score of this query (1.0 for BM25's first)
@@ -76,10 +74,6 @@ def _words_of(code: str) -> set[str]:
     return set(search_terms(" ".join(set(code_tokens(code)))))
 
 
-def _words(name: str) -> set[str]:
-    return {w.lower() for w in _CAMEL.findall(name)}
-
-
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
@@ -94,20 +88,16 @@ def _multiset(items: Sequence[str]) -> set[str]:
     return out
 
 
-def _squeeze(text: str | None) -> str:
-    return re.sub(r"\s+", "", text or "")
-
-
 def neighbour_features(query_focal: str, query_class: str, neighbours: Sequence[Neighbour]) -> np.ndarray:
     """The ``len(neighbours)`` × ``len(FEATURES)`` feature matrix, neighbours in BM25 order."""
     q = parse_method(query_focal)
     top = max((n.score for n in neighbours), default=0.0)
     q_tokens = _token_count(query_focal)
     q_words = set(search_terms(query_focal))
+    q_name = q.name if q else ""
     rows = []
     for rank, n in enumerate(neighbours):
         r = parse_method(n.pair.focal.body)
-        q_name = q.name if q else ""
         row = {
             "bm25_relative": n.score / top if top > 0 else 0.0,
             "bm25_log": math.log1p(max(n.score, 0.0)),
@@ -123,13 +113,13 @@ def neighbour_features(query_focal: str, query_class: str, neighbours: Sequence[
             r_void = (r.return_type or "void") == "void"
             row.update({
                 "same_name": float(q.name == r.name),
-                "name_overlap": _jaccard(_words(q.name), _words(r.name)),
+                "name_overlap": _jaccard(set(camel_words(q.name)), set(camel_words(r.name))),
                 "same_arity": float(len(q.parameter_names) == len(r.parameter_names)),
                 "arity_gap": float(min(abs(len(q.parameter_names) - len(r.parameter_names)), 3)),
-                "same_return": float(_squeeze(q.return_type) == _squeeze(r.return_type)),
+                "same_return": float(squeeze(q.return_type) == squeeze(r.return_type)),
                 "void_mismatch": float(q_void != r_void),
-                "type_overlap": _jaccard(_multiset([_squeeze(t) for t in q.parameter_types]),
-                                         _multiset([_squeeze(t) for t in r.parameter_types])),
+                "type_overlap": _jaccard(_multiset([squeeze(t) for t in q.parameter_types]),
+                                         _multiset([squeeze(t) for t in r.parameter_types])),
                 "constructor_mismatch": float(q.is_constructor != r.is_constructor),
                 "static_mismatch": float(("static" in q.modifiers) != ("static" in r.modifiers)),
             })
