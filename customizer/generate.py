@@ -19,11 +19,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 from torch import nn
 from transformers import ExponentialDecayLengthPenalty, LogitsProcessorList
@@ -57,7 +59,14 @@ from customizer.errors import (
     NoTestsFoundError,
     TestTailorError,
 )
-from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, encode_source, position_limit, source_budget
+from customizer.inputs import (
+    DEFAULT_MAX_SOURCE,
+    DEFAULT_MAX_TARGET,
+    clamp_length,
+    encode_source,
+    position_limit,
+    source_budget,
+)
 from customizer.java.context import ContextLevel, FocalContext, focal_context, render_input
 from customizer.java.methods import MethodInfo, method_at
 from customizer.java.parser import read_java_file
@@ -66,6 +75,7 @@ from customizer.java.source_text import normalize_whitespace
 from customizer.mining.miner import mine_repository
 from customizer.model import BaseModel, load_base_model
 from customizer.retrieval import RetrievalIndex, nearest_adapted, retrieved_texts
+from customizer.retrieval.likelihood import Scorer, likelihood_scorer
 from customizer.retrieval.stored import stored_pairs, worktree_state
 from customizer.serving import AdapterRef, AdapterServer
 from customizer.strategies import get_strategy
@@ -162,6 +172,18 @@ def retrieval_k(meta: AdapterMeta | None, requested: int | None, warnings: list[
 ExportKey = tuple[str, AdapterRef | None, Any]  # (runtime, adapter or None for the base, adapter file signature)
 
 
+@dataclass(frozen=True)
+class _ModelInput:
+    """One request's model (``ref`` None: the base model) and the input it is given."""
+
+    ref: AdapterRef | None
+    meta: AdapterMeta | None
+    source: list[int]
+    max_target: int
+    n_retrieved: int
+    warnings: list[str]
+
+
 class Generator:
     """Generates tests with one base model and up to ``cached_adapters`` adapters switched in place (LRU).
 
@@ -215,7 +237,8 @@ class Generator:
     def generate_for_position(self, repo: str | os.PathLike[str], file: str | os.PathLike[str], line: int,
                               column: int | None = None, k: int = 5, base_only: bool = False,
                               strategy: str | None = None, retrieval: int | None = None, validate: bool = False,
-                              classpath: str | None = None, retrieved_first: int | None = None) -> Generation:
+                              classpath: str | None = None, retrieved_first: int | None = None,
+                              retrieved_only: bool = False) -> Generation:
         """Candidates for the method at (0-based ``line``, ``column``) of ``file`` (absolute or repo-relative).
 
         Without ``column`` the first non-blank character of the line is used. ``retrieval``: see
@@ -223,7 +246,8 @@ class Generator:
         the project's nearest existing tests, adapted to the method, lead the model's candidates, leaving the model
         at least the last place when ``k`` > 1 (:func:`retrieved_tests_first`; none when the project has no tests).
         ``validate`` compiles and runs each candidate in the project (extra ``classpath`` entries) and ranks them by
-        outcome (:mod:`customizer.validation`).
+        outcome (:mod:`customizer.validation`). ``retrieved_only``: the first ``k`` of those tests in the order the
+        full list has them, nothing decoded (``NoTestsFoundError`` when the project has none).
         """
         path = Path(file)
         if not path.is_absolute():
@@ -238,17 +262,22 @@ class Generator:
                                           "method or on its signature")
         only_retrieval = strategy is not None and strategy.strip().lower() == RETRIEVE
         first = retrieved_tests_first(k, retrieved_first)
-        leading = self._retrieved_for(repo, method, path, first) if first > 0 and not only_retrieval else None
         if only_retrieval:
             generation = self.retrieve(repo, method.text, method.class_name, k, exclude=(path, method.signature))
-        elif leading is not None and len(leading.candidates) >= k:  # retrieved tests fill the list: no model runs
-            generation = leading
         else:
-            generation = self.generate_for_source(method.text, focal_context(parsed, method), k=k, repo=repo,
-                                                  base_only=base_only, strategy=strategy, retrieval=retrieval,
-                                                  focal=(path, method.signature))
-            if leading is not None:
-                self._lead_with(generation, leading, k)
+            given = self._model_input(method.text, focal_context(parsed, method), repo, base_only, strategy,
+                                      retrieval, (path, method.signature))
+            # the retrieved tests that lead are ordered with the answering model's likelihood of each
+            first = k if retrieved_only else first
+            leading = self._retrieved_for(repo, method, path, first, self._scorer(given)) if first > 0 else None
+            if retrieved_only and (leading is None or not leading.candidates):
+                raise NoTestsFoundError(f"{repo} has no mined tests to retrieve from")
+            if leading is not None and (retrieved_only or len(leading.candidates) >= k):  # no decoding
+                generation = leading
+            else:
+                generation = self._generate(given, k)
+                if leading is not None:
+                    self._lead_with(generation, leading, k)
         generation.method, generation.file = method, str(path)
         if method.has_error:
             generation.focal_has_error = True
@@ -259,11 +288,12 @@ class Generator:
             validate_generation(generation, repo, classpath)
         return generation
 
-    def _retrieved_for(self, repo: str | os.PathLike[str], method: MethodInfo, path: Path, n: int
-                       ) -> Generation | None:
+    def _retrieved_for(self, repo: str | os.PathLike[str], method: MethodInfo, path: Path, n: int,
+                       likelihood: Scorer | None = None) -> Generation | None:
         """The project's ``n`` nearest existing tests adapted to ``method``, de-duplicated (None: it has none)."""
         try:
-            found = self.retrieve(repo, method.text, method.class_name, n, exclude=(path, method.signature))
+            found = self.retrieve(repo, method.text, method.class_name, n, exclude=(path, method.signature),
+                                  likelihood=likelihood)
         except (NoTestsFoundError, NoJavaFilesError, NotAGitRepositoryError):
             return None  # a project without tests (or history to index them by): the model's candidates only
         found.candidates = lead_with(found.candidates, [], n, key=_code_key)
@@ -292,6 +322,12 @@ class Generator:
         """
         if k < 1:
             raise ValueError("k must be at least 1")
+        return self._generate(self._model_input(focal_text, context, repo, base_only, strategy, retrieval, focal), k)
+
+    def _model_input(self, focal_text: str, context: FocalContext | dict[str, Any] | None,
+                     repo: str | os.PathLike[str] | None, base_only: bool, strategy: str | None,
+                     retrieval: int | None, focal: tuple[Path, str] | None) -> _ModelInput:
+        """Which model answers (adapter or base) and the encoded input it answers, as generation builds it."""
         ref, meta = self.model_for(repo, base_only=base_only or repo is None, strategy=strategy)
         level = ContextLevel(meta.input_level) if meta else ContextLevel.FULL
         focal_input, context_text = render_input(focal_text, context or FocalContext(class_name=""),
@@ -301,19 +337,34 @@ class Generator:
         limit = position_limit(self.base.model)
         max_source = clamp_length(meta.max_source, limit) if meta else source_budget(DEFAULT_MAX_SOURCE,
                                                                                      n_retrieved, limit)
+        max_target = clamp_length(meta.max_target if meta else DEFAULT_MAX_TARGET, limit)
         class_name = (context.get("class_name", "") if isinstance(context, dict) else
                       context.class_name if context is not None else "")
         retrieved = self.retrieved_context(repo, focal_text, n_retrieved, class_name, focal) if repo else []
         source = encode_source(self.base.tokenizer, focal_input, context_text, max_source, retrieved)
+        return _ModelInput(ref, meta, source, max_target, len(retrieved), warnings)
+
+    def _generate(self, given: _ModelInput, k: int) -> Generation:
+        meta = given.meta
         prior = LengthPrior.from_dict(meta.length_prior) if meta else None
-        with self.server.adapted(ref) as module:  # the adapter switched in for this generation only
-            candidates = self.candidates(module, source, k, prior, adapter=ref)
-        description = self.base.description + " (not customized)" if meta is None else (
-            f"{meta.strategy} adapter for {meta.repo_name} ({meta.created}) on {self.base.description}")
-        if retrieved:
-            description += f", with {len(retrieved)} retrieved project tests in the input"
+        with self.server.adapted(given.ref) as module:  # the adapter switched in for this generation only
+            candidates = self.candidates(module, given.source, k, prior, adapter=given.ref)
+        description = self._describe(meta)
+        if given.n_retrieved:
+            description += f", with {given.n_retrieved} retrieved project tests in the input"
         return Generation(method=None, file=None, candidates=candidates, model_description=description,
-                          adapter=meta, warnings=warnings)
+                          adapter=meta, warnings=list(given.warnings))
+
+    def _describe(self, meta: AdapterMeta | None) -> str:
+        return self.base.description + " (not customized)" if meta is None else (
+            f"{meta.strategy} adapter for {meta.repo_name} ({meta.created}) on {self.base.description}")
+
+    def _scorer(self, given: _ModelInput) -> Scorer:
+        """How likely the model that answers ``given`` finds each test (mean log-probability per token)."""
+        def score(texts: Sequence[str]) -> np.ndarray:
+            with self.server.adapted(given.ref) as module:
+                return likelihood_scorer(module, self.base.tokenizer, given.source, given.max_target)(texts)
+        return score
 
     def retrieved_context(self, repo: str | os.PathLike[str], focal_text: str, k: int, class_name: str = "",
                           focal: tuple[Path, str] | None = None) -> list[str]:
@@ -328,23 +379,26 @@ class Generator:
         return retrieved_texts(index, focal_text, k, class_name=class_name, focal=skip)
 
     def retrieve(self, repo: str | os.PathLike[str], focal_text: str, class_name: str = "", k: int = 5,
-                 exclude: tuple[Path, str] | None = None) -> Generation:
+                 exclude: tuple[Path, str] | None = None, likelihood: Scorer | None = None) -> Generation:
         """The ``retrieve`` strategy: the project's own nearest existing tests, renamed to the query method.
 
         ``exclude`` = (focal file, signature) leaves out the tests of the query method itself. No model is
-        loaded. The index is rebuilt when HEAD or the working tree's tracked files change.
+        loaded unless a ``likelihood`` scorer is given: then the re-ranker's first few are ordered with it too
+        (:mod:`customizer.retrieval.likelihood`). The index is rebuilt when HEAD or the working tree's tracked
+        files change.
         """
         root, index = self._index(repo)
         skip = None if exclude is None else (_repo_relative(root, exclude[0]), exclude[1])
-        hits = nearest_adapted(index, focal_text, k, class_name=class_name, exclude_focal=skip)
+        hits = nearest_adapted(index, focal_text, k, class_name=class_name, exclude_focal=skip, likelihood=likelihood)
         if not hits:
             raise NoTestsFoundError(f"{repo} has no mined tests to retrieve from; write a few tests first or "
                                     "use a model strategy")
         candidates = [Candidate(rank=rank, text=hit.adapted, score=hit.score, parses=parses_as_method(hit.adapted),
                                 degenerate=False, source=f"retrieved: {hit.pair.test.class_}.{hit.pair.test.method}")
                       for rank, hit in enumerate(hits, start=1)]
+        how = "ordered with the model's likelihood" if likelihood is not None else "no model"
         return Generation(method=None, file=None, candidates=candidates, adapter=None,
-                          model_description=f"retrieval from {len(index)} existing tests of the project (no model)")
+                          model_description=f"retrieval from {len(index)} existing tests of the project ({how})")
 
     def prepare_index(self, repo: str | os.PathLike[str]) -> int:
         """Build (or refresh) ``repo``'s retrieval index now, so that the first request does not pay for mining

@@ -83,9 +83,9 @@ def document_version(ls: TestTailorServer, uri: str) -> int | None:
 
 
 async def generate(ls: TestTailorServer, uri: str, name: str, line: int, k: int,
-                   strategy: str | None = None) -> pipeline.Result:
-    """``k`` candidates for method ``name`` placed in the project (``strategy``: the setting unless given, e.g.
-    ``retrieve`` for the nearest tests only)."""
+                   strategy: str | None = None, retrieved_only: bool = False) -> pipeline.Result:
+    """``k`` candidates for method ``name`` placed in the project (``strategy``: the setting unless given;
+    ``retrieved_only``: the project's nearest tests alone, as the full list orders them, nothing decoded)."""
     doc = java_document(ls, uri)
     if doc is None:
         raise TestTailorError(f"{to_fs_path(uri) or uri} is not a Java file inside a git repository; "
@@ -96,7 +96,7 @@ async def generate(ls: TestTailorServer, uri: str, name: str, line: int, k: int,
     def work() -> pipeline.Result:  # in the model thread: importing and loading the model is slow too
         return pipeline.generate_placed(ls.generator, ls.conventions, doc.repo, doc.path, doc.text, name, line,
                                         k, strategy, texts, validate=validate, classpath=classpath,
-                                        retrieved_first=first)
+                                        retrieved_first=first, retrieved_only=retrieved_only)
 
     try:
         return await ls.in_model_thread(work)

@@ -114,8 +114,7 @@ def register(server: TestTailorServer) -> None:
                                               "method of a non-test class"))
         data = listed[0].data
         try:
-            result = await generate(ls, uri, data["name"], data["line"], k,
-                                    strategy="retrieve" if retrieved_only else None)
+            result = await generate(ls, uri, data["name"], data["line"], k, retrieved_only=retrieved_only)
         except NoTestsFoundError as exc:
             if not retrieved_only:  # the `retrieve` strategy setting in a project without tests: say so
                 raise_reported(ls, exc)

@@ -94,10 +94,12 @@ class Result:
 
 def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Path, Any], repo: Path, path: Path,
                     text: str, name: str, line: int, k: int, strategy: str, open_texts: Mapping[Path, str],
-                    validate: bool = False, classpath: str = "", retrieved_first: int | None = None) -> Result:
+                    validate: bool = False, classpath: str = "", retrieved_first: int | None = None,
+                    retrieved_only: bool = False) -> Result:
     """Generate ``k`` candidates for method ``name`` (near ``line``) of the buffer ``text`` and place each;
     with ``validate``, compile and run each placed candidate and rank them by outcome (best first).
-    ``retrieved_first``: the project's nearest existing tests, adapted, lead (``Generator.generate_for_position``).
+    ``retrieved_first``: the project's nearest existing tests, adapted, lead (``Generator.generate_for_position``);
+    ``retrieved_only``: those tests alone, in the full list's order, nothing decoded.
 
     ``get_generator`` is called only once the request is known to be valid: loading the model is the slow part.
     """
@@ -115,7 +117,7 @@ def generate_placed(get_generator: Callable[[], Any], conventions_cache: dict[Pa
     base_only = strategy != "retrieve" and AdapterStore().find(repo, strategy) is None
     generation = get_generator().generate_for_position(repo, path, method.name_line, method.name_col, k=k,
                                                  base_only=base_only, strategy=strategy,
-                                                 retrieved_first=retrieved_first)
+                                                 retrieved_first=retrieved_first, retrieved_only=retrieved_only)
     conventions = conventions_for(conventions_cache, repo)
     candidates = sorted(generation.candidates, key=lambda c: (not (c.parses and not c.degenerate
                                                                    and not c.redeclares), not c.parses, c.rank))

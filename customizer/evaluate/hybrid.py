@@ -3,7 +3,11 @@
 ``hybrid-<strategy>`` (e.g. ``hybrid-l-ldb``) is computed from two finished cells of the same fold, ``retrieve``
 and ``<strategy>`` (with the same retrieval context suffix), exactly as :meth:`customizer.generate.Generator.
 generate_for_position` builds the list users get (``DEFAULT_RETRIEVED_FIRST`` retrieved tests lead, duplicates
-dropped, :func:`customizer.decoding.lead_with`). No model runs: the cell costs what its two parts cost.
+dropped, :func:`customizer.decoding.lead_with`). The retrieved tests that lead are the ones the model cell stored
+with its rows, ordered by the re-ranker and then that model's likelihood (:mod:`customizer.retrieval.likelihood`),
+as the product orders them when that model answers; a model cell stored before the likelihood stage has none, and
+the ``retrieve`` cell's order (re-ranker only) leads instead (the run records which: ``retrieved_by``). No model
+runs: the cell costs what its two parts cost.
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int | None = Non
     first = retrieved_tests_first(TOP_K, first)  # as the product builds a list of TOP_K (None: the default)
     retrieved = {r["id"]: r.get("candidates") or [r["top1"]] for r in retrieved_rows}
     model = {r["id"]: r for r in model_rows}
+    # a model cell stored since the likelihood stage carries the retrieved tests as its model orders them
+    by_model = bool(model_rows) and all("retrieved" in r for r in model_rows)
+    if by_model:
+        retrieved = {r["id"]: r["retrieved"] for r in model_rows}
     rows = []
     for pair in test:
         if pair.id not in retrieved or pair.id not in model:
@@ -53,5 +61,6 @@ def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int | None = Non
         led = first > 0 and bool(retrieved[pair.id])
         rows.append(score_pair(pair, cands, nll=nll, hit_limit=False if led else m.get("hit_limit")))
     run = {"system": cell.system, "retrieved_first": first, "wall_s": (model_run or {}).get("wall_s", 0.0),
+           "retrieved_by": (model_run or {}).get("retrieved_by") if by_model else None,
            "pflops": (model_run or {}).get("pflops", 0.0), "device": (model_run or {}).get("device")}
     return rows, run

@@ -31,7 +31,8 @@ from customizer.java.context import ContextLevel
 from customizer.losses import summed_loss
 from customizer.mining.pairs import Pair
 from customizer.model import load_base_model
-from customizer.retrieval import RetrievalIndex, retrieved_for_pairs
+from customizer.retrieval import RetrievalIndex, nearest_adapted, retrieved_for_pairs
+from customizer.retrieval.likelihood import likelihood_scorer, stage_id
 from customizer.strategies import get_strategy
 from customizer.train import TrainConfig
 
@@ -104,7 +105,8 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
                    base_val_loss=result.base_val_loss, history=result.history, stop_reason=result.stop_reason,
                    trainable_params=result.trainable_params, total_params=result.total_params,
                    train_pairs=len(fit.train_pairs), val_pairs=len(fit.val_pairs), device=result.device)
-    retrieved = retrieved_for_pairs(RetrievalIndex(train), test, retrieval) if retrieval > 0 else {}
+    index = RetrievalIndex(train)
+    retrieved = retrieved_for_pairs(index, test, retrieval) if retrieval > 0 else {}
     examples = [encode_pair(base.tokenizer, p, level, max_source, max_target, retrieved.get(p.id, ()))
                 for p in test]
     nlls = reference_nll(module, examples, base.device)
@@ -115,9 +117,42 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
     # how the candidates were decoded: cells stored before a decoding change stay recognisable in the report
     run.update(decoding=dataclasses.asdict(generator.decoding), runtime=generator.active_runtime(),
                runtime_note=generator.runtime_note)
+    ordered = ordered_retrieved(module, base.tokenizer, index, test, [source for source, _ in examples], max_target,
+                                cfg.candidates)
     rows = []
-    for pair, cands, nll in zip(test, candidates, nlls, strict=True):
-        rows.append(score_pair(pair, [c.text for c in cands], nll=nll,
-                               hit_limit=bool(cands) and cands[0].hit_limit))
+    for pair, cands, nll, retrieved_tests in zip(test, candidates, nlls, ordered, strict=True):
+        row = score_pair(pair, [c.text for c in cands], nll=nll, hit_limit=bool(cands) and cands[0].hit_limit)
+        row["retrieved"] = retrieved_tests
+        rows.append(row)
+    run["retrieved_by"] = stage_id()
     run["wall_s"] = round(time.time() - t0, 2)
     return rows, run
+
+
+def ordered_retrieved(module: nn.Module, tokenizer: Any, index: RetrievalIndex, test: Sequence[Pair],
+                      sources: Sequence[list[int]], max_target: int, k: int) -> list[list[str]]:
+    """Each test pair's ``k`` nearest tests of the training part, adapted, as the product's list orders them when
+    ``module`` answers (the re-ranker, then ``module``'s likelihood of each given the pair's input): what
+    ``hybrid-<system>`` puts first."""
+    return [[n.adapted for n in nearest_adapted(index, pair.focal.body, k, class_name=pair.focal.class_,
+                                                likelihood=likelihood_scorer(module, tokenizer, source, max_target))]
+            for pair, source in zip(test, sources, strict=True)]
+
+
+def add_retrieved_order(rows: list[dict[str, Any]], run: dict[str, Any], train: list[Pair], test: list[Pair],
+                        cfg: Any) -> None:
+    """Give a stored ``base`` cell (no retrieval context) the retrieved tests in its model's order, in place, as
+    :func:`run_model_system` now stores them: the base model is the checkpoint, so nothing else needs recomputing
+    (its candidates stay as they were decoded)."""
+    if run.get("system") not in (None, "base") or int(run.get("retrieval") or 0):
+        raise ValueError(f"only a base cell without retrieval context can be given its order later, not {run}")
+    base = load_base_model(cfg.base_model, cfg.device)
+    max_source, max_target = length_budget(base.model)
+    by_id = {p.id: p for p in test}
+    pairs = [by_id[r["id"]] for r in rows]
+    sources = [encode_pair(base.tokenizer, p, ContextLevel.FULL, max_source, max_target)[0] for p in pairs]
+    ordered = ordered_retrieved(base.model, base.tokenizer, RetrievalIndex(train), pairs, sources, max_target,
+                                cfg.candidates)
+    for row, retrieved_tests in zip(rows, ordered, strict=True):
+        row["retrieved"] = retrieved_tests
+    run["retrieved_by"] = stage_id()

@@ -92,13 +92,24 @@ def decoding_of(repos: Mapping[str, Mapping[str, Rows]], system: str) -> str:
     return "+".join(kinds) + (f" ({', '.join(runtimes)})" if runtimes else "") if kinds else "–"
 
 
+def model_ordered(repos: Mapping[str, Mapping[str, Rows]], system: str) -> tuple[int, int]:
+    """(packages whose ``system`` cells had their retrieved tests ordered by the model's likelihood, packages with
+    ``system`` cells): a hybrid cell made from a model cell stored before the likelihood stage leads with the
+    ``retrieve`` cell's order (``retrieved_by`` None in its run)."""
+    packages = [s for s in repos.values() if s.get(system)]
+    ordered = sum(1 for s in packages if any(r.get("system") == system and r.get("retrieved_by")
+                                            for r in s.get("__runs__", [])))
+    return ordered, len(packages)
+
+
 def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list[str]:
     lines = ["## Summary", "",
              "Pooled over every package where both systems have cells, on the same held-out test pairs (one fold "
              f"each): mean BLEU-4 of the top-1, paired Wilcoxon signed-rank on per-pair BLEU (significant at p < "
              f"{ALPHA}), and top-1 / top-5 abstracted match (%) on the same pairs. `hybrid-X` is the candidate list "
-             "the product ships: the project's nearest existing tests (adapted; `DEFAULT_RETRIEVED_FIRST` of them) "
-             "first, then X's candidates. *parses*: top-1 parses as a Java method (%); *cut*: the model's top-1 "
+             "the product ships: the project's nearest existing tests (adapted; `DEFAULT_RETRIEVED_FIRST` of them, "
+             "ordered by the re-ranker and then by X's likelihood of each where X's cell recorded it) first, then "
+             "X's candidates. *parses*: top-1 parses as a Java method (%); *cut*: the model's top-1 "
              "reached the decoder's length limit (%); *decoding*: `shipped` where the cells were decoded with "
              "today's default decoding (recorded in each cell's run), `shipped before` a setting where they were "
              "decoded with it but for that setting, added since, `earlier` where they were stored before (before "
@@ -143,6 +154,14 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
                     f"- **{system} vs base**: BLEU {vs_base.mean_a:.1f} vs {vs_base.mean_b:.1f} ({vs_base.delta:+.1f}, "
                     f"p = {_p(vs_base)}, {vs_base.n} pairs of {_packages(repos, system, 'base')} packages): "
                     f"{_verdict(vs_base, 'the customized model is better', 'the customized model is worse')}.")
+            if vs_ret is not None and is_hybrid(system) and model_ordered(repos, system)[0]:
+                ordered, n_pkg = model_ordered(repos, system)
+                sentences.append(
+                    f"- **{system} vs retrieve** (the shipped list, its retrieved tests ordered with "
+                    f"`{system.removeprefix('hybrid-')}`'s likelihood on {ordered} of {n_pkg} packages): BLEU "
+                    f"{vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} ({vs_ret.delta:+.1f}, p = {_p(vs_ret)}), top-1 "
+                    f"abstracted match {_pct(abs1, shared):.1f}% vs {_pct(rabs1, shared):.1f}%: "
+                    f"{_verdict(vs_ret, 'above the retrieval bar', 'below the retrieval bar')}.")
             if vs_ret is not None and not is_hybrid(system):
                 sentences.append(
                     f"- **{system} vs retrieve**: BLEU {vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} "
@@ -165,8 +184,9 @@ def sweep_retrieved_first(repos: Mapping[str, Mapping[str, Rows]], strategy: str
     for systems in repos.values():
         retrieved = {r["id"]: r for r in systems.get("retrieve", []) if r.get("candidates")}
         for row in systems.get(strategy, []):
-            if row.get("candidates") and row["id"] in retrieved:
-                lists.append((retrieved[row["id"]]["candidates"], row["candidates"], row["reference"]))
+            if row.get("candidates") and row["id"] in retrieved:  # in the model's order where its cell kept one
+                lists.append((row.get("retrieved") or retrieved[row["id"]]["candidates"], row["candidates"],
+                              row["reference"]))
     scores: dict[tuple[str, str], tuple[float, bool]] = {}
 
     def score(text: str, reference: str) -> tuple[float, bool]:
@@ -228,6 +248,18 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         lines.append(f"- **{headline}** `{s}` scores BLEU {vr.mean_a:.1f} against "
                      f"{vr.mean_b:.1f} for the project's nearest existing test, adapted, on the same {vr.n} pairs "
                      f"({vr.delta:+.1f}, p = {_p(vr)}).")
+    hybrid = f"hybrid-{s}"
+    if hybrid in systems and "retrieve" in systems:
+        c = compare(repos, hybrid, "retrieve")
+        ordered, n_pkg = model_ordered(repos, hybrid)
+        shared = set(_scores(repos, hybrid)) & set(_scores(repos, "retrieve"))
+        abs_list, abs_bar = _scores(repos, hybrid, "abstracted"), _scores(repos, "retrieve", "abstracted")
+        lines.append(f"- **The shipped list vs the bar**: its first candidate (the nearest existing test, adapted, "
+                     f"chosen by the re-ranker and then by the `{s}` adapter's likelihood of each; ordered so on "
+                     f"{ordered} of {n_pkg} packages) scores BLEU {c.mean_a:.1f} vs {c.mean_b:.1f} for the retrieval "
+                     f"bar on {c.n} pairs ({c.delta:+.1f}, p = {_p(c)}), top-1 abstracted match "
+                     f"{_pct(abs_list, shared):.1f}% vs {_pct(abs_bar, shared):.1f}%: "
+                     f"{_verdict(c, 'the shipped default beats the bar', 'the shipped default is below the bar')}.")
     sweep = sweep_retrieved_first(repos, s)
     if sweep and sweep[0]["pairs"]:
         best = max(sweep, key=lambda r: (round(r["best_bleu"], 1), -r["n"]))

@@ -199,10 +199,16 @@ class Reranker:
 
     def order(self, query_focal: str, query_class: str, neighbours: Sequence[Neighbour]) -> list[int]:
         """Indices of ``neighbours`` best first (ties keep BM25 order)."""
+        return self.ranked(query_focal, query_class, neighbours)[0]
+
+    def ranked(self, query_focal: str, query_class: str, neighbours: Sequence[Neighbour]
+               ) -> tuple[list[int], np.ndarray]:
+        """(indices of ``neighbours`` best first, their scores in that order); ties keep BM25 order."""
         if len(neighbours) < 2:
-            return list(range(len(neighbours)))
+            return list(range(len(neighbours))), np.zeros(len(neighbours))
         scores = self.scores(neighbour_features(query_focal, query_class, neighbours))
-        return sorted(range(len(neighbours)), key=lambda i: (-scores[i], i))
+        order = sorted(range(len(neighbours)), key=lambda i: (-scores[i], i))
+        return order, scores[order]
 
     @classmethod
     def from_json(cls, data: dict) -> Reranker:

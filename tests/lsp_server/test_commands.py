@@ -60,9 +60,10 @@ async def test_unknown_command_is_an_error_response(start_client: Starter) -> No
 
 
 @pytest.mark.asyncio
-async def test_retrieved_only_lists_the_nearest_tests_without_the_model(start_client: Starter, java_repo: Path,
+async def test_retrieved_only_lists_the_nearest_tests_in_the_full_lists_order(start_client: Starter, java_repo: Path,
                                                                         tmp_path: Path) -> None:
-    """A client can show the project's nearest tests at once and the full list (the model's last) when it comes."""
+    """A client can show the project's nearest tests at once (nothing decoded) and the full list, the model's last,
+    when it comes: the same tests in the same order first."""
     from conftest import FILES
     from gitrepos import make_git_repo
 

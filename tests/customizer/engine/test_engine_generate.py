@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -13,6 +14,7 @@ from customizer.decoding import DecodingConfig, LengthPrior
 from customizer.defaults import DEFAULT_RETRIEVED_FIRST
 from customizer.errors import AdapterMismatchError, NoMethodAtPositionError, NotJavaFileError
 from customizer.generate import Generator, LoopBlocker, is_degenerate, parses_as_method
+from customizer.retrieval.likelihood import shipped_stage
 from customizer.train import TrainConfig
 
 CALC = "src/main/java/org/example/Calculator.java"
@@ -223,6 +225,34 @@ def test_the_projects_nearest_test_leads_the_models_candidates_by_default(genera
     flags = [c.source.startswith("retrieved") for c in two.candidates]
     assert flags[0] and flags == sorted(flags, reverse=True) and sum(flags) <= 2  # retrieved ones lead
     assert len({" ".join(c.text.split()) for c in two.candidates}) == len(two.candidates)  # no duplicates
+
+
+def test_the_leading_tests_are_ordered_with_the_answering_models_likelihood(
+        generator: Generator, java_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = Generator._scorer
+
+    def spy(self, given):
+        score = real(self, given)
+
+        def recorded(texts):
+            values = score(texts)
+            calls.append((given.ref, list(texts), values))
+            return values
+        return recorded
+
+    monkeypatch.setattr(Generator, "_scorer", spy)
+    one = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)  # the code action's single candidate
+    assert one.candidates[0].source.startswith("retrieved") and "likelihood" in one.model_description
+    (ref, texts, values), = calls
+    assert ref is not None and ref.strategy == "l-ldb"  # the project's adapter answers, so it judges
+    stage = shipped_stage()
+    assert stage is not None and 2 <= len(texts) <= stage.scored and np.all(np.isfinite(values))
+    assert one.candidates[0].text in texts
+    generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1, base_only=True)
+    assert calls[-1][0] is None  # without the adapter the base model judges
+    retrieval_only = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1, strategy="retrieve")
+    assert len(calls) == 2 and "no model" in retrieval_only.model_description  # the bar runs no model
 
 
 def test_a_project_without_tests_gets_the_models_candidates_only(tiny_bart_dir: Path, tmp_path: Path) -> None:

@@ -5,8 +5,10 @@ import json
 import pytest
 
 from customizer.cli import main
-from customizer.evaluate.runner import EvalConfig, evaluate_repositories
+from customizer.evaluate.hybrid import hybrid_cell
+from customizer.evaluate.runner import EvalConfig, evaluate_repositories, fold_parts, mined_pairs
 from customizer.evaluate.store import iter_cells
+from customizer.mining.folds import split_folds
 
 
 def test_evaluate_runs_every_system_resumes_and_reports(java_repo, tiny_bart_dir, tmp_path, capsys):
@@ -53,8 +55,11 @@ def test_evaluate_runs_every_system_resumes_and_reports(java_repo, tiny_bart_dir
 def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_repo, tiny_bart_dir, tmp_path):
     from customizer.decoding import lead_with
     from customizer.defaults import DEFAULT_RETRIEVED_FIRST
+    from customizer.evaluate.metrics import bleu
+    from customizer.evaluate.store import read_cell, write_cell
     from customizer.evaluate.summary import sweep_retrieved_first
     from customizer.java.source_text import normalize_whitespace
+    from customizer.retrieval.likelihood import stage_id
 
     out = tmp_path / "results"
     common = dict(folds=4, run_folds=[0], splits=("method",), max_test=3, candidates=2, device="cpu",
@@ -65,22 +70,43 @@ def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_rep
     assert any("needs the retrieve and base cells first" in line for line in lines)
     cfg = EvalConfig(out=out, systems=("retrieve", "base", "hybrid-base"), **common)
     assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 3
-    cells = {c.system: rows for c, rows, _ in iter_cells(out)}
-    retrieved = {r["id"]: r for r in cells["retrieve"]}
-    model = {r["id"]: r for r in cells["base"]}
-    for row in cells["hybrid-base"]:
-        assert row["top1"] == retrieved[row["id"]]["top1"] and row["bleu"] == retrieved[row["id"]]["bleu"]
+    cells = {c.system: (rows, run) for c, rows, run in iter_cells(out)}
+    model = {r["id"]: r for r in cells["base"][0]}
+    for row in cells["hybrid-base"][0]:
+        # the retrieved tests lead as the base model ordered them (re-ranker, then its likelihood of each)
+        ordered = model[row["id"]]["retrieved"]
+        assert 1 <= len(ordered) <= 2 and row["top1"] == ordered[0]
         assert row["nll"] == model[row["id"]]["nll"]  # the model's perplexity stays the model's
         # the product's list: the retrieved candidates, then the model's, duplicates dropped
-        first = retrieved[row["id"]]["candidates"][:DEFAULT_RETRIEVED_FIRST]
+        first = ordered[:DEFAULT_RETRIEVED_FIRST]
         assert row["candidates"] == lead_with(first, model[row["id"]]["candidates"], 5, key=normalize_whitespace)
         assert set(model[row["id"]]["candidates"]) & set(row["candidates"])  # the model's are in the list
+    assert cells["hybrid-base"][1]["retrieved_by"] == cells["base"][1]["retrieved_by"] == stage_id() is not None
     from customizer.evaluate.report import load
 
     sweep = sweep_retrieved_first(load(out)["method"], "base", k=2)
     assert [s["n"] for s in sweep] == [0, 1, 2] and all(s["pairs"] == 3 for s in sweep)
-    retrieved_bleu = sum(r["bleu"] for r in cells["retrieve"]) / 3
-    assert sweep[1]["bleu1"] == sweep[2]["bleu1"] == pytest.approx(retrieved_bleu, abs=0.01)
+    led_bleu = sum(bleu(model[r["id"]]["retrieved"][0], r["reference"]) for r in cells["retrieve"][0]) / 3
+    assert sweep[1]["bleu1"] == sweep[2]["bleu1"] == pytest.approx(led_bleu, abs=0.01)
+
+    # a model cell stored before the likelihood stage: the retrieve cell's order leads, and the run says so
+    base_cell = next(c for c, _, _ in iter_cells(out) if c.system == "base")
+    hybrid = next(c for c, _, _ in iter_cells(out) if c.system == "hybrid-base")
+    rows, run = read_cell(out, base_cell)
+    write_cell(out, base_cell, [{k: v for k, v in r.items() if k != "retrieved"} for r in rows], run)
+    _, pairs = mined_pairs(java_repo, out, lambda m: None)
+    test = fold_parts(split_folds(pairs, k=4, seed=0, group="method"), 0, cfg)[1]
+    made = hybrid_cell(out, hybrid, test)
+    assert made is not None and made[1]["retrieved_by"] is None
+    retrieved = {r["id"]: r for r in cells["retrieve"][0]}
+    assert [r["top1"] for r in made[0]] == [retrieved[r["id"]]["top1"] for r in made[0]]
+    # such a base cell gets its order without decoding again (the base model is the checkpoint), and the hybrid
+    # cell made from it is made again
+    assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 2
+    again = {c.system: (rows, run) for c, rows, run in iter_cells(out)}
+    assert again["base"][0] == cells["base"][0] and again["hybrid-base"][0] == cells["hybrid-base"][0]
+    assert again["hybrid-base"][1]["retrieved_by"] == stage_id()
+    assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 0
 
 
 def test_evaluate_cli_rejects_unknown_systems_and_splits(java_repo, tmp_path, capsys):

@@ -6,7 +6,7 @@ from customizer.evaluate.summary import render_defaults
 
 
 def _rows(scores: list[float]) -> list[dict]:
-    return [{"id": f"p{i}", "bleu": [s]} for i, s in enumerate(scores)]
+    return [{"id": f"p{i}", "bleu": [s], "abstracted": [i % 4 == 0] * 5} for i, s in enumerate(scores)]
 
 
 def _data(**systems: list[float]) -> dict:
@@ -49,3 +49,17 @@ def test_a_cell_decoded_before_a_setting_existed_says_which_setting_it_lacks():
     assert decoding_of(repos, "l-ldb") == "shipped+shipped before `retry_beams` (onnx, torch)"
     assert decoding_of(repos, "base") == "earlier" and decoding_of(repos, "lora") == "earlier"
     assert decoding_of(repos, "full") == "–"
+
+
+def test_the_shipped_list_is_held_against_the_bar_and_says_which_model_ordered_its_lead():
+    bar = [30.0 + i % 3 for i in range(30)]
+    data = _data(retrieve=bar, base=[5.0] * 30, l_ldb=[10.0] * 30, hybrid_l_ldb=[b + 2 + 0.1 * i for i, b in
+                                                                                  enumerate(bar)])
+    data["method"]["repo"]["__runs__"] = [{"system": "hybrid-l-ldb", "retrieved_by": "0123456789ab"}]
+    text = "\n".join(render_defaults(data))
+    assert "**The shipped list vs the bar**" in text and "ordered so on 1 of 1 packages" in text
+    assert "the shipped default beats the bar" in text
+    data["method"]["repo"]["hybrid-l-ldb"] = _rows(bar)  # the retrieve cell's lead, unchanged
+    data["method"]["repo"]["__runs__"] = [{"system": "hybrid-l-ldb", "retrieved_by": None}]
+    text = "\n".join(render_defaults(data))
+    assert "ordered so on 0 of 1 packages" in text and "no significant difference" in text
