@@ -27,6 +27,17 @@ MAX_RETRIEVAL = 8
 # (docs/evaluation.md, "Shipped defaults", recomputes it). A list of two or more always ends with the model's
 # best candidate (customizer.decoding.retrieved_tests_first); a single candidate is the nearest test.
 DEFAULT_RETRIEVED_FIRST = 4
+# Whether the model that answers a request re-orders the retrieved tests that lead its list by its likelihood of
+# each (customizer/retrieval/likelihood.py): with the base model (no adapter), and with a project's adapter.
+# docs/evaluation.md ("Shipped defaults") measures both on the `method` split of the dev-eval packages.
+LIKELIHOOD_ORDER_BASE = False
+LIKELIHOOD_ORDER_ADAPTER = True
+
+
+def likelihood_orders(adapter: bool) -> bool:
+    """Whether retrieved tests are re-ordered by the answering model's likelihood (``adapter``: a project's adapter
+    answers; else the base model)."""
+    return LIKELIHOOD_ORDER_ADAPTER if adapter else LIKELIHOOD_ORDER_BASE
 
 STRATEGIES = ("full", "l-eo", "l-ldb", "prefix", "lora", "retrieve")
 DEVICES = ("auto", "cpu", "cuda", "mps")

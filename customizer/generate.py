@@ -50,7 +50,7 @@ from customizer.decoding import (
     retrieved_tests_first,
 )
 from customizer.decoding import rank as rank_candidates
-from customizer.defaults import AUTO_RUNTIME, DEFAULT_RETRIEVAL
+from customizer.defaults import AUTO_RUNTIME, DEFAULT_RETRIEVAL, likelihood_orders
 from customizer.errors import (
     AdapterError,
     NoJavaFilesError,
@@ -267,9 +267,11 @@ class Generator:
         else:
             given = self._model_input(method.text, focal_context(parsed, method), repo, base_only, strategy,
                                       retrieval, (path, method.signature))
-            # the retrieved tests that lead are ordered with the answering model's likelihood of each
+            # the retrieved tests that lead: ordered with the answering model's likelihood of each where the
+            # evaluation found that it helps (customizer.defaults.likelihood_orders), else the re-ranker's order
             first = k if retrieved_only else first
-            leading = self._retrieved_for(repo, method, path, first, self._scorer(given)) if first > 0 else None
+            scorer = self._scorer(given) if likelihood_orders(given.ref is not None) else None
+            leading = self._retrieved_for(repo, method, path, first, scorer) if first > 0 else None
             if retrieved_only and (leading is None or not leading.candidates):
                 raise NoTestsFoundError(f"{repo} has no mined tests to retrieve from")
             if leading is not None and (retrieved_only or len(leading.candidates) >= k):  # no decoding

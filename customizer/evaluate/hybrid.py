@@ -3,11 +3,11 @@
 ``hybrid-<strategy>`` (e.g. ``hybrid-l-ldb``) is computed from two finished cells of the same fold, ``retrieve``
 and ``<strategy>`` (with the same retrieval context suffix), exactly as :meth:`customizer.generate.Generator.
 generate_for_position` builds the list users get (``DEFAULT_RETRIEVED_FIRST`` retrieved tests lead, duplicates
-dropped, :func:`customizer.decoding.lead_with`). The retrieved tests that lead are the ones the model cell stored
-with its rows, ordered by the re-ranker and then that model's likelihood (:mod:`customizer.retrieval.likelihood`),
-as the product orders them when that model answers; a model cell stored before the likelihood stage has none, and
-the ``retrieve`` cell's order (re-ranker only) leads instead (the run records which: ``retrieved_by``). No model
-runs: the cell costs what its two parts cost.
+dropped, :func:`customizer.decoding.lead_with`). Where the product lets the answering model order the retrieved
+tests (:func:`customizer.defaults.likelihood_orders`), the ones that lead are those the model cell stored with its
+rows, ordered by the re-ranker and then that model's likelihood (:mod:`customizer.retrieval.likelihood`); else, and
+for a model cell stored before the likelihood stage, the ``retrieve`` cell's order (re-ranker only) leads (the run
+records which: ``retrieved_by``). No model runs: the cell costs what its two parts cost.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from customizer.decoding import lead_with, retrieved_tests_first
+from customizer.defaults import likelihood_orders
 from customizer.evaluate.scoring import TOP_K, score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell
 from customizer.evaluate.systems import HYBRID_PREFIX
@@ -46,8 +47,10 @@ def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int | None = Non
     first = retrieved_tests_first(TOP_K, first)  # as the product builds a list of TOP_K (None: the default)
     retrieved = {r["id"]: r.get("candidates") or [r["top1"]] for r in retrieved_rows}
     model = {r["id"]: r for r in model_rows}
-    # a model cell stored since the likelihood stage carries the retrieved tests as its model orders them
-    by_model = bool(model_rows) and all("retrieved" in r for r in model_rows)
+    # a model cell stored since the likelihood stage carries the retrieved tests as its model orders them; the
+    # product leads with that order where the defaults say so for this kind of model
+    by_model = (likelihood_orders(model_cell.system.split("+")[0] != "base") and bool(model_rows)
+                and all("retrieved" in r for r in model_rows))
     if by_model:
         retrieved = {r["id"]: r["retrieved"] for r in model_rows}
     rows = []

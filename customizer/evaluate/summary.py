@@ -8,7 +8,13 @@ from dataclasses import asdict
 from typing import Any
 
 from customizer.decoding import DecodingConfig
-from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_RETRIEVED_FIRST, DEFAULT_STRATEGY
+from customizer.defaults import (
+    DEFAULT_RETRIEVAL,
+    DEFAULT_RETRIEVED_FIRST,
+    DEFAULT_STRATEGY,
+    LIKELIHOOD_ORDER_ADAPTER,
+    LIKELIHOOD_ORDER_BASE,
+)
 from customizer.evaluate.hybrid import is_hybrid
 from customizer.evaluate.stats import Comparison, wilcoxon
 from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, order_systems
@@ -210,6 +216,30 @@ def sweep_retrieved_first(repos: Mapping[str, Mapping[str, Rows]], strategy: str
     return out
 
 
+def model_ordered_lead(repos: Mapping[str, Mapping[str, Rows]], system: str) -> tuple[Comparison, float, float]:
+    """The first retrieved test as ``system``'s model orders them (stored per row since the likelihood stage) vs as
+    the re-ranker alone does (the ``retrieve`` cell's top-1), on the pairs both have: the paired BLEU comparison and
+    the top-1 abstracted match (%) of each. Measured whatever the product ships, so the default can follow it."""
+    from customizer.evaluate.abstraction import abstracted_match
+    from customizer.evaluate.metrics import bleu, exact_match
+
+    ordered: dict[str, float] = {}
+    reranked: dict[str, float] = {}
+    abs_ordered = abs_reranked = 0
+    for repo, systems in repos.items():
+        bar = {r["id"]: r for r in systems.get("retrieve", [])}
+        for row in systems.get(system, []):
+            if row.get("retrieved") and row["id"] in bar:
+                key, lead = f"{repo}/{row['id']}", row["retrieved"][0]
+                ordered[key] = round(bleu(lead, row["reference"]), 3)  # as score_pair stores it
+                reranked[key] = float(bar[row["id"]]["bleu"])
+                abs_ordered += exact_match(lead, row["reference"]) or abstracted_match(lead, row["reference"])
+                abs_reranked += bool(bar[row["id"]]["abstracted"][0])
+    n = max(1, len(ordered))
+    return (wilcoxon(f"{system}-ordered", ordered, "re-ranker", reranked), 100 * abs_ordered / n,
+            100 * abs_reranked / n)
+
+
 def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list[str]:
     """The defaults the product ships and the measured reason for each (the `method` split is the user's case:
     a test for a method that has none yet)."""
@@ -248,6 +278,26 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         lines.append(f"- **{headline}** `{s}` scores BLEU {vr.mean_a:.1f} against "
                      f"{vr.mean_b:.1f} for the project's nearest existing test, adapted, on the same {vr.n} pairs "
                      f"({vr.delta:+.1f}, p = {_p(vr)}).")
+    orders = []
+    for kind, system, shipped in (("the base model", "base", LIKELIHOOD_ORDER_BASE),
+                                  (f"the `{s}` adapter", s, LIKELIHOOD_ORDER_ADAPTER)):
+        c, abs_model, abs_bar = model_ordered_lead(repos, system)
+        if not c.n:
+            continue
+        verdict = _verdict(c, "better", "worse")
+        follows = (shipped and c.significant(ALPHA) and c.delta > 0) or (not shipped and not (
+            c.significant(ALPHA) and c.delta > 0))
+        orders.append(f"with {kind}: BLEU of the first {c.mean_a:.1f} vs {c.mean_b:.1f} with the re-ranker alone "
+                      f"({c.delta:+.1f}, p = {_p(c)}, {c.n} pairs of {_packages(repos, system, 'retrieve')} "
+                      f"packages, {verdict}), top-1 abstracted match {abs_model:.1f}% vs {abs_bar:.1f}%; "
+                      f"{'on' if shipped else 'off'}"
+                      + ("" if follows else " (the measurement now disagrees: revisit "
+                         f"`LIKELIHOOD_ORDER_{'BASE' if system == 'base' else 'ADAPTER'}`)"))
+    if orders:
+        lines.append("- **The answering model orders the retrieved tests** (`LIKELIHOOD_ORDER_BASE`, "
+                     "`LIKELIHOOD_ORDER_ADAPTER`; the re-ranker's first 5 re-ordered by re-ranker score + the "
+                     "learned weight × the model's mean token log-probability of each, `customizer/retrieval/"
+                     "likelihood.py`): " + "; ".join(orders) + ".")
     hybrid = f"hybrid-{s}"
     if hybrid in systems and "retrieve" in systems:
         c = compare(repos, hybrid, "retrieve")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+import customizer.defaults
 from customizer.adapters import AdapterStore
 from customizer.customize import customize_project
 from customizer.decoding import DecodingConfig, LengthPrior
@@ -249,8 +250,11 @@ def test_the_leading_tests_are_ordered_with_the_answering_models_likelihood(
     stage = shipped_stage()
     assert stage is not None and 2 <= len(texts) <= stage.scored and np.all(np.isfinite(values))
     assert one.candidates[0].text in texts
+    base = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1, base_only=True)
+    assert len(calls) == 1 and "no model" in base.model_description  # the base model's likelihood did not help
+    monkeypatch.setattr(customizer.defaults, "LIKELIHOOD_ORDER_BASE", True)
     generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1, base_only=True)
-    assert calls[-1][0] is None  # without the adapter the base model judges
+    assert calls[-1][0] is None  # where it is asked to, the base model judges
     retrieval_only = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1, strategy="retrieve")
     assert len(calls) == 2 and "no model" in retrieval_only.model_description  # the bar runs no model
 

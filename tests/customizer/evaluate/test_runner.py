@@ -52,7 +52,9 @@ def test_evaluate_runs_every_system_resumes_and_reports(java_repo, tiny_bart_dir
     assert refreshed.split("## Decoding")[0] == text.split("## Decoding")[0] and "that parse (9)" in refreshed
 
 
-def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_repo, tiny_bart_dir, tmp_path):
+def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_repo, tiny_bart_dir, tmp_path,
+                                                                        monkeypatch):
+    import customizer.defaults
     from customizer.decoding import lead_with
     from customizer.defaults import DEFAULT_RETRIEVED_FIRST
     from customizer.evaluate.metrics import bleu
@@ -61,6 +63,8 @@ def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_rep
     from customizer.java.source_text import normalize_whitespace
     from customizer.retrieval.likelihood import stage_id
 
+    # as if the product let the base model order the retrieved tests (customizer.defaults.likelihood_orders)
+    monkeypatch.setattr(customizer.defaults, "LIKELIHOOD_ORDER_BASE", True)
     out = tmp_path / "results"
     common = dict(folds=4, run_folds=[0], splits=("method",), max_test=3, candidates=2, device="cpu",
                   base_model=str(tiny_bart_dir))
@@ -107,6 +111,11 @@ def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_rep
     assert again["base"][0] == cells["base"][0] and again["hybrid-base"][0] == cells["hybrid-base"][0]
     assert again["hybrid-base"][1]["retrieved_by"] == stage_id()
     assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 0
+    # where the product keeps the re-ranker's order for this kind of model, so does its hybrid cell
+    monkeypatch.setattr(customizer.defaults, "LIKELIHOOD_ORDER_BASE", False)
+    made = hybrid_cell(out, hybrid, test)
+    assert made is not None and made[1]["retrieved_by"] is None
+    assert [r["top1"] for r in made[0]] == [retrieved[r["id"]]["top1"] for r in made[0]]
 
 
 def test_evaluate_cli_rejects_unknown_systems_and_splits(java_repo, tmp_path, capsys):
