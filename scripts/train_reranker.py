@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from customizer.corpus.lists import PackageLists  # noqa: E402
-from customizer.corpus.paths import cache_root  # noqa: E402
+from customizer.corpus.paths import atomic_write_text, cache_root  # noqa: E402
 from customizer.errors import DatasetTooSmallError  # noqa: E402
 from customizer.evaluate.metrics import bleu  # noqa: E402
 from customizer.evaluate.runner import sample_test  # noqa: E402
@@ -167,9 +167,7 @@ def main() -> None:
                              "per_package": args.per_package,
                              "command": "python scripts/train_reranker.py " + " ".join(sys.argv[1:])}
     payload["cross_validated"] = {k: round(v, 2) for k, v in cv.items()}
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n")
-    tmp.replace(args.out)
+    atomic_write_text(args.out, json.dumps(payload, indent=1) + "\n")
     print(f"wrote {args.out}")
 
 
