@@ -57,9 +57,8 @@ def list_actions(ls: TestTailorServer, params: types.CodeActionParams) -> list[t
 def resolve_candidates(settings: Settings) -> int:
     """How many candidates a resolve generates. It applies only the best one; with the project's nearest tests
     first (``retrievedFirst`` > 0) the best is the nearest test, adapted, so a single candidate gives the same
-    edit without decoding (with a project's adapter, one forward pass of it picks the test among the re-ranker's
-    first five: under a second instead of the seconds a decoded candidate takes with the 42M base model;
-    docs/benchmarks.md). With ``validate`` all ``candidates`` are compiled and run to pick the best, and with
+    edit without running the model: milliseconds instead of seconds with the 42M base model
+    (docs/benchmarks.md). With ``validate`` all ``candidates`` are compiled and run to pick the best, and with
     ``retrievedFirst`` 0 the best is the model's; both need the full list. A project without tests gets the
     model's best candidate either way. ``testtailor.generateCandidates`` (the pick list) always makes all of them.
     """

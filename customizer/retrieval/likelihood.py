@@ -5,7 +5,9 @@ The re-ranker (:mod:`customizer.retrieval.rerank`) sees the shape of the two met
 cannot tell whether the renamed test *reads* like a test of the query method. A seq2seq model trained on focal
 method → test pairs can: the mean per-token log-probability of an adapted test, given the query's model input, is
 higher when the test calls what the query offers in the way such tests do. Where a repository has an adapter that
-model knows the project's tests too; without one the base model judges.
+model knows the project's tests too; without one the base model judges. That was the idea; measured on the dev-eval
+packages it did not pick better leads than the re-ranker alone, so the product leaves it off
+(:func:`customizer.defaults.likelihood_orders`) and the evaluation keeps measuring it (docs/architecture.md).
 
 The combination is learned, not chosen: ``scripts/train_likelihood_stage.py`` scores, with the shipped base model,
 the re-ranker's first ``scored`` neighbours of method- and class-split queries of pretraining packages (never the

@@ -5,9 +5,9 @@ re-ranker (:mod:`customizer.retrieval.rerank`) orders them by how good a test ea
 ``k`` are returned. The product (:meth:`customizer.generate.Generator.retrieve`, the language server) and the
 evaluation's ``retrieve`` system call this one function, so the bar the report measures is what users get.
 
-Where a model answers the request anyway (the default list: retrieved tests first, then the model's), a
-``likelihood`` scorer of that model re-orders the re-ranker's first few once more with the learned likelihood stage
-(:mod:`customizer.retrieval.likelihood`); the evaluation's ``hybrid-<system>`` cells do the same with their model.
+Given a ``likelihood`` scorer of the model that answers the request, the re-ranker's first few are re-ordered once
+more with the learned likelihood stage (:mod:`customizer.retrieval.likelihood`); the product passes one only where
+:func:`customizer.defaults.likelihood_orders` says so (measured: off), the evaluation always, to measure it.
 """
 
 from __future__ import annotations

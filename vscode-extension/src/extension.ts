@@ -450,9 +450,8 @@ class TestTailor implements vscode.Disposable {
   }
 
   /**
-   * The picker with the project's nearest tests at once (`retrievedOnly`: nothing decoded, under a second), busy
-   * while the full list, whose last candidate is the model's (seconds on a CPU), is generated; the items are
-   * replaced when it arrives (the same tests in the same order, then the model's).
+   * The picker with the project's nearest tests at once (`retrievedOnly`: milliseconds), busy while the full list,
+   * whose last candidate is the model's (seconds on a CPU), is generated; the items are replaced when it arrives.
    * Picking early takes the shown candidate and cancels the rest; closing the picker cancels both requests.
    */
   private async pickWhileGenerating(client: LanguageClient, params: GenerateCandidatesParams, first: number): Promise<void> {

@@ -243,6 +243,10 @@ def test_the_leading_tests_are_ordered_with_the_answering_models_likelihood(
         return recorded
 
     monkeypatch.setattr(Generator, "_scorer", spy)
+    # shipped: the re-ranker's order leads for both kinds of model (the evaluation found no gain), no model pass
+    quick = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)
+    assert not calls and "no model" in quick.model_description
+    monkeypatch.setattr(customizer.defaults, "LIKELIHOOD_ORDER_ADAPTER", True)
     one = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)  # the code action's single candidate
     assert one.candidates[0].source.startswith("retrieved") and "likelihood" in one.model_description
     (ref, texts, values), = calls
@@ -251,7 +255,7 @@ def test_the_leading_tests_are_ordered_with_the_answering_models_likelihood(
     assert stage is not None and 2 <= len(texts) <= stage.scored and np.all(np.isfinite(values))
     assert one.candidates[0].text in texts
     base = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1, base_only=True)
-    assert len(calls) == 1 and "no model" in base.model_description  # the base model's likelihood did not help
+    assert len(calls) == 1 and "no model" in base.model_description
     monkeypatch.setattr(customizer.defaults, "LIKELIHOOD_ORDER_BASE", True)
     generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1, base_only=True)
     assert calls[-1][0] is None  # where it is asked to, the base model judges
