@@ -25,15 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from torch import nn
 
-from customizer.batching import IGNORE
-from customizer.inputs import encode_target
-from customizer.losses import token_losses
+if TYPE_CHECKING:  # torch is imported where a model runs, so that retrieval alone starts fast (the CLI, the server)
+    from torch import nn
 
 STAGE_FILE = Path(__file__).with_name("likelihood.json")
 
@@ -96,31 +93,38 @@ def shipped_stage() -> LikelihoodStage | None:
     return LikelihoodStage.from_json(json.loads(STAGE_FILE.read_text()))
 
 
-@torch.no_grad()
 def mean_log_likelihoods(module: nn.Module, source_ids: Sequence[int], targets: Sequence[Sequence[int]]
                          ) -> np.ndarray:
     """Mean per-token log-probability (nats) of each target (token ids with specials, as
     :func:`customizer.inputs.encode_target` makes them) given one source, scored as training scores its loss
     (:func:`customizer.losses.token_losses`). The encoder runs once for all targets."""
+    import torch
+
+    from customizer.batching import IGNORE
+    from customizer.losses import token_losses
+
     if not targets:
         return np.zeros(0)
     device = next(module.parameters()).device
-    ids = torch.tensor([list(source_ids)], device=device)
-    mask = torch.ones_like(ids)
-    hidden = module.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
     width = max(len(t) for t in targets)
     labels = torch.full((len(targets), width), IGNORE, dtype=torch.long, device=device)
     for row, target in enumerate(targets):
         labels[row, :len(target)] = torch.tensor(list(target), device=device)
-    batch = {"labels": labels, "attention_mask": mask.expand(len(targets), -1),
-             "encoder_hidden": hidden.expand(len(targets), -1, -1)}
-    losses = token_losses(module, batch)
+    ids = torch.tensor([list(source_ids)], device=device)
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        hidden = module.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        batch = {"labels": labels, "attention_mask": mask.expand(len(targets), -1),
+                 "encoder_hidden": hidden.expand(len(targets), -1, -1)}
+        losses = token_losses(module, batch)
     counts = (labels != IGNORE).sum(dim=1).clamp(min=1)
     return (-(losses.sum(dim=1) / counts)).double().cpu().numpy()
 
 
 def likelihood_scorer(module: nn.Module, tokenizer: Any, source_ids: Sequence[int], max_target: int) -> Scorer:
     """A :data:`Scorer` for one query: each test is encoded as a decoder target of at most ``max_target`` tokens."""
+    from customizer.inputs import encode_target
+
     def score(texts: Sequence[str]) -> np.ndarray:
         return mean_log_likelihoods(module, source_ids, [encode_target(tokenizer, t, max_target) for t in texts])
     return score
