@@ -113,11 +113,12 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
              "Pooled over every package where both systems have cells, on the same held-out test pairs (one fold "
              f"each): mean BLEU-4 of the top-1, paired Wilcoxon signed-rank on per-pair BLEU (significant at p < "
              f"{ALPHA}), and top-1 / top-5 abstracted match (%) on the same pairs. `hybrid-X` is the candidate list "
-             "the product ships: the project's nearest existing tests (adapted; `DEFAULT_RETRIEVED_FIRST` of them, "
-             "ordered by the re-ranker and then by X's likelihood of each where X's cell recorded it) first, then "
-             "X's candidates. *parses*: top-1 parses as a Java method (%); *cut*: the model's top-1 "
-             "reached the decoder's length limit (%); *decoding*: `shipped` where the cells were decoded with "
-             "today's default decoding (recorded in each cell's run), `shipped before` a setting where they were "
+             "the product ships: the project's nearest existing tests (adapted; `DEFAULT_RETRIEVED_FIRST` of them, in "
+             "the re-ranker's order, or re-ordered by X's likelihood of each where the defaults say so: see "
+             "Shipped defaults) first, then X's candidates. *parses*: top-1 parses as a Java method (%); *cut*: "
+             "the model's top-1 reached the decoder's length limit (%); *decoding*: `shipped` where the cells were "
+             "decoded with today's default decoding (recorded in each cell's run), `shipped before` a setting where "
+             "they were "
              "decoded with it but for that setting, added since, `earlier` where they were stored before (before "
              "cells recorded it, or with other settings), with the runtime that decoded them.", ""]
     for split in [s for s in SPLITS if s in data] + sorted(set(data) - set(SPLITS)):
@@ -287,9 +288,10 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         verdict = _verdict(c, "better", "worse")
         follows = (shipped and c.significant(ALPHA) and c.delta > 0) or (not shipped and not (
             c.significant(ALPHA) and c.delta > 0))
+        n_pkg = sum(1 for v in repos.values() if any(r.get("retrieved") for r in v.get(system, [])))
         orders.append(f"with {kind}: BLEU of the first {c.mean_a:.1f} vs {c.mean_b:.1f} with the re-ranker alone "
-                      f"({c.delta:+.1f}, p = {_p(c)}, {c.n} pairs of {_packages(repos, system, 'retrieve')} "
-                      f"packages, {verdict}), top-1 abstracted match {abs_model:.1f}% vs {abs_bar:.1f}%; "
+                      f"({c.delta:+.1f}, p = {_p(c)}, {c.n} pairs of {n_pkg} packages, {verdict}), top-1 "
+                      f"abstracted match {abs_model:.1f}% vs {abs_bar:.1f}%; "
                       f"{'on' if shipped else 'off'}"
                       + ("" if follows else " (the measurement now disagrees: revisit "
                          f"`LIKELIHOOD_ORDER_{'BASE' if system == 'base' else 'ADAPTER'}`)"))
@@ -304,9 +306,11 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         ordered, n_pkg = model_ordered(repos, hybrid)
         shared = set(_scores(repos, hybrid)) & set(_scores(repos, "retrieve"))
         abs_list, abs_bar = _scores(repos, hybrid, "abstracted"), _scores(repos, "retrieve", "abstracted")
+        how = (f"chosen by the re-ranker and then by the `{s}` adapter's likelihood of each; ordered so on "
+               f"{ordered} of {n_pkg} packages" if LIKELIHOOD_ORDER_ADAPTER else
+               "chosen by the re-ranker: the likelihood order is off")
         lines.append(f"- **The shipped list vs the bar**: its first candidate (the nearest existing test, adapted, "
-                     f"chosen by the re-ranker and then by the `{s}` adapter's likelihood of each; ordered so on "
-                     f"{ordered} of {n_pkg} packages) scores BLEU {c.mean_a:.1f} vs {c.mean_b:.1f} for the retrieval "
+                     f"{how}) scores BLEU {c.mean_a:.1f} vs {c.mean_b:.1f} for the retrieval "
                      f"bar on {c.n} pairs ({c.delta:+.1f}, p = {_p(c)}), top-1 abstracted match "
                      f"{_pct(abs_list, shared):.1f}% vs {_pct(abs_bar, shared):.1f}%: "
                      f"{_verdict(c, 'the shipped default beats the bar', 'the shipped default is below the bar')}.")

@@ -51,11 +51,14 @@ def test_a_cell_decoded_before_a_setting_existed_says_which_setting_it_lacks():
     assert decoding_of(repos, "full") == "–"
 
 
-def test_the_shipped_list_is_held_against_the_bar_and_says_which_model_ordered_its_lead():
+def test_the_shipped_list_is_held_against_the_bar_and_says_which_model_ordered_its_lead(monkeypatch):
+    import customizer.evaluate.summary as summary
+
     bar = [30.0 + i % 3 for i in range(30)]
     data = _data(retrieve=bar, base=[5.0] * 30, l_ldb=[10.0] * 30, hybrid_l_ldb=[b + 2 + 0.1 * i for i, b in
                                                                                   enumerate(bar)])
     data["method"]["repo"]["__runs__"] = [{"system": "hybrid-l-ldb", "retrieved_by": "0123456789ab"}]
+    monkeypatch.setattr(summary, "LIKELIHOOD_ORDER_ADAPTER", True)
     text = "\n".join(render_defaults(data))
     assert "**The shipped list vs the bar**" in text and "ordered so on 1 of 1 packages" in text
     assert "the shipped default beats the bar" in text
@@ -63,6 +66,8 @@ def test_the_shipped_list_is_held_against_the_bar_and_says_which_model_ordered_i
     data["method"]["repo"]["__runs__"] = [{"system": "hybrid-l-ldb", "retrieved_by": None}]
     text = "\n".join(render_defaults(data))
     assert "ordered so on 0 of 1 packages" in text and "no significant difference" in text
+    monkeypatch.setattr(summary, "LIKELIHOOD_ORDER_ADAPTER", False)
+    assert "chosen by the re-ranker: the likelihood order is off" in "\n".join(render_defaults(data))
 
 
 def test_the_models_order_of_the_retrieved_tests_is_measured_and_held_against_the_default(monkeypatch):
