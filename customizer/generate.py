@@ -265,19 +265,24 @@ class Generator:
         if only_retrieval:
             generation = self.retrieve(repo, method.text, method.class_name, k, exclude=(path, method.signature))
         else:
-            given = self._model_input(method.text, focal_context(parsed, method), repo, base_only, strategy,
-                                      retrieval, (path, method.signature))
-            # the retrieved tests that lead: ordered with the answering model's likelihood of each where the
-            # evaluation found that it helps (customizer.defaults.likelihood_orders), else the re-ranker's order
+            def model_input() -> _ModelInput:  # the model that answers and its input (loads the model)
+                return self._model_input(method.text, focal_context(parsed, method), repo, base_only, strategy,
+                                         retrieval, (path, method.signature))
+
             first = k if retrieved_only else first
-            scorer = self._scorer(given) if likelihood_orders(given.ref is not None) else None
+            # the retrieved tests that lead: the re-ranker's order, re-ordered by the answering model's likelihood
+            # only where the evaluation found that it helps (customizer.defaults.likelihood_orders; shipped off);
+            # otherwise they need no model, and a list they fill loads none
+            ordering = first > 0 and (likelihood_orders(adapter=True) or likelihood_orders(adapter=False))
+            given = model_input() if ordering else None
+            scorer = self._scorer(given) if given is not None and likelihood_orders(given.ref is not None) else None
             leading = self._retrieved_for(repo, method, path, first, scorer) if first > 0 else None
             if retrieved_only and (leading is None or not leading.candidates):
                 raise NoTestsFoundError(f"{repo} has no mined tests to retrieve from")
             if leading is not None and (retrieved_only or len(leading.candidates) >= k):  # no decoding
                 generation = leading
             else:
-                generation = self._generate(given, k)
+                generation = self._generate(given or model_input(), k)
                 if leading is not None:
                     self._lead_with(generation, leading, k)
         generation.method, generation.file = method, str(path)

@@ -246,6 +246,7 @@ def test_the_leading_tests_are_ordered_with_the_answering_models_likelihood(
     # shipped: the re-ranker's order leads for both kinds of model (the evaluation found no gain), no model pass
     quick = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)
     assert not calls and "no model" in quick.model_description
+    assert generator._server is None  # nor is the model loaded for it
     monkeypatch.setattr(customizer.defaults, "LIKELIHOOD_ORDER_ADAPTER", True)
     one = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)  # the code action's single candidate
     assert one.candidates[0].source.startswith("retrieved") and "likelihood" in one.model_description
