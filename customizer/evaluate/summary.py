@@ -161,8 +161,8 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
                     f"- **{system} vs base**: BLEU {vs_base.mean_a:.1f} vs {vs_base.mean_b:.1f} ({vs_base.delta:+.1f}, "
                     f"p = {_p(vs_base)}, {vs_base.n} pairs of {_packages(repos, system, 'base')} packages): "
                     f"{_verdict(vs_base, 'the customized model is better', 'the customized model is worse')}.")
-            if vs_ret is not None and is_hybrid(system) and model_ordered(repos, system)[0]:
-                ordered, n_pkg = model_ordered(repos, system)
+            ordered, n_pkg = model_ordered(repos, system) if is_hybrid(system) else (0, 0)
+            if vs_ret is not None and ordered:
                 sentences.append(
                     f"- **{system} vs retrieve** (the shipped list, its retrieved tests ordered with "
                     f"`{system.removeprefix('hybrid-')}`'s likelihood on {ordered} of {n_pkg} packages): BLEU "
@@ -217,10 +217,12 @@ def sweep_retrieved_first(repos: Mapping[str, Mapping[str, Rows]], strategy: str
     return out
 
 
-def model_ordered_lead(repos: Mapping[str, Mapping[str, Rows]], system: str) -> tuple[Comparison, float, float]:
+def model_ordered_lead(repos: Mapping[str, Mapping[str, Rows]], system: str
+                       ) -> tuple[Comparison, float, float, int]:
     """The first retrieved test as ``system``'s model orders them (stored per row since the likelihood stage) vs as
-    the re-ranker alone does (the ``retrieve`` cell's top-1), on the pairs both have: the paired BLEU comparison and
-    the top-1 abstracted match (%) of each. Measured whatever the product ships, so the default can follow it."""
+    the re-ranker alone does (the ``retrieve`` cell's top-1), on the pairs both have: the paired BLEU comparison,
+    the top-1 abstracted match (%) of each and how many packages those pairs come from. Measured whatever the
+    product ships, so the default can follow it."""
     from customizer.evaluate.abstraction import abstracted_match
     from customizer.evaluate.metrics import bleu, exact_match
 
@@ -237,8 +239,9 @@ def model_ordered_lead(repos: Mapping[str, Mapping[str, Rows]], system: str) -> 
                 abs_ordered += exact_match(lead, row["reference"]) or abstracted_match(lead, row["reference"])
                 abs_reranked += bool(bar[row["id"]]["abstracted"][0])
     n = max(1, len(ordered))
+    packages = len({key.split("/")[0] for key in ordered})
     return (wilcoxon(f"{system}-ordered", ordered, "re-ranker", reranked), 100 * abs_ordered / n,
-            100 * abs_reranked / n)
+            100 * abs_reranked / n, packages)
 
 
 def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list[str]:
@@ -282,13 +285,11 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
     orders = []
     for kind, system, shipped in (("the base model", "base", LIKELIHOOD_ORDER_BASE),
                                   (f"the `{s}` adapter", s, LIKELIHOOD_ORDER_ADAPTER)):
-        c, abs_model, abs_bar = model_ordered_lead(repos, system)
+        c, abs_model, abs_bar, n_pkg = model_ordered_lead(repos, system)
         if not c.n:
             continue
         verdict = _verdict(c, "better", "worse")
-        follows = (shipped and c.significant(ALPHA) and c.delta > 0) or (not shipped and not (
-            c.significant(ALPHA) and c.delta > 0))
-        n_pkg = sum(1 for v in repos.values() if any(r.get("retrieved") for r in v.get(system, [])))
+        follows = shipped == (c.significant(ALPHA) and c.delta > 0)  # on exactly where it measured better
         orders.append(f"with {kind}: BLEU of the first {c.mean_a:.1f} vs {c.mean_b:.1f} with the re-ranker alone "
                       f"({c.delta:+.1f}, p = {_p(c)}, {c.n} pairs of {n_pkg} packages, {verdict}), top-1 "
                       f"abstracted match {abs_model:.1f}% vs {abs_bar:.1f}%; "
