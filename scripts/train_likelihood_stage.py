@@ -52,6 +52,12 @@ from customizer.retrieval.rerank import Neighbour, shipped_reranker  # noqa: E40
 MIN_PAIRS = 40
 
 
+
+def _line_count(path: Path) -> int:
+    with path.open() as f:
+        return sum(1 for _ in f)
+
+
 def package_queries(path: Path, per_package: int, scored: int, model: object) -> list[dict]:
     """One example per query: re-ranker scores, likelihoods and BLEU of its first ``scored`` neighbours."""
     reranker = shipped_reranker()
@@ -110,7 +116,7 @@ def main() -> None:
     lists = PackageLists.load()
     pretrain, dev_eval = set(lists.pretrain), set(lists.dev_eval)
     files = sorted(f for f in args.corpus.glob("*.jsonl") if f.stem in pretrain and f.stem not in dev_eval
-                   and sum(1 for _ in f.open()) >= MIN_PAIRS)
+                   and _line_count(f) >= MIN_PAIRS)
     random.Random(args.seed).shuffle(files)
     files = files[:args.packages]
     key = f"{args.per_package}-{args.scored}"

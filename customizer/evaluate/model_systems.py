@@ -137,22 +137,3 @@ def ordered_retrieved(module: nn.Module, tokenizer: Any, index: RetrievalIndex, 
     return [[n.adapted for n in nearest_adapted(index, pair.focal.body, k, class_name=pair.focal.class_,
                                                 likelihood=likelihood_scorer(module, tokenizer, source, max_target))]
             for pair, source in zip(test, sources, strict=True)]
-
-
-def add_retrieved_order(rows: list[dict[str, Any]], run: dict[str, Any], train: list[Pair], test: list[Pair],
-                        cfg: Any) -> None:
-    """Give a stored ``base`` cell (no retrieval context) the retrieved tests in its model's order, in place, as
-    :func:`run_model_system` now stores them: the base model is the checkpoint, so nothing else needs recomputing
-    (its candidates stay as they were decoded)."""
-    if run.get("system") not in (None, "base") or int(run.get("retrieval") or 0):
-        raise ValueError(f"only a base cell without retrieval context can be given its order later, not {run}")
-    base = load_base_model(cfg.base_model, cfg.device)
-    max_source, max_target = length_budget(base.model)
-    by_id = {p.id: p for p in test}
-    pairs = [by_id[r["id"]] for r in rows]
-    sources = [encode_pair(base.tokenizer, p, ContextLevel.FULL, max_source, max_target)[0] for p in pairs]
-    ordered = ordered_retrieved(base.model, base.tokenizer, RetrievalIndex(train), pairs, sources, max_target,
-                                cfg.candidates)
-    for row, retrieved_tests in zip(rows, ordered, strict=True):
-        row["retrieved"] = retrieved_tests
-    run["retrieved_by"] = stage_id()

@@ -40,7 +40,6 @@ from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, retrieve_candidates
 from customizer.mining.folds import split_folds
 from customizer.mining.miner import mine_repository
 from customizer.mining.pairs import Pair, read_pairs, write_pairs
-from customizer.retrieval.likelihood import shipped_stage
 from customizer.retrieval.rerank import reranker_id
 
 Log = Callable[[str], None]
@@ -176,17 +175,6 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
                     run: dict[str, Any] | None = None
                     if is_done(cfg.out, cell) and is_hybrid(system) and _stale_hybrid(cfg.out, cell):
                         cell.path(cfg.out).unlink()  # made from a part computed since: made again below
-                    if is_done(cfg.out, cell) and system == "base" and not cfg.retrieval and not cfg.validate:
-                        stored, stored_run = read_cell(cfg.out, cell)
-                        if stored and "retrieved" not in stored[0] and shipped_stage() is not None:
-                            from customizer.evaluate.model_systems import add_retrieved_order
-
-                            log(f"{name} {split} fold {fold}: base: ordering the retrieved tests by its likelihood")
-                            run = stored_run or {"system": "base"}
-                            add_retrieved_order(stored, run, train, test, cfg)
-                            write_cell(cfg.out, cell, stored, run)
-                            computed += 1
-                        continue
                     if is_done(cfg.out, cell):
                         if not cfg.validate:
                             continue

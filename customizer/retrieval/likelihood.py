@@ -19,7 +19,6 @@ retrieve baseline (``--strategy retrieve``, the evaluation's bar) never uses it:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from customizer.retrieval.rerank import weights_file_id
 
 if TYPE_CHECKING:  # torch is imported where a model runs, so that retrieval alone starts fast (the CLI, the server)
     from torch import nn
@@ -82,7 +83,7 @@ class LikelihoodStage:
 def stage_id() -> str | None:
     """The shipped stage's identity (first 12 hex digits of its weights file's sha256), recorded with evaluation
     cells whose retrieved tests it ordered."""
-    return hashlib.sha256(STAGE_FILE.read_bytes()).hexdigest()[:12] if STAGE_FILE.exists() else None
+    return weights_file_id(STAGE_FILE)
 
 
 @cache

@@ -234,9 +234,15 @@ def export(model: Any, depth: int) -> dict[str, Any]:
     return {"features": list(FEATURES), "baseline": baseline, "depth": depth, "trees": trees}
 
 
+def weights_file_id(path: Path) -> str | None:
+    """A shipped weights file's identity (first 12 hex digits of its sha256), recorded with the evaluation cells it
+    shaped; None when the file is absent."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else None
+
+
 def reranker_id() -> str | None:
-    """The shipped weights' identity (first 12 hex digits of their sha256), recorded with evaluation cells."""
-    return hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest()[:12] if WEIGHTS_FILE.exists() else None
+    """The shipped re-ranker's identity, recorded with evaluation cells."""
+    return weights_file_id(WEIGHTS_FILE)
 
 
 @cache

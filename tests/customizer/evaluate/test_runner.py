@@ -104,13 +104,6 @@ def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_rep
     assert made is not None and made[1]["retrieved_by"] is None
     retrieved = {r["id"]: r for r in cells["retrieve"][0]}
     assert [r["top1"] for r in made[0]] == [retrieved[r["id"]]["top1"] for r in made[0]]
-    # such a base cell gets its order without decoding again (the base model is the checkpoint), and the hybrid
-    # cell made from it is made again
-    assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 2
-    again = {c.system: (rows, run) for c, rows, run in iter_cells(out)}
-    assert again["base"][0] == cells["base"][0] and again["hybrid-base"][0] == cells["hybrid-base"][0]
-    assert again["hybrid-base"][1]["retrieved_by"] == stage_id()
-    assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 0
     # where the product keeps the re-ranker's order for this kind of model, so does its hybrid cell
     monkeypatch.setattr(customizer.defaults, "LIKELIHOOD_ORDER_BASE", False)
     made = hybrid_cell(out, hybrid, test)
