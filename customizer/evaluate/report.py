@@ -9,6 +9,7 @@ from typing import Any
 
 from customizer.evaluate.decoding_report import render_decoding
 from customizer.evaluate.metrics import style_similarity
+from customizer.evaluate.paper_comparison import render_paper_comparison
 from customizer.evaluate.scoring import TOP_K, perplexity
 from customizer.evaluate.stats import kruskal, wilcoxon
 from customizer.evaluate.store import iter_cells
@@ -134,7 +135,7 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
     if not data:
         lines.append("No evaluation results yet.")
         return "\n".join(lines + render_validation(docs) + render_decoding(docs)) + "\n"
-    lines += render_summary(data) + render_defaults(data)
+    lines += render_summary(data) + render_defaults(data) + render_paper_comparison(data)
     for split in sorted(data, key=lambda s: ("random", "method", "class").index(s) if s in
                         ("random", "method", "class") else 9):
         repos = data[split]
