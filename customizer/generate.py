@@ -68,7 +68,7 @@ from customizer.inputs import (
     source_budget,
 )
 from customizer.java.context import ContextLevel, FocalContext, focal_context, render_input
-from customizer.java.methods import MethodInfo, method_at
+from customizer.java.methods import MethodInfo, method_at, method_on_line
 from customizer.java.parser import read_java_file
 from customizer.java.snippets import parses_as_method, redeclared_locals
 from customizer.java.source_text import normalize_whitespace
@@ -241,7 +241,8 @@ class Generator:
                               retrieved_only: bool = False) -> Generation:
         """Candidates for the method at (0-based ``line``, ``column``) of ``file`` (absolute or repo-relative).
 
-        Without ``column`` the first non-blank character of the line is used. ``retrieval``: see
+        Without ``column`` the method at the line's first non-blank character is used, else the first one declared
+        on the line (:func:`customizer.java.methods.method_on_line`). ``retrieval``: see
         :meth:`generate_for_source`. ``retrieved_first`` (default ``DEFAULT_RETRIEVED_FIRST``): up to that many of
         the project's nearest existing tests, adapted to the method, lead the model's candidates, leaving the model
         at least the last place when ``k`` > 1 (:func:`retrieved_tests_first`; none when the project has no tests).
@@ -253,10 +254,7 @@ class Generator:
         if not path.is_absolute():
             path = Path(repo) / path
         parsed = read_java_file(path)
-        if column is None:
-            text = parsed.line_text(line)
-            column = len(text) - len(text.lstrip())
-        method = method_at(parsed, line, column)
+        method = method_on_line(parsed, line) if column is None else method_at(parsed, line, column)
         if method is None:
             raise NoMethodAtPositionError(f"no method at line {line + 1} of {path}; put the cursor inside a "
                                           "method or on its signature")

@@ -13,7 +13,7 @@ from customizer.java.context import (
     render_input,
 )
 from customizer.java.imports import imports, package_name
-from customizer.java.methods import MethodInfo, called_methods, list_methods, method_at
+from customizer.java.methods import MethodInfo, called_methods, list_methods, method_at, method_on_line
 from customizer.java.parser import ParsedFile, PositionOutOfRangeError, parse_java, read_java_file
 from customizer.java.positions import (
     byte_to_point,
@@ -54,6 +54,7 @@ __all__ = [
     "list_methods",
     "list_types",
     "method_at",
+    "method_on_line",
     "normalize_whitespace",
     "package_name",
     "parse_context_level",

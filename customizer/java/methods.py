@@ -106,7 +106,9 @@ def list_methods(parsed: ParsedFile) -> list[MethodInfo]:
 
 
 def method_at(parsed: ParsedFile, line: int, column: int) -> MethodInfo | None:
-    """The innermost method whose declaration (annotations through closing brace) contains the position.
+    """The innermost method whose declaration (annotations through closing brace) contains the position, or
+    whose own doc comment does (the comments on their own lines right above it: a developer often asks from the
+    Javadoc that describes the method).
 
     A position just past the closing brace still counts. Lines past the end raise
     ``PositionOutOfRangeError``; columns past the end of a line clamp to its end.
@@ -117,7 +119,36 @@ def method_at(parsed: ParsedFile, line: int, column: int) -> MethodInfo | None:
         node = _enclosing_method_node(parsed, offset - 1)
         if node is not None and node.end_byte != offset:
             node = None
+    if node is None:
+        node = _documented_method_node(parsed, offset)
     return None if node is None else method_info(parsed, node)
+
+
+def method_on_line(parsed: ParsedFile, line: int) -> MethodInfo | None:
+    """The method a line means when no column is given: the one at the line's first non-blank character, else
+    the first method declared on the line (``class A { int f() { … } }`` written on one line)."""
+    text = parsed.line_text(line)
+    found = method_at(parsed, line, len(text) - len(text.lstrip()))
+    if found is not None:
+        return found
+    return next((m for m in list_methods(parsed) if m.name_line == line), None)
+
+
+def _documented_method_node(parsed: ParsedFile, offset: int) -> Node | None:
+    """The method whose doc comment holds ``offset``: a comment that starts its line, followed (comments and
+    line breaks between, no blank line) by a method declaration."""
+    node: Node | None = parsed.root.descendant_for_byte_range(offset, offset)
+    if node is None or node.type not in COMMENT_TYPES:
+        return None
+    line_start = parsed.point_to_byte(node.start_point.row, 0)
+    if parsed.source[line_start:node.start_byte].strip():  # a trailing comment belongs to the code before it
+        return None
+    while node is not None and node.type in COMMENT_TYPES:
+        following = node.next_named_sibling
+        if following is None or following.start_point.row - node.end_point.row > 1:
+            return None
+        node = following
+    return node if node is not None and node.type in METHOD_TYPES else None
 
 
 def _enclosing_method_node(parsed: ParsedFile, offset: int) -> Node | None:

@@ -33,6 +33,16 @@ async def test_nothing_outside_methods_or_in_tests(start_client: Starter, java_r
 
 
 @pytest.mark.asyncio
+async def test_offered_on_the_methods_javadoc(start_client: Starter, java_repo: Path) -> None:
+    client = await start_client()
+    text = ("package org.example;\n\npublic class Calc {\n    /**\n     * Adds two numbers.\n     */\n"
+            "    public int add(int a, int b) {\n        return a + b;\n    }\n}\n")
+    uri = open_doc(client, java_repo / CALC, text=text)
+    assert [a.data["name"] for a in await code_actions(client, uri, 4, 10)] == ["add"]  # in the javadoc
+    assert await code_actions(client, uri, 2, 10) == []  # the class line
+
+
+@pytest.mark.asyncio
 async def test_nothing_for_non_java_documents(start_client: Starter, java_repo: Path) -> None:
     client = await start_client()
     readme = java_repo / "README.md"

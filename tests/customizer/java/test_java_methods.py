@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from customizer.java import MethodInfo, called_methods, list_methods, method_at, parse_java, read_java_file
+from customizer.java import (
+    MethodInfo,
+    called_methods,
+    list_methods,
+    method_at,
+    method_on_line,
+    parse_java,
+    read_java_file,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -131,9 +139,41 @@ def test_method_at_returns_innermost() -> None:
     # Just past the closing brace still counts; the blank line after does not.
     assert method_at(parsed, 22, 5) == annotated
     assert method_at(parsed, 23, 0) is None
-    # Field and javadoc lines are not methods.
+    # A field line is no method, nor is its trailing comment; a method's own javadoc line means the method.
     assert method_at(parsed, 10, 8) is None
-    assert method_at(parsed, 13, 8) is None
+    assert method_at(parsed, 11, 60) is None
+    documented = method_at(parsed, 13, 8)
+    assert documented is not None and documented.name == "Constructs" and documented.is_constructor
+
+
+def test_doc_comments_mean_the_method_right_below_them() -> None:
+    parsed = parse_java(
+        "class A {\n"
+        "    /**\n"
+        "     * Adds.\n"
+        "     */\n"
+        "    // and a note\n"
+        "    int add(int a, int b) { return a + b; }\n"
+        "\n"
+        "    /** Detached: a blank line follows. */\n"
+        "\n"
+        "    int sub(int a, int b) { return a - b; }\n"
+        "    int f; // not a doc comment\n"
+        "    int g() { return f; }\n"
+        "}\n")
+    for line in (1, 2, 3, 4):
+        found = method_at(parsed, line, 6)
+        assert found is not None and found.name == "add", line
+    assert method_at(parsed, 7, 8) is None
+    assert method_at(parsed, 10, 20) is None
+
+
+def test_method_on_line_without_a_column() -> None:
+    one_line = parse_java("class A { int f() { return 1; } int g() { return 2; } }\n")
+    found = method_on_line(one_line, 0)
+    assert found is not None and found.name == "f"
+    parsed = parse_java("class A {\n    int f() {\n        return 1;\n    }\n\n}\n")
+    assert [getattr(method_on_line(parsed, i), "name", None) for i in range(6)] == [None, "f", "f", "f", None, None]
 
 
 def test_called_methods_in_order() -> None:
