@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from customizer.evaluate.decoding_report import render_decoding
+from customizer.evaluate.kruskal_table import render_kruskal_table
 from customizer.evaluate.metrics import style_similarity
 from customizer.evaluate.paper_comparison import render_paper_comparison
 from customizer.evaluate.scoring import TOP_K, perplexity
@@ -183,9 +184,10 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
                     lines.append(f"| {repo} | {system} | {c.n} | {_fmt(c.mean_a)} | {_fmt(c.mean_b)} | "
                                  f"{c.delta:+.1f} | {_p(c.p_value)} | {verdict} |")
             lines.append("")
-        # Table 4 analog
+        # Table 4 analog: pooled between every two systems, then base vs each per package
+        lines += render_kruskal_table(repos)
         if "base" in systems:
-            lines += ["### Kruskal–Wallis on per-pair BLEU (paper Table 4 analog)", "",
+            lines += ["### Kruskal–Wallis on per-pair BLEU, per package (base vs each system)", "",
                       "| repository | comparison | p |", "|---|---|---|"]
             for repo in sorted(repos):
                 base = [r["bleu"] for r in repos[repo].get("base", [])]
