@@ -33,6 +33,12 @@ DEFAULT_RETRIEVED_FIRST = 4
 # picked better leads than the re-ranker alone there, so both are off (the lead costs no model pass).
 LIKELIHOOD_ORDER_BASE = False
 LIKELIHOOD_ORDER_ADAPTER = False
+# Whether the model's own candidates are ordered by their agreement with the project's AGREEMENT_TESTS nearest
+# existing tests, adapted (customizer/retrieval/agreement.py: BLEU against each, summed; no model pass). On the
+# dev-eval packages it lifted the BLEU of the model's first candidate on every split, for the base model and for
+# adapters (docs/evaluation.md, "Shipped defaults", recomputes it).
+AGREEMENT_ORDER = True
+AGREEMENT_TESTS = 5
 
 
 def likelihood_orders(adapter: bool) -> bool:

@@ -21,7 +21,7 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ import torch
 from torch import nn
 from transformers import ExponentialDecayLengthPenalty, LogitsProcessorList
 
+from customizer import defaults
 from customizer.adapters import AdapterMeta, AdapterStore, repo_key
 from customizer.decoding import (
     DEGENERATE_REPEATS,
@@ -75,6 +76,7 @@ from customizer.java.source_text import normalize_whitespace
 from customizer.mining.miner import mine_repository
 from customizer.model import BaseModel, load_base_model
 from customizer.retrieval import RetrievalIndex, nearest_adapted, retrieved_texts
+from customizer.retrieval.agreement import agreement_order
 from customizer.retrieval.likelihood import Scorer, likelihood_scorer
 from customizer.retrieval.stored import stored_pairs, worktree_state
 from customizer.serving import AdapterRef, AdapterServer
@@ -274,13 +276,21 @@ class Generator:
             ordering = first > 0 and (likelihood_orders(adapter=True) or likelihood_orders(adapter=False))
             given = model_input() if ordering else None
             scorer = self._scorer(given) if given is not None and likelihood_orders(given.ref is not None) else None
-            leading = self._retrieved_for(repo, method, path, first, scorer) if first > 0 else None
+            # the nearest tests that lead, and, where the model will decode, those its candidates are ordered by
+            # (one retrieval: the first `first` of the re-ranker's list are the same whatever its length)
+            agree = defaults.AGREEMENT_ORDER and not retrieved_only and first < k
+            wanted = max(first, defaults.AGREEMENT_TESTS) if agree else first
+            nearest = self._retrieved_for(repo, method, path, wanted, scorer) if wanted > 0 else None
+            leading = (replace(nearest, candidates=nearest.candidates[:first])
+                       if nearest is not None and first > 0 else None)
             if retrieved_only and (leading is None or not leading.candidates):
                 raise NoTestsFoundError(f"{repo} has no mined tests to retrieve from")
             if leading is not None and (retrieved_only or len(leading.candidates) >= k):  # no decoding
                 generation = leading
             else:
                 generation = self._generate(given or model_input(), k)
+                if agree and nearest is not None:
+                    self._order_by_agreement(generation, nearest)
                 if leading is not None:
                     self._lead_with(generation, leading, k)
         generation.method, generation.file = method, str(path)
@@ -303,6 +313,22 @@ class Generator:
             return None  # a project without tests (or history to index them by): the model's candidates only
         found.candidates = lead_with(found.candidates, [], n, key=_code_key)
         return found
+
+    @staticmethod
+    def _order_by_agreement(generation: Generation, nearest: Generation) -> None:
+        """Order the model's candidates by their agreement with the project's nearest tests
+        (:mod:`customizer.retrieval.agreement`); candidates with a defect stay after the others, in beam order."""
+        tests = [c.text for c in nearest.candidates]
+        if not tests or len(generation.candidates) < 2:
+            return
+        order = agreement_order([c.text for c in generation.candidates], tests,
+                                clean=[c.parses and not c.redeclares and not c.degenerate
+                                       for c in generation.candidates])
+        generation.candidates = [generation.candidates[i] for i in order]
+        for rank, candidate in enumerate(generation.candidates, start=1):
+            candidate.rank = rank
+        generation.model_description += (f"; its candidates ordered by agreement with the project's "
+                                          f"{len(tests)} nearest test{'s' if len(tests) > 1 else ''}")
 
     @staticmethod
     def _lead_with(generation: Generation, leading: Generation, k: int) -> None:

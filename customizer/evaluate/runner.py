@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from customizer import defaults
 from customizer.evaluate.hybrid import hybrid_cell, is_hybrid, parts
-from customizer.evaluate.scoring import score_pair
-from customizer.evaluate.store import Cell, is_done, read_cell, write_cell
+from customizer.evaluate.scoring import TOP_K, score_pair
+from customizer.evaluate.store import Cell, is_done, read_cell, read_json_if_present, write_cell
 from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, retrieve_candidates
 from customizer.mining.folds import split_folds
 from customizer.mining.miner import mine_repository
@@ -206,9 +207,13 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
 
 
 def _stale_hybrid(out: Path, cell: Cell) -> bool:
-    """A hybrid cell older than one of its parts (a part recomputed, or given its retrieved order, since)."""
+    """A hybrid cell older than one of its parts (a part recomputed since), or made with the model's candidates
+    ordered otherwise than the product orders them now (``customizer.defaults.AGREEMENT_ORDER``)."""
     made = cell.path(out).stat().st_mtime
-    return any(is_done(out, part) and part.path(out).stat().st_mtime > made for part in parts(cell))
+    if any(is_done(out, part) and part.path(out).stat().st_mtime > made for part in parts(cell)):
+        return True
+    run = read_json_if_present(cell.run_path(out)) or {}
+    return bool(run.get("agreement", False)) != (defaults.AGREEMENT_ORDER and run.get("retrieved_first", 0) < TOP_K)
 
 
 # --- several cells at once ------------------------------------------------------------------------------------

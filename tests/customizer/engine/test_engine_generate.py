@@ -228,6 +228,37 @@ def test_the_projects_nearest_test_leads_the_models_candidates_by_default(genera
     assert len({" ".join(c.text.split()) for c in two.candidates}) == len(two.candidates)  # no duplicates
 
 
+def test_the_models_candidates_are_ordered_by_agreement_with_the_nearest_tests(
+        generator: Generator, java_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import customizer.generate
+
+    calls = []
+
+    def reversed_order(candidates, tests, clean=None):  # a stand-in that makes the re-ordering visible
+        calls.append((list(candidates), list(tests), list(clean)))
+        return list(range(len(candidates)))[::-1]
+
+    monkeypatch.setattr(customizer.defaults, "AGREEMENT_ORDER", False)
+    beam = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3, retrieved_first=0)
+    assert "agreement" not in beam.model_description
+    monkeypatch.setattr(customizer.defaults, "AGREEMENT_ORDER", True)
+    monkeypatch.setattr(customizer.generate, "agreement_order", reversed_order)
+    agreed = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3, retrieved_first=0)
+    nearest = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=5, retrieved_only=True)
+    (candidates, tests, clean), = calls
+    assert candidates == [c.text for c in beam.candidates]  # the model's own, in beam order
+    assert tests == [c.text for c in nearest.candidates]  # the project's nearest tests (up to 5), as listed
+    assert clean == [c.parses and not c.redeclares and not c.degenerate for c in beam.candidates]
+    assert [c.text for c in agreed.candidates] == candidates[::-1] and [c.rank for c in agreed.candidates] == [1, 2, 3]
+    assert f"agreement with the project's {len(tests)} nearest tests" in agreed.model_description
+    # in the default list the model's place goes to its best by agreement; a list of nearest tests only, or the
+    # code action's single candidate, decodes nothing and orders nothing
+    mixed = generator.generate_for_position(java_repo, CALC, ADD_LINE, k=3, retrieved_first=2)
+    assert len(calls) == 2 and mixed.candidates[-1].text == calls[-1][0][-1]
+    generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)
+    assert len(calls) == 2
+
+
 def test_the_leading_tests_are_ordered_with_the_answering_models_likelihood(
         generator: Generator, java_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
