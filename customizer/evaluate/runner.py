@@ -174,9 +174,10 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
                     cell = Cell(name, split, fold, system_cell_name(system, cfg.retrieval))
                     rows: list[dict[str, Any]] | None = None
                     run: dict[str, Any] | None = None
-                    if is_done(cfg.out, cell) and is_hybrid(system) and _stale_hybrid(cfg.out, cell):
-                        cell.path(cfg.out).unlink()  # made from a part computed since: made again below
-                    if is_done(cfg.out, cell):
+                    # a stale hybrid cell is made again below and written over atomically (never removed first:
+                    # a report or a second run reading the folder meanwhile still finds it)
+                    stale = is_hybrid(system) and is_done(cfg.out, cell) and _stale_hybrid(cfg.out, cell)
+                    if is_done(cfg.out, cell) and not stale:
                         if not cfg.validate:
                             continue
                         rows, run = read_cell(cfg.out, cell)

@@ -109,6 +109,17 @@ def test_hybrid_cells_lead_with_the_retrieved_test_and_need_their_parts(java_rep
     made = hybrid_cell(out, hybrid, test)
     assert made is not None and made[1]["retrieved_by"] is None
     assert [r["top1"] for r in made[0]] == [retrieved[r["id"]]["top1"] for r in made[0]]
+    # a stored hybrid cell made with the other order of the model's candidates is made again, written over in
+    # place (the folder always has it: a report reading meanwhile still finds it)
+    write_cell(out, base_cell, rows, run)
+    assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 1  # newer than its base part
+    assert read_cell(out, hybrid)[1]["agreement"] is True
+    removed = []
+    monkeypatch.setattr(type(hybrid.path(out)), "unlink", lambda self, *a, **k: removed.append(self))
+    monkeypatch.setattr(customizer.defaults, "AGREEMENT_ORDER", False)
+    assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 1 and not removed
+    assert read_cell(out, hybrid)[1]["agreement"] is False
+    assert evaluate_repositories([java_repo], cfg, log=lambda m: None) == 0
 
 
 def test_evaluate_cli_rejects_unknown_systems_and_splits(java_repo, tmp_path, capsys):
