@@ -46,6 +46,13 @@ def likelihood_orders(adapter: bool) -> bool:
     answers; else the base model)."""
     return LIKELIHOOD_ORDER_ADAPTER if adapter else LIKELIHOOD_ORDER_BASE
 
+
+def agreement_applies(first: int, k: int) -> bool:
+    """Whether a list of ``k`` candidates led by ``first`` retrieved tests orders the model's candidates by their
+    agreement with the project's nearest tests: the switch is on and the model has a place in the list."""
+    return AGREEMENT_ORDER and first < k
+
+
 STRATEGIES = ("full", "l-eo", "l-ldb", "prefix", "lora", "retrieve")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # Where decoding runs on the CPU: PyTorch, or ONNX Runtime (customizer.ort; fp32, or int8-quantized weights).

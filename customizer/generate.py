@@ -51,7 +51,7 @@ from customizer.decoding import (
     retrieved_tests_first,
 )
 from customizer.decoding import rank as rank_candidates
-from customizer.defaults import AUTO_RUNTIME, DEFAULT_RETRIEVAL, likelihood_orders
+from customizer.defaults import AUTO_RUNTIME, DEFAULT_RETRIEVAL, agreement_applies, likelihood_orders
 from customizer.errors import (
     AdapterError,
     NoJavaFilesError,
@@ -277,8 +277,9 @@ class Generator:
             given = model_input() if ordering else None
             scorer = self._scorer(given) if given is not None and likelihood_orders(given.ref is not None) else None
             # the nearest tests that lead, and, where the model will decode, those its candidates are ordered by
-            # (one retrieval: the first `first` of the re-ranker's list are the same whatever its length)
-            agree = defaults.AGREEMENT_ORDER and not retrieved_only and first < k
+            # (one retrieval: the re-ranker's order does not depend on the list's length, so these are the tests a
+            # list of `first` would lead with, except that a duplicate dropped leaves room for the next distinct one)
+            agree = not retrieved_only and agreement_applies(first, k)
             wanted = max(first, defaults.AGREEMENT_TESTS) if agree else first
             nearest = self._retrieved_for(repo, method, path, wanted, scorer) if wanted > 0 else None
             leading = (replace(nearest, candidates=nearest.candidates[:first])
@@ -318,7 +319,7 @@ class Generator:
     def _order_by_agreement(generation: Generation, nearest: Generation) -> None:
         """Order the model's candidates by their agreement with the project's nearest tests
         (:mod:`customizer.retrieval.agreement`); candidates with a defect stay after the others, in beam order."""
-        tests = [c.text for c in nearest.candidates]
+        tests = [c.text for c in nearest.candidates[:defaults.AGREEMENT_TESTS]]
         if not tests or len(generation.candidates) < 2:
             return
         order = agreement_order([c.text for c in generation.candidates], tests,

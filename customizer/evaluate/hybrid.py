@@ -18,9 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from customizer import defaults
 from customizer.decoding import lead_with, retrieved_tests_first
-from customizer.defaults import likelihood_orders
+from customizer.defaults import agreement_applies, likelihood_orders
 from customizer.evaluate.scoring import TOP_K, score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell
 from customizer.evaluate.systems import HYBRID_PREFIX
@@ -50,16 +49,14 @@ def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int | None = Non
     retrieved_rows, _ = read_cell(out, retrieved_cell)
     model_rows, model_run = read_cell(out, model_cell)
     first = retrieved_tests_first(TOP_K, first)  # as the product builds a list of TOP_K (None: the default)
-    retrieved = {r["id"]: r.get("candidates") or [r["top1"]] for r in retrieved_rows}
-    tests = dict(retrieved)  # the re-ranker's nearest tests: what the model's candidates are ordered by
-    agree = defaults.AGREEMENT_ORDER and first < TOP_K
+    nearest = {r["id"]: r.get("candidates") or [r["top1"]] for r in retrieved_rows}  # in the re-ranker's order
+    agree = agreement_applies(first, TOP_K)
     model = {r["id"]: r for r in model_rows}
     # a model cell stored since the likelihood stage carries the retrieved tests as its model orders them; the
     # product leads with that order where the defaults say so for this kind of model
     by_model = (likelihood_orders(model_cell.system.split("+")[0] != "base") and bool(model_rows)
                 and all("retrieved" in r for r in model_rows))
-    if by_model:
-        retrieved = {r["id"]: r["retrieved"] for r in model_rows}
+    retrieved = {r["id"]: r["retrieved"] for r in model_rows} if by_model else nearest
     rows = []
     for pair in test:
         if pair.id not in retrieved or pair.id not in model:
@@ -67,7 +64,7 @@ def hybrid_cell(out: Path, cell: Cell, test: list[Pair], first: int | None = Non
         m = model[pair.id]
         own = m.get("candidates") or [m["top1"]]
         if agree:
-            own = by_agreement(own, tests[pair.id][:defaults.AGREEMENT_TESTS])
+            own = by_agreement(own, nearest[pair.id])
         cands = lead_with(retrieved[pair.id][:first], own, TOP_K, key=normalize_whitespace)
         nll = None if m.get("nll") is None else (m["nll"], m["ref_tokens"])
         led = first > 0 and bool(retrieved[pair.id])

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from customizer import defaults
+from customizer.defaults import agreement_applies
 from customizer.evaluate.hybrid import hybrid_cell, is_hybrid, parts
 from customizer.evaluate.scoring import TOP_K, score_pair
 from customizer.evaluate.store import Cell, is_done, read_cell, read_json_if_present, write_cell
@@ -214,7 +214,7 @@ def _stale_hybrid(out: Path, cell: Cell) -> bool:
     if any(is_done(out, part) and part.path(out).stat().st_mtime > made for part in parts(cell)):
         return True
     run = read_json_if_present(cell.run_path(out)) or {}
-    return bool(run.get("agreement", False)) != (defaults.AGREEMENT_ORDER and run.get("retrieved_first", 0) < TOP_K)
+    return bool(run.get("agreement", False)) != agreement_applies(run.get("retrieved_first", 0), TOP_K)
 
 
 # --- several cells at once ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ the retrieval bar) and the shipped defaults with the numbers behind them, all co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -14,6 +14,7 @@ from customizer.defaults import (
     DEFAULT_STRATEGY,
     LIKELIHOOD_ORDER_ADAPTER,
     LIKELIHOOD_ORDER_BASE,
+    agreement_applies,
     likelihood_orders,
 )
 from customizer.evaluate.hybrid import is_hybrid
@@ -186,7 +187,6 @@ def sweep_retrieved_first(repos: Mapping[str, Mapping[str, Rows]], strategy: str
     the product builds the list: the retrieved tests in the model's order where the defaults let it order them
     (and its cell stored that order), else the re-ranker's; the model's candidates ordered by agreement with the
     nearest tests where ``AGREEMENT_ORDER`` is on."""
-    from customizer import defaults
     from customizer.decoding import lead_with
     from customizer.evaluate.abstraction import abstracted_match
     from customizer.evaluate.metrics import bleu
@@ -200,8 +200,7 @@ def sweep_retrieved_first(repos: Mapping[str, Mapping[str, Rows]], strategy: str
         for row in systems.get(strategy, []):
             if row.get("candidates") and row["id"] in retrieved:
                 tests = retrieved[row["id"]]["candidates"]
-                own = (by_agreement(row["candidates"], tests[:defaults.AGREEMENT_TESTS]) if defaults.AGREEMENT_ORDER
-                       else row["candidates"])
+                own = by_agreement(row["candidates"], tests) if agreement_applies(0, k) else row["candidates"]
                 lists.append((row.get("retrieved") if by_model and row.get("retrieved") else tests, own,
                               row["reference"]))
     scores: dict[tuple[str, str], tuple[float, bool]] = {}
@@ -227,27 +226,38 @@ def sweep_retrieved_first(repos: Mapping[str, Mapping[str, Rows]], strategy: str
     return out
 
 
+def _rechosen_first(chosen: Iterable[tuple[str, str, str, Mapping[str, Any]]]
+                    ) -> tuple[dict[str, float], dict[str, float], int, int]:
+    """Score another choice of first candidate against the stored row it replaces. ``chosen``: (pair key, the text
+    chosen first, the developer's test, the stored row whose top-1 it is compared with). Returns
+    the per-pair BLEU of each (the chosen one rounded as :func:`score_pair` stores it) and how many of each are a
+    top-1 abstracted (or exact) match."""
+    from customizer.evaluate.abstraction import abstracted_match
+    from customizer.evaluate.metrics import bleu, exact_match
+
+    new: dict[str, float] = {}
+    stored: dict[str, float] = {}
+    abs_new = abs_stored = 0
+    for key, text, reference, row in chosen:
+        new[key] = round(bleu(text, reference), 3)
+        stored[key] = float(row["bleu"])
+        abs_new += exact_match(text, reference) or abstracted_match(text, reference)
+        abs_stored += bool(row["abstracted"][0])
+    return new, stored, abs_new, abs_stored
+
+
 def model_ordered_lead(repos: Mapping[str, Mapping[str, Rows]], system: str
                        ) -> tuple[Comparison, float, float, int]:
     """The first retrieved test as ``system``'s model orders them (stored per row since the likelihood stage) vs as
     the re-ranker alone does (the ``retrieve`` cell's top-1), on the pairs both have: the paired BLEU comparison,
     the top-1 abstracted match (%) of each and how many packages those pairs come from. Measured whatever the
     product ships, so the default can follow it."""
-    from customizer.evaluate.abstraction import abstracted_match
-    from customizer.evaluate.metrics import bleu, exact_match
-
-    ordered: dict[str, float] = {}
-    reranked: dict[str, float] = {}
-    abs_ordered = abs_reranked = 0
+    chosen = []
     for repo, systems in repos.items():
         bar = {r["id"]: r for r in systems.get("retrieve", [])}
-        for row in systems.get(system, []):
-            if row.get("retrieved") and row["id"] in bar:
-                key, lead = f"{repo}/{row['id']}", row["retrieved"][0]
-                ordered[key] = round(bleu(lead, row["reference"]), 3)  # as score_pair stores it
-                reranked[key] = float(bar[row["id"]]["bleu"])
-                abs_ordered += exact_match(lead, row["reference"]) or abstracted_match(lead, row["reference"])
-                abs_reranked += bool(bar[row["id"]]["abstracted"][0])
+        chosen += [(f"{repo}/{row['id']}", row["retrieved"][0], row["reference"], bar[row["id"]])
+                   for row in systems.get(system, []) if row.get("retrieved") and row["id"] in bar]
+    ordered, reranked, abs_ordered, abs_reranked = _rechosen_first(chosen)
     n = max(1, len(ordered))
     packages = len({key.split("/")[0] for key in ordered})
     return (wilcoxon(f"{system}-ordered", ordered, "re-ranker", reranked), 100 * abs_ordered / n,
@@ -258,24 +268,15 @@ def agreement_effect(repos: Mapping[str, Mapping[str, Rows]], system: str) -> tu
     """``system``'s first candidate ordered by agreement with the project's nearest tests (the ``retrieve`` cell's,
     :func:`customizer.retrieval.agreement.by_agreement`) vs its beam order (as its cell stored it), on the pairs
     whose rows kept their candidates: the paired BLEU comparison and the top-1 abstracted match (%) of each."""
-    from customizer import defaults
-    from customizer.evaluate.abstraction import abstracted_match
-    from customizer.evaluate.metrics import bleu, exact_match
     from customizer.retrieval.agreement import by_agreement
 
-    agreed: dict[str, float] = {}
-    beam: dict[str, float] = {}
-    abs_agreed = abs_beam = 0
+    chosen = []
     for repo, systems in repos.items():
         bar = {r["id"]: r for r in systems.get("retrieve", []) if r.get("candidates")}
-        for row in systems.get(system, []):
-            if row.get("candidates") and row["id"] in bar:
-                key = f"{repo}/{row['id']}"
-                first = by_agreement(row["candidates"], bar[row["id"]]["candidates"][:defaults.AGREEMENT_TESTS])[0]
-                agreed[key] = round(bleu(first, row["reference"]), 3)  # as score_pair stores it
-                beam[key] = float(row["bleu"])
-                abs_agreed += exact_match(first, row["reference"]) or abstracted_match(first, row["reference"])
-                abs_beam += bool(row["abstracted"][0])
+        chosen += [(f"{repo}/{row['id']}", by_agreement(row["candidates"], bar[row["id"]]["candidates"])[0],
+                    row["reference"], row)
+                   for row in systems.get(system, []) if row.get("candidates") and row["id"] in bar]
+    agreed, beam, abs_agreed, abs_beam = _rechosen_first(chosen)
     n = max(1, len(agreed))
     return wilcoxon(f"{system}-agreement", agreed, f"{system}-beam", beam), 100 * abs_agreed / n, 100 * abs_beam / n
 

@@ -46,7 +46,10 @@ def agreement_order(candidates: Sequence[str], tests: Sequence[str], clean: Sequ
     return first + [i for i in range(len(candidates)) if not flags[i]]
 
 
-def by_agreement(candidates: Sequence[str], tests: Sequence[str]) -> list[str]:
-    """``candidates`` (texts, beam order) in :func:`agreement_order`, flags from the text: how the evaluation
-    re-orders a model's stored candidates as the product orders them."""
-    return [candidates[i] for i in agreement_order(candidates, tests)]
+def by_agreement(candidates: Sequence[str], nearest: Sequence[str]) -> list[str]:
+    """``candidates`` (texts, beam order) in :func:`agreement_order` against the first ``AGREEMENT_TESTS`` of the
+    ``nearest`` tests, flags from the text: how the evaluation re-orders a model's stored candidates as the product
+    orders them."""
+    from customizer.defaults import AGREEMENT_TESTS  # read when called: the setting may change
+
+    return [candidates[i] for i in agreement_order(candidates, nearest[:AGREEMENT_TESTS])]

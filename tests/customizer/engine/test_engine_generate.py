@@ -257,6 +257,10 @@ def test_the_models_candidates_are_ordered_by_agreement_with_the_nearest_tests(
     assert len(calls) == 2 and mixed.candidates[-1].text == calls[-1][0][-1]
     generator.generate_for_position(java_repo, CALC, ADD_LINE, k=1)
     assert len(calls) == 2
+    # the ordering uses the AGREEMENT_TESTS nearest tests, however many lead the list
+    monkeypatch.setattr(customizer.defaults, "AGREEMENT_TESTS", 1)
+    generator.generate_for_position(java_repo, CALC, ADD_LINE, k=5, retrieved_first=4)
+    assert len(tests) >= 2 and calls[-1][1] == tests[:1]
 
 
 def test_the_leading_tests_are_ordered_with_the_answering_models_likelihood(
