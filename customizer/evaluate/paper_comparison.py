@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from customizer.evaluate.numbers import fmt, mean
 from customizer.evaluate.scoring import perplexity
 from customizer.evaluate.systems import HYBRID_PREFIX, order_systems
 
@@ -42,14 +43,6 @@ PAPER_PARAMS = "406M"  # Table 1: AthenaTest, a BART-large
 PAPER_PAIRS = (651, 2842)  # Table 2: pairs per project, smallest and largest
 
 
-def _mean(xs: Sequence[float]) -> float | None:
-    return sum(xs) / len(xs) if xs else None
-
-
-def _fmt(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
-
-
 def package_averages(repos: Mapping[str, Mapping[str, Rows]], system: str) -> dict[str, Any]:
     """``system``'s metrics averaged per package, then over packages (the paper's "Average" row): BLEU,
     per-token perplexity, top-1 abstracted and exact match (%), and the package and pair counts."""
@@ -57,10 +50,10 @@ def package_averages(repos: Mapping[str, Mapping[str, Rows]], system: str) -> di
     ppls = [p for rows in per if (p := perplexity(rows)) is not None]
     return {
         "packages": len(per), "pairs": sum(len(rows) for rows in per),
-        "bleu": _mean([_mean([r["bleu"] for r in rows]) or 0.0 for rows in per]),
-        "ppl": _mean(ppls),
-        "abs1": _mean([100 * (_mean([float(r["abstracted"][0]) for r in rows]) or 0.0) for rows in per]),
-        "exact1": _mean([100 * (_mean([float(r["exact"][0]) for r in rows]) or 0.0) for rows in per]),
+        "bleu": mean([mean([r["bleu"] for r in rows]) for rows in per]),
+        "ppl": mean(ppls),
+        "abs1": mean([100 * mean([float(r["abstracted"][0]) for r in rows]) for rows in per]),
+        "exact1": mean([100 * mean([float(r["exact"][0]) for r in rows]) for rows in per]),
     }
 
 
@@ -82,7 +75,7 @@ def _budget_sentence(runs: Sequence[Mapping[str, Any]]) -> str:
         reason = str(run.get("stop_reason") or "not recorded")
         reasons[reason] = reasons.get(reason, 0) + 1
     improving = sum(still_improving(r) for r in runs)
-    pflops = _mean([float(r.get("pflops") or 0.0) for r in runs]) or 0.0
+    pflops = mean([float(r.get("pflops") or 0.0) for r in runs])
     named = ", ".join(f"{n} at `{reason}`" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
     return (f"Of our {len(runs)} customizations (all splits), {named.replace(' at ', ' stopped at ', 1)}; in "
             f"{improving} the last validation loss was the best so far, so the model was still improving when the "
@@ -126,9 +119,9 @@ def render_paper_comparison(data: Mapping[str, Mapping[str, Mapping[str, Any]]])
             continue
         run = "not run on this split yet" if not mine["packages"] else str(mine["packages"])
         lines.append(
-            f"| {system} | {_fmt(paper.bleu) if paper else 'not evaluated'} | {_fmt(mine['bleu'])} | "
-            f"{_fmt(paper.ppl, 3) if paper else '–'} | {_fmt(mine['ppl'], 2)} | {paper.abs1 if paper else '–'} | "
-            f"{_fmt(mine['abs1'])} | {paper.exact1 if paper else '–'} | {_fmt(mine['exact1'])} | {run} |")
+            f"| {system} | {fmt(paper.bleu) if paper else 'not evaluated'} | {fmt(mine['bleu'])} | "
+            f"{fmt(paper.ppl, 3) if paper else '–'} | {fmt(mine['ppl'], 2)} | {paper.abs1 if paper else '–'} | "
+            f"{fmt(mine['abs1'])} | {paper.exact1 if paper else '–'} | {fmt(mine['exact1'])} | {run} |")
     mined, scored, base_model, params = _sizes(repos)
     runs = training_runs(data)
     base, ret = ours["base"], ours["retrieve"]
@@ -138,7 +131,7 @@ def render_paper_comparison(data: Mapping[str, Mapping[str, Mapping[str, Any]]])
               f"{f'{params / 1e6:.0f}M parameters' if params else 'a fraction of the parameters'} against the "
               f"paper's {PAPER_PARAMS} AthenaTest, trained for minutes on Debian's Java (docs/model-card.md), where "
               "AthenaTest was pre-trained on English and code and then fine-tuned on Methods2Test. Its BLEU here, "
-              f"{_fmt(base['bleu'])}, is {_fmt(base['bleu'] / PAPER['base'].bleu * 100 if base['bleu'] else None, 0)}% "
+              f"{fmt(base['bleu'])}, is {fmt(base['bleu'] / PAPER['base'].bleu * 100 if base['bleu'] else None, 0)}% "
               f"of AthenaTest's {PAPER['base'].bleu}, and every customized number starts from it."]
     if runs:
         lines.append(f"- **Compute per customization.** The paper trained every model to its best validation loss; "
@@ -167,7 +160,7 @@ def render_paper_comparison(data: Mapping[str, Mapping[str, Mapping[str, Any]]])
               "`customizer/evaluate/metrics.py`), averaged over pairs; the paper does not state its tokenization."]
     if ret["packages"]:
         lines.append(f"- **A bar the paper did not have.** On these folds the project's nearest existing test, "
-                     f"adapted (`retrieve`, no model), scores {_fmt(ret['bleu'])}: random folds put other tests of the "
+                     f"adapted (`retrieve`, no model), scores {fmt(ret['bleu'])}: random folds put other tests of the "
                      "same focal method in the training part, so copying one is close to the answer. The `method` "
                      "split (Summary), a method with no test yet, is the case a user meets.")
     return [*lines, ""]

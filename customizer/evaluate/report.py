@@ -10,6 +10,7 @@ from typing import Any
 from customizer.evaluate.decoding_report import render_decoding
 from customizer.evaluate.kruskal_table import render_kruskal_table
 from customizer.evaluate.metrics import style_similarity
+from customizer.evaluate.numbers import fmt, fmt_p, mean
 from customizer.evaluate.paper_comparison import render_paper_comparison
 from customizer.evaluate.scoring import TOP_K, perplexity
 from customizer.evaluate.stats import kruskal, wilcoxon
@@ -17,14 +18,6 @@ from customizer.evaluate.store import iter_cells
 from customizer.evaluate.summary import render_defaults, render_summary
 from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, order_systems
 from customizer.evaluate.validation_report import render_validation, update_json
-
-
-def _fmt(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None or x != x else f"{x:.{digits}f}"
-
-
-def _p(p: float | None) -> str:
-    return "–" if p is None else (f"{p:.1e}" if p < 0.001 else f"{p:.3f}")
 
 
 def load(out: Path) -> dict[str, dict[str, dict[str, list[dict[str, Any]]]]]:
@@ -37,19 +30,15 @@ def load(out: Path) -> dict[str, dict[str, dict[str, list[dict[str, Any]]]]]:
     return data
 
 
-def _mean(xs: Sequence[float]) -> float:
-    return sum(xs) / len(xs) if xs else float("nan")
-
-
 def _summary(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     style = style_similarity([r["top1"] for r in rows], [r["reference"] for r in rows]) if rows else []
     limit_rows = [r for r in rows if r.get("hit_limit") is not None]
     return {
-        "n": len(rows), "bleu": _mean([r["bleu"] for r in rows]), "ppl": perplexity(rows),
-        "exact1": 100 * _mean([r["exact"][0] for r in rows]), "abs1": 100 * _mean([r["abstracted"][0] for r in rows]),
-        "exact5": 100 * _mean([r["exact"][-1] for r in rows]), "abs5": 100 * _mean([r["abstracted"][-1] for r in rows]),
-        "parses": 100 * _mean([r["parses"] for r in rows]), "focal_name": 100 * _mean([r["focal_name"] for r in rows]),
-        "style": _mean(style), "hit_limit": 100 * _mean([r["hit_limit"] for r in limit_rows]) if limit_rows else None,
+        "n": len(rows), "bleu": mean([r["bleu"] for r in rows]), "ppl": perplexity(rows),
+        "exact1": 100 * mean([r["exact"][0] for r in rows]), "abs1": 100 * mean([r["abstracted"][0] for r in rows]),
+        "exact5": 100 * mean([r["exact"][-1] for r in rows]), "abs5": 100 * mean([r["abstracted"][-1] for r in rows]),
+        "parses": 100 * mean([r["parses"] for r in rows]), "focal_name": 100 * mean([r["focal_name"] for r in rows]),
+        "style": mean(style), "hit_limit": 100 * mean([r["hit_limit"] for r in limit_rows]) if limit_rows else None,
     }
 
 
@@ -65,7 +54,7 @@ def _plots(split: str, repos: dict, systems: list[str], docs: Path) -> list[str]
         for system in systems:
             rows = [r for repo in repos.values() for r in repo.get(system, [])]
             if rows:
-                ax.plot(range(1, TOP_K + 1), [100 * _mean([r[key][k] for r in rows]) for k in range(TOP_K)],
+                ax.plot(range(1, TOP_K + 1), [100 * mean([r[key][k] for r in rows]) for k in range(TOP_K)],
                         marker="o", label=system)
         ax.set_title(f"top-k {title} ({split} split)")
         ax.set_xlabel("k")
@@ -156,17 +145,17 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
                     continue
                 s = _summary(rows)
                 per_system[system].append(s)
-                lines.append(f"| {repo} | {system} | {s['n']} | {_fmt(s['bleu'])} | {_fmt(s['ppl'], 2)} | "
-                             f"{_fmt(s['exact1'])} | {_fmt(s['abs1'])} | {_fmt(s['exact5'])} | {_fmt(s['abs5'])} | "
-                             f"{_fmt(s['parses'])} | {_fmt(s['focal_name'])} | {_fmt(s['style'], 3)} |")
+                lines.append(f"| {repo} | {system} | {s['n']} | {fmt(s['bleu'])} | {fmt(s['ppl'], 2)} | "
+                             f"{fmt(s['exact1'])} | {fmt(s['abs1'])} | {fmt(s['exact5'])} | {fmt(s['abs5'])} | "
+                             f"{fmt(s['parses'])} | {fmt(s['focal_name'])} | {fmt(s['style'], 3)} |")
         for system in systems:
             ss = per_system[system]
             if ss:
-                avg = {k: _mean([s[k] for s in ss if s[k] is not None]) for k in ss[0] if k != "n"}
+                avg = {k: mean([s[k] for s in ss if s[k] is not None]) for k in ss[0] if k != "n"}
                 lines.append(f"| **average ({len(ss)})** | {system} | {sum(s['n'] for s in ss)} | "
-                             f"{_fmt(avg['bleu'])} | {_fmt(avg['ppl'], 2)} | {_fmt(avg['exact1'])} | "
-                             f"{_fmt(avg['abs1'])} | {_fmt(avg['exact5'])} | {_fmt(avg['abs5'])} | "
-                             f"{_fmt(avg['parses'])} | {_fmt(avg['focal_name'])} | {_fmt(avg['style'], 3)} |")
+                             f"{fmt(avg['bleu'])} | {fmt(avg['ppl'], 2)} | {fmt(avg['exact1'])} | "
+                             f"{fmt(avg['abs1'])} | {fmt(avg['exact5'])} | {fmt(avg['abs5'])} | "
+                             f"{fmt(avg['parses'])} | {fmt(avg['focal_name'])} | {fmt(avg['style'], 3)} |")
         lines.append("")
         # the retrieval bar: paired Wilcoxon on BLEU per test pair
         if "retrieve" in systems and len(systems) > 1:
@@ -181,8 +170,8 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
                     c = wilcoxon(system, {r["id"]: r["bleu"] for r in repos[repo][system]}, "retrieve", ret)
                     verdict = ("beats retrieval" if c.significant() and c.delta > 0 else
                                "below retrieval" if c.significant() else "no significant difference")
-                    lines.append(f"| {repo} | {system} | {c.n} | {_fmt(c.mean_a)} | {_fmt(c.mean_b)} | "
-                                 f"{c.delta:+.1f} | {_p(c.p_value)} | {verdict} |")
+                    lines.append(f"| {repo} | {system} | {c.n} | {fmt(c.mean_a)} | {fmt(c.mean_b)} | "
+                                 f"{c.delta:+.1f} | {fmt_p(c.p_value)} | {verdict} |")
             lines.append("")
         # Table 4 analog: pooled between every two systems, then base vs each per package
         lines += render_kruskal_table(repos)
@@ -195,7 +184,7 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
                     if system in ("base",) or not repos[repo].get(system) or not base:
                         continue
                     c = kruskal(system, [r["bleu"] for r in repos[repo][system]], "base", base)
-                    lines.append(f"| {repo} | {system} vs base | {_p(c.p_value)} |")
+                    lines.append(f"| {repo} | {system} vs base | {fmt_p(c.p_value)} |")
             lines.append("")
         runs = [r for repo in repos.values() for r in repo.get("__runs__", [])]
         if runs:
@@ -209,8 +198,8 @@ def render_report(out: Path, docs: Path, command: str, validation_dirs: Sequence
             for system in order_systems({k[0] for k in by}):
                 for device in sorted(d for sy, d in by if sy == system):
                     rs = by[(system, device)]
-                    lines.append(f"| {system} | {device} | {len(rs)} | {_mean([r.get('wall_s', 0) for r in rs]):.1f} "
-                                 f"| {_mean([r.get('pflops', 0) or 0 for r in rs]):.4f} |")
+                    lines.append(f"| {system} | {device} | {len(rs)} | {mean([r.get('wall_s', 0) for r in rs]):.1f} "
+                                 f"| {mean([r.get('pflops', 0) or 0 for r in rs]):.4f} |")
             lines.append("")
         for name in _plots(split, repos, systems, docs):
             lines += [f"![{name}]({name})", ""]

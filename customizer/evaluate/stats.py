@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from customizer.evaluate.numbers import mean
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -30,15 +32,11 @@ class Comparison:
         return self.p_value is not None and self.p_value < alpha
 
 
-def _mean(xs: Sequence[float]) -> float:
-    return sum(xs) / len(xs) if xs else float("nan")
-
-
 def kruskal(a_name: str, a: Sequence[float], b_name: str, b: Sequence[float]) -> Comparison:
     p: float | None = None
     if len(a) >= 2 and len(b) >= 2 and len(set(a) | set(b)) > 1:
         p = float(stats.kruskal(a, b).pvalue)
-    return Comparison(a_name, b_name, min(len(a), len(b)), _mean(a), _mean(b), p)
+    return Comparison(a_name, b_name, min(len(a), len(b)), mean(a), mean(b), p)
 
 
 def wilcoxon(a_name: str, a: dict[str, float], b_name: str, b: dict[str, float]) -> Comparison:
@@ -48,4 +46,4 @@ def wilcoxon(a_name: str, a: dict[str, float], b_name: str, b: dict[str, float])
     p: float | None = None
     if len(keys) >= 6 and any(x != y for x, y in zip(xa, xb, strict=True)):
         p = float(stats.wilcoxon(xa, xb, zero_method="wilcox").pvalue)
-    return Comparison(a_name, b_name, len(keys), _mean(xa), _mean(xb), p)
+    return Comparison(a_name, b_name, len(keys), mean(xa), mean(xb), p)

@@ -18,6 +18,7 @@ from customizer.defaults import (
     likelihood_orders,
 )
 from customizer.evaluate.hybrid import is_hybrid
+from customizer.evaluate.numbers import fmt_p
 from customizer.evaluate.stats import Comparison, wilcoxon
 from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, order_systems
 
@@ -46,10 +47,6 @@ def _packages(repos: Mapping[str, Mapping[str, Rows]], a: str, b: str) -> int:
 
 def _pct(scores: dict[str, float], keys: set[str]) -> float:
     return 100 * sum(scores[k] for k in keys) / len(keys) if keys else float("nan")
-
-
-def _p(c: Comparison) -> str:
-    return "–" if c.p_value is None else (f"{c.p_value:.1e}" if c.p_value < 0.001 else f"{c.p_value:.3f}")
 
 
 def _verdict(c: Comparison, above: str, below: str) -> str:
@@ -144,8 +141,8 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
             n_pkg = sum(1 for s in repos.values() if s.get(system))
             lines.append(
                 f"| {system} | {n_pkg} | {len(mine)} | {sum(mine.values()) / len(mine):.1f} | "
-                + (f"{vs_base.delta:+.1f} | {_p(vs_base)} | " if vs_base else "– | – | ")
-                + (f"{vs_ret.delta:+.1f} | {_p(vs_ret)} | " if vs_ret else "– | – | ")
+                + (f"{vs_base.delta:+.1f} | {fmt_p(vs_base.p_value)} | " if vs_base else "– | – | ")
+                + (f"{vs_ret.delta:+.1f} | {fmt_p(vs_ret.p_value)} | " if vs_ret else "– | – | ")
                 + f"{_pct(abs1, shared):.1f} | {_pct(rabs1, shared):.1f} | {_pct(abs5, shared):.1f} | "
                 f"{_pct(rabs5, shared):.1f} | {_share(repos, system, 'parses')} | "
                 f"{_share(repos, system, 'hit_limit')} | "
@@ -154,27 +151,29 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
                 if vs_ret is not None:
                     sentences.append(
                         f"- **{system} vs retrieve** (BM25's order vs re-ranked, the same neighbours): BLEU "
-                        f"{vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} ({vs_ret.delta:+.1f}, p = {_p(vs_ret)}), top-1 "
+                        f"{vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} ({vs_ret.delta:+.1f}, "
+                        f"p = {fmt_p(vs_ret.p_value)}), top-1 "
                         f"abstracted match {_pct(abs1, shared):.1f}% vs {_pct(rabs1, shared):.1f}%: "
                         f"{_verdict(vs_ret, 'the re-ranker is worse', 'the re-ranker is better')}.")
                 continue
             if vs_base is not None and system.split("+")[0] != "base" and not is_hybrid(system):
                 sentences.append(
                     f"- **{system} vs base**: BLEU {vs_base.mean_a:.1f} vs {vs_base.mean_b:.1f} ({vs_base.delta:+.1f}, "
-                    f"p = {_p(vs_base)}, {vs_base.n} pairs of {_packages(repos, system, 'base')} packages): "
+                    f"p = {fmt_p(vs_base.p_value)}, {vs_base.n} pairs of {_packages(repos, system, 'base')} packages): "
                     f"{_verdict(vs_base, 'the customized model is better', 'the customized model is worse')}.")
             ordered, n_pkg = model_ordered(repos, system) if is_hybrid(system) else (0, 0)
             if vs_ret is not None and ordered:
                 sentences.append(
                     f"- **{system} vs retrieve** (the shipped list, its retrieved tests ordered with "
                     f"`{system.removeprefix('hybrid-')}`'s likelihood on {ordered} of {n_pkg} packages): BLEU "
-                    f"{vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} ({vs_ret.delta:+.1f}, p = {_p(vs_ret)}), top-1 "
+                    f"{vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} ({vs_ret.delta:+.1f}, "
+                    f"p = {fmt_p(vs_ret.p_value)}), top-1 "
                     f"abstracted match {_pct(abs1, shared):.1f}% vs {_pct(rabs1, shared):.1f}%: "
                     f"{_verdict(vs_ret, 'above the retrieval bar', 'below the retrieval bar')}.")
             if vs_ret is not None and not is_hybrid(system):
                 sentences.append(
                     f"- **{system} vs retrieve**: BLEU {vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} "
-                    f"({vs_ret.delta:+.1f}, p = {_p(vs_ret)}): "
+                    f"({vs_ret.delta:+.1f}, p = {fmt_p(vs_ret.p_value)}): "
                     f"{_verdict(vs_ret, 'above the retrieval bar', 'below the retrieval bar')}.")
         lines += ["", *sentences, ""]
     return lines
@@ -294,7 +293,8 @@ def _agreement_lines(data: Mapping[str, Mapping[str, Mapping[str, Rows]]], strat
             if not c.n:
                 continue
             gains.append(c.significant(ALPHA) and c.delta > 0)
-            measured.append(f"`{system}` {c.mean_b:.1f} → {c.mean_a:.1f} ({c.delta:+.1f}, p = {_p(c)}, {c.n} pairs; "
+            measured.append(f"`{system}` {c.mean_b:.1f} → {c.mean_a:.1f} ({c.delta:+.1f}, p = {fmt_p(c.p_value)}, "
+                            f"{c.n} pairs; "
                             f"top-1 abstracted match {abs_beam:.1f}% → {abs_agreed:.1f}%)")
             if split == "method" and system == strategy:
                 follows = (c.significant(ALPHA) and c.delta > 0) == defaults.AGREEMENT_ORDER
@@ -331,14 +331,14 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
     if s in systems:
         vb, vr = compare(repos, s, "base"), compare(repos, s, "retrieve")
         text = (f"- **Strategy `{s}`** (`DEFAULT_STRATEGY`): BLEU {vb.mean_a:.1f} vs the base model's {vb.mean_b:.1f} "
-                f"on {vb.n} pairs of {_packages(repos, s, 'base')} packages ({vb.delta:+.1f}, p = {_p(vb)})."
+                f"on {vb.n} pairs of {_packages(repos, s, 'base')} packages ({vb.delta:+.1f}, p = {fmt_p(vb.p_value)})."
                 if vb.n else f"- **Strategy `{s}`** (`DEFAULT_STRATEGY`): not compared with the base model yet (no "
                 f"`base` cells on the packages `{s}` ran on).")
         others = {o: compare(repos, o, s) for o in learned if o != s}
         for other, c in others.items():
             if c.n:
                 text += (f" `{other}` on the {c.n} pairs of the {_packages(repos, other, s)} packages it ran on: "
-                         f"{c.mean_a:.1f} vs {c.mean_b:.1f} for `{s}` ({c.delta:+.1f}, p = {_p(c)}, "
+                         f"{c.mean_a:.1f} vs {c.mean_b:.1f} for `{s}` ({c.delta:+.1f}, p = {fmt_p(c.p_value)}, "
                          f"{_verdict(c, 'better', 'worse')}).")
         better = [o for o, c in others.items() if c.significant(ALPHA) and c.delta > 0]
         text += (f" `{s}` stays the default: no strategy is significantly better on the pairs both ran, and it is "
@@ -350,7 +350,7 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
                     else f"`{', '.join(above)}` beat{'s' if len(above) == 1 else ''} the retrieval bar.")
         lines.append(f"- **{headline}** `{s}` scores BLEU {vr.mean_a:.1f} against "
                      f"{vr.mean_b:.1f} for the project's nearest existing test, adapted, on the same {vr.n} pairs "
-                     f"({vr.delta:+.1f}, p = {_p(vr)}).")
+                     f"({vr.delta:+.1f}, p = {fmt_p(vr.p_value)}).")
     orders = []
     for kind, system, shipped in (("the base model", "base", LIKELIHOOD_ORDER_BASE),
                                   (f"the `{s}` adapter", s, LIKELIHOOD_ORDER_ADAPTER)):
@@ -360,7 +360,7 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
         verdict = _verdict(c, "better", "worse")
         follows = shipped == (c.significant(ALPHA) and c.delta > 0)  # on exactly where it measured better
         orders.append(f"with {kind}: BLEU of the first {c.mean_a:.1f} vs {c.mean_b:.1f} with the re-ranker alone "
-                      f"({c.delta:+.1f}, p = {_p(c)}, {c.n} pairs of {n_pkg} packages, {verdict}), top-1 "
+                      f"({c.delta:+.1f}, p = {fmt_p(c.p_value)}, {c.n} pairs of {n_pkg} packages, {verdict}), top-1 "
                       f"abstracted match {abs_model:.1f}% vs {abs_bar:.1f}%; "
                       f"{'on' if shipped else 'off'}"
                       + ("" if follows else " (the measurement now disagrees: revisit "
@@ -382,7 +382,7 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
                "chosen by the re-ranker: the likelihood order is off")
         lines.append(f"- **The shipped list vs the bar**: its first candidate (the nearest existing test, adapted, "
                      f"{how}) scores BLEU {c.mean_a:.1f} vs {c.mean_b:.1f} for the retrieval "
-                     f"bar on {c.n} pairs ({c.delta:+.1f}, p = {_p(c)}), top-1 abstracted match "
+                     f"bar on {c.n} pairs ({c.delta:+.1f}, p = {fmt_p(c.p_value)}), top-1 abstracted match "
                      f"{_pct(abs_list, shared):.1f}% vs {_pct(abs_bar, shared):.1f}%: "
                      f"{_verdict(c, 'the shipped default beats the bar', 'the shipped default is below the bar')}.")
     sweep = sweep_retrieved_first(repos, s)
@@ -413,7 +413,7 @@ def render_defaults(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> lis
     for x in with_context:
         c = compare(repos, x, x.split("+")[0])
         parts.append(f"`{x}` vs `{x.split('+')[0]}`: {c.mean_a:.1f} vs {c.mean_b:.1f} ({c.delta:+.1f}, p = "
-                     f"{_p(c)}, {c.n} pairs, {_verdict(c, 'better', 'worse')})")
+                     f"{fmt_p(c.p_value)}, {c.n} pairs, {_verdict(c, 'better', 'worse')})")
         if c.significant(ALPHA) and c.delta > 0:
             helps.append(x)
     evidence = "; ".join(parts) or "not measured with this base model yet"

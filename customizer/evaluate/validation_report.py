@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from customizer.evaluate.numbers import fmt
 from customizer.evaluate.store import iter_cells, read_json_if_present
 from customizer.evaluate.systems import system_rank
 from customizer.evaluate.validation import COMPILING, read_build_records
@@ -80,10 +81,6 @@ def update_json(docs: Path, dirs: Sequence[Path], command: str) -> bool:
     return True
 
 
-def _fmt(x: float | None) -> str:
-    return "–" if x is None else f"{x:.1f}"
-
-
 def _cell_key(cell: dict[str, Any]) -> tuple[int, tuple[bool, int, str]]:
     return _SPLITS.index(cell["split"]) if cell["split"] in _SPLITS else 9, system_rank(cell["system"])
 
@@ -111,8 +108,8 @@ def render_validation(docs: Path) -> list[str]:
         for repo, project in built.items():
             for cell in sorted(project["cells"], key=_cell_key):
                 lines.append(f"| {repo} | {cell['split']} | {cell['system']} | {cell['checked']}/{cell['pairs']} | "
-                             f"{_fmt(cell['top1_compiles'])} | {_fmt(cell['top1_passes'])} | "
-                             f"{_fmt(cell['best5_compiles'])} | {_fmt(cell['best5_passes'])} |")
+                             f"{fmt(cell['top1_compiles'])} | {fmt(cell['top1_passes'])} | "
+                             f"{fmt(cell['best5_compiles'])} | {fmt(cell['best5_passes'])} |")
         lines.append("")
         controls = [f"{repo} {c['passes']}/{c['pairs']} pass ({c['compiles']} compile)" for repo, p in built.items()
                     if (c := p.get("control"))]
