@@ -4,15 +4,14 @@ per-pair BLEU and per-pair perplexity, pooled over the packages where both ran."
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from customizer.evaluate.hybrid import is_hybrid
-from customizer.evaluate.stats import kruskal
+from customizer.evaluate.stats import Metric, kruskal, pair_scores
 from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, order_systems
 
 Rows = list[dict[str, Any]]
-Metric = Callable[[dict[str, Any]], float | None]
 
 
 def pair_bleu(row: dict[str, Any]) -> float | None:
@@ -32,21 +31,11 @@ def model_systems(repos: Mapping[str, Mapping[str, Rows]]) -> list[str]:
     return order_systems(s for s in names if s not in RETRIEVAL_SYSTEMS and not is_hybrid(s))
 
 
-def _values(repos: Mapping[str, Mapping[str, Rows]], system: str, metric: Metric) -> dict[str, float]:
-    out = {}
-    for repo, systems in repos.items():
-        for row in systems.get(system, []):
-            value = metric(row)
-            if value is not None:
-                out[f"{repo}/{row['id']}"] = value
-    return out
-
-
 def p_value_matrix(repos: Mapping[str, Mapping[str, Rows]], systems: list[str], metric: Metric
                    ) -> dict[tuple[str, str], tuple[float | None, int]]:
     """(p, pairs) of Kruskal–Wallis for every two systems, each on the test pairs both scored (so a system that
     ran on fewer packages is compared on those only)."""
-    values = {s: _values(repos, s, metric) for s in systems}
+    values = {s: pair_scores(repos, s, metric) for s in systems}
     out: dict[tuple[str, str], tuple[float | None, int]] = {}
     for a in systems:
         for b in systems:

@@ -7,12 +7,28 @@ test pair has one score per system.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scipy import stats
 
 from customizer.evaluate.numbers import mean
+
+Row = dict[str, Any]
+Metric = Callable[[Row], float | None]
+
+
+def pair_scores(repos: Mapping[str, Mapping[str, list[Row]]], system: str, metric: Metric) -> dict[str, float]:
+    """``metric`` of each of ``system``'s rows across packages, keyed ``repo/id`` (the pairing key of the tests
+    below), leaving out rows where it is None."""
+    out: dict[str, float] = {}
+    for repo, systems in repos.items():
+        for row in systems.get(system, []):
+            value = metric(row)
+            if value is not None:
+                out[f"{repo}/{row['id']}"] = float(value)
+    return out
 
 
 @dataclass(frozen=True)

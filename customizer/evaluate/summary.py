@@ -19,7 +19,7 @@ from customizer.defaults import (
 )
 from customizer.evaluate.hybrid import is_hybrid
 from customizer.evaluate.numbers import fmt_p
-from customizer.evaluate.stats import Comparison, wilcoxon
+from customizer.evaluate.stats import Comparison, pair_scores, wilcoxon
 from customizer.evaluate.systems import RETRIEVAL_SYSTEMS, order_systems
 
 Rows = list[dict[str, Any]]
@@ -29,16 +29,11 @@ ALPHA = 0.01
 
 def _scores(repos: Mapping[str, Mapping[str, Rows]], system: str, metric: str = "bleu") -> dict[str, float]:
     """Per-pair scores of ``system`` across packages, keyed ``repo/id`` (top-1 for list metrics)."""
-    out: dict[str, float] = {}
-    for repo, systems in repos.items():
-        for row in systems.get(system, []):
-            value = row[metric]
-            out[f"{repo}/{row['id']}"] = float(value[0] if isinstance(value, list) else value)
-    return out
+    return pair_scores(repos, system, lambda row: float(v[0] if isinstance(v := row[metric], list) else v))
 
 
 def _top5(repos: Mapping[str, Mapping[str, Rows]], system: str) -> dict[str, float]:
-    return {f"{repo}/{r['id']}": float(r["abstracted"][-1]) for repo, s in repos.items() for r in s.get(system, [])}
+    return pair_scores(repos, system, lambda row: float(row["abstracted"][-1]))
 
 
 def _packages(repos: Mapping[str, Mapping[str, Rows]], a: str, b: str) -> int:
