@@ -277,8 +277,8 @@ class Generator:
             given = model_input() if ordering else None
             scorer = self._scorer(given) if given is not None and likelihood_orders(given.ref is not None) else None
             # the nearest tests that lead, and, where the model will decode, those its candidates are ordered by
-            # (one retrieval: the re-ranker's order does not depend on the list's length, so these are the tests a
-            # list of `first` would lead with, except that a duplicate dropped leaves room for the next distinct one)
+            # (one retrieval: the order does not depend on the list's length, so these are the tests a list of
+            # `first` would lead with)
             agree = not retrieved_only and agreement_applies(first, k)
             wanted = max(first, defaults.AGREEMENT_TESTS) if agree else first
             nearest = self._retrieved_for(repo, method, path, wanted, scorer) if wanted > 0 else None
@@ -306,14 +306,12 @@ class Generator:
 
     def _retrieved_for(self, repo: str | os.PathLike[str], method: MethodInfo, path: Path, n: int,
                        likelihood: Scorer | None = None) -> Generation | None:
-        """The project's ``n`` nearest existing tests adapted to ``method``, de-duplicated (None: it has none)."""
+        """The project's ``n`` nearest distinct existing tests adapted to ``method`` (None: it has none)."""
         try:
-            found = self.retrieve(repo, method.text, method.class_name, n, exclude=(path, method.signature),
-                                  likelihood=likelihood)
+            return self.retrieve(repo, method.text, method.class_name, n, exclude=(path, method.signature),
+                                 likelihood=likelihood)
         except (NoTestsFoundError, NoJavaFilesError, NotAGitRepositoryError):
             return None  # a project without tests (or history to index them by): the model's candidates only
-        found.candidates = lead_with(found.candidates, [], n, key=_code_key)
-        return found
 
     @staticmethod
     def _order_by_agreement(generation: Generation, nearest: Generation) -> None:
@@ -412,7 +410,7 @@ class Generator:
 
     def retrieve(self, repo: str | os.PathLike[str], focal_text: str, class_name: str = "", k: int = 5,
                  exclude: tuple[Path, str] | None = None, likelihood: Scorer | None = None) -> Generation:
-        """The ``retrieve`` strategy: the project's own nearest existing tests, renamed to the query method.
+        """The ``retrieve`` strategy: the project's own nearest distinct existing tests, renamed to the query method.
 
         ``exclude`` = (focal file, signature) leaves out the tests of the query method itself. No model is
         loaded unless a ``likelihood`` scorer is given: then the re-ranker's first few are ordered with it too

@@ -113,7 +113,7 @@ def run_cell(system: str, train: list[Pair], test: list[Pair], cfg: EvalConfig, 
         cands = retrieve_candidates(train, test, cfg.candidates, rerank=rerank)
         rows = [score_pair(p, c) for p, c in zip(test, cands, strict=True)]
         return rows, {"system": system, "wall_s": round(time.time() - t0, 3), "pflops": 0.0,
-                      "indexed_pairs": len(train), "reranker": reranker_id() if rerank else None}
+                      "indexed_pairs": len(train), "reranker": reranker_id() if rerank else None, "distinct": True}
     from customizer.evaluate.model_systems import run_model_system
 
     return run_model_system(system, train, test, cfg, log)
@@ -174,9 +174,9 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
                     cell = Cell(name, split, fold, system_cell_name(system, cfg.retrieval))
                     rows: list[dict[str, Any]] | None = None
                     run: dict[str, Any] | None = None
-                    # a stale hybrid cell is made again below and written over atomically (never removed first:
-                    # a report or a second run reading the folder meanwhile still finds it)
-                    stale = is_hybrid(system) and is_done(cfg.out, cell) and _stale_hybrid(cfg.out, cell)
+                    # a stale cell is made again below and written over atomically (never removed first: a report
+                    # or a second run reading the folder meanwhile still finds it)
+                    stale = is_stale(cfg.out, cell)
                     if is_done(cfg.out, cell) and not stale:
                         if not cfg.validate:
                             continue
@@ -207,13 +207,22 @@ def evaluate_repositories(repos: Sequence[Path], cfg: EvalConfig, log: Log = pri
     return computed
 
 
-def _stale_hybrid(out: Path, cell: Cell) -> bool:
-    """A hybrid cell older than one of its parts (a part recomputed since), or made with the model's candidates
-    ordered otherwise than the product orders them now (``customizer.defaults.AGREEMENT_ORDER``)."""
+def is_stale(out: Path, cell: Cell) -> bool:
+    """A stored cell that no longer measures what the product does now, so a run makes it again: a retrieval cell
+    made before the retrieved tests were distinct (``customizer.retrieval.nearest_adapted``) or with other
+    re-ranker weights; a hybrid cell older than one of its parts (a part recomputed since), or made with the
+    model's candidates ordered otherwise than the product orders them now (``customizer.defaults.AGREEMENT_ORDER``).
+    Model cells are never stale: they are the costly ones, and their runs record what they were made with."""
+    if not is_done(out, cell):
+        return False
+    run = read_json_if_present(cell.run_path(out)) or {}
+    if cell.system in RETRIEVAL_SYSTEMS:
+        return not run.get("distinct") or (cell.system == "retrieve" and run.get("reranker") != reranker_id())
+    if not is_hybrid(cell.system):
+        return False
     made = cell.path(out).stat().st_mtime
     if any(is_done(out, part) and part.path(out).stat().st_mtime > made for part in parts(cell)):
         return True
-    run = read_json_if_present(cell.run_path(out)) or {}
     return bool(run.get("agreement", False)) != agreement_applies(run.get("retrieved_first", 0), TOP_K)
 
 
@@ -228,14 +237,14 @@ class _Task:
 
 
 def _pending(repos: Sequence[Path], cfg: EvalConfig, log: Log) -> Iterator[_Task]:
-    """Missing cells in the order split, system, repository, fold (pairs mined and cached on the way)."""
+    """Missing or stale cells in the order split, system, repository, fold (pairs mined and cached on the way)."""
     names = {repo: mined_pairs(repo, cfg.out, log)[0] for repo in repos}
     for split in cfg.splits:
         for system in cfg.systems:
             for repo in repos:
                 for fold in cfg.fold_indices:
                     cell = Cell(names[repo], split, fold, system_cell_name(system, cfg.retrieval))
-                    if not is_done(cfg.out, cell) and not is_hybrid(system):
+                    if (not is_done(cfg.out, cell) or is_stale(cfg.out, cell)) and not is_hybrid(system):
                         yield _Task(repo, cell, system)
 
 

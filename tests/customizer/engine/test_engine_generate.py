@@ -371,3 +371,14 @@ def test_a_wider_second_search_runs_only_for_inputs_whose_candidates_all_fail_to
                       decoding=DecodingConfig(retry_beams=None))
     never.candidates_batch(never.base.model, sources, 5)
     assert searches == [(2, 5)]  # retry_beams=None: never a second search
+
+
+def test_a_shorter_list_of_nearest_tests_is_a_prefix_of_a_longer_one(generator: Generator, java_repo: Path) -> None:
+    """The editor shows the nearest tests at once and the full list later: whatever their lengths, the shorter one
+    holds as many distinct tests as it asks for (or as the project has) and they are the longer one's first: the
+    fixture's 22 other tests adapt to only two distinct ones, so a retrieval of exactly k found fewer than k."""
+    lists = [[c.text for c in generator.generate_for_position(java_repo, CALC, ADD_LINE, k=k,
+                                                              retrieved_only=True).candidates] for k in range(1, 6)]
+    longest = lists[-1]
+    assert len({" ".join(t.split()) for t in longest}) == len(longest) == 2
+    assert lists == [longest[:k] for k in range(1, 6)]

@@ -6,7 +6,7 @@ import pytest
 
 import customizer.defaults
 from customizer.evaluate.hybrid import hybrid_cell
-from customizer.evaluate.runner import _stale_hybrid
+from customizer.evaluate.runner import is_stale
 from customizer.evaluate.store import Cell, read_cell, write_cell
 from customizer.java.context import FocalContext
 from customizer.mining.pairs import FocalMethod, Pair, TestMethod
@@ -60,12 +60,12 @@ def test_a_hybrid_cell_made_with_the_other_order_is_stale(out, monkeypatch):
     write_cell(out, cell, rows, run)
     newer = max(p.stat().st_mtime for p in out.rglob("*.jsonl")) + 10
     os.utime(cell.path(out), (newer, newer))
-    assert not _stale_hybrid(out, cell)
+    assert not is_stale(out, cell)
     monkeypatch.setattr(customizer.defaults, "AGREEMENT_ORDER", False)
-    assert _stale_hybrid(out, cell)
+    assert is_stale(out, cell)
     old_rows, old_run = read_cell(out, cell)
     write_cell(out, cell, old_rows, {k: v for k, v in old_run.items() if k != "agreement"})  # made before the switch
     os.utime(cell.path(out), (newer, newer))
-    assert not _stale_hybrid(out, cell)
+    assert not is_stale(out, cell)
     monkeypatch.setattr(customizer.defaults, "AGREEMENT_ORDER", True)
-    assert _stale_hybrid(out, cell)
+    assert is_stale(out, cell)

@@ -124,3 +124,19 @@ def test_training_refuses_a_corpus_holding_a_dev_eval_package(tmp_path):
     assert run.returncode != 0
     assert f"dev-eval packages in {tmp_path}: {dev_eval}" in run.stderr
     assert not (tmp_path / "reranker.json").exists()
+
+
+def test_nearest_adapted_lists_distinct_tests_and_a_shorter_list_starts_a_longer_one():
+    # tests of sibling methods, renamed to the query method, repeat: six methods' tests adapt to two texts
+    siblings = [_pair(20 + 2 * i + n, f"public int {op}(int a, int b) {{ return a - b; }}", op,
+                      f"@Test void test{op.capitalize()}() {{ assertEquals({n}, calc.{op}({n}, {n})); }}", cls="Calc")
+                for i, op in enumerate(("sub", "mul", "div", "mod", "max", "min")) for n in (1, 2)]
+    index = RetrievalIndex([*siblings, *UNRELATED])
+    query = "public int add(int a, int b) { return a + b; }"
+    for reranker in ("shipped", None):
+        lists = [[n.adapted for n in nearest_adapted(index, query, k, class_name="Calc", reranker=reranker)]
+                 for k in range(1, 6)]
+        longest = lists[-1]
+        assert len(longest) == 5 and len({" ".join(t.split()) for t in longest}) == 5, longest
+        assert sum("calc.add(" in t for t in longest) == 2  # the two sibling texts, once each, then other tests
+        assert lists == [longest[:k] for k in range(1, 6)]
