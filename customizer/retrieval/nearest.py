@@ -24,6 +24,7 @@ from customizer.retrieval.rerank import Neighbour, Reranker, shipped_reranker
 
 T = TypeVar("T")
 
+
 def nearest_adapted(index: RetrievalIndex, focal_text: str, k: int, *, class_name: str = "",
                     exclude_focal: tuple[str, str] | None = None,
                     reranker: Reranker | Literal["shipped"] | None = "shipped",
@@ -35,8 +36,9 @@ def nearest_adapted(index: RetrievalIndex, focal_text: str, k: int, *, class_nam
 
     Distinct: tests of sibling methods often adapt to the same text (``testSub1`` renamed to ``add`` is
     ``testAdd1``), and a user gains nothing from seeing one twice, so only the best-ranked of each adapted text
-    (up to whitespace) is kept, and later neighbours fill the ``k`` places. The order does not depend on ``k``: a
-    shorter list is the start of a longer one.
+    (up to whitespace) is kept, and later neighbours fill the ``k`` places. The order does not depend on ``k`` (up
+    to the re-ranker's depth, 10, which is more than the product lists): a shorter list is the start of a longer
+    one.
     """
     chosen = shipped_reranker() if isinstance(reranker, str) else reranker
     depth = max(k, chosen.depth) if chosen is not None else k  # what the re-ranker orders, as it was trained
