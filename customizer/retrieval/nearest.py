@@ -36,12 +36,12 @@ def nearest_adapted(index: RetrievalIndex, focal_text: str, k: int, *, class_nam
 
     Distinct: tests of sibling methods often adapt to the same text (``testSub1`` renamed to ``add`` is
     ``testAdd1``), and a user gains nothing from seeing one twice, so only the best-ranked of each adapted text
-    (up to whitespace) is kept, and later neighbours fill the ``k`` places. The order does not depend on ``k`` (up
-    to the re-ranker's depth, 10, which is more than the product lists): a shorter list is the start of a longer
-    one.
+    (up to whitespace) is kept, and later neighbours fill the ``k`` places: beyond the re-ranker's depth (the
+    number of BM25 neighbours it was trained to order), in BM25's order. So the order does not depend on ``k``: a
+    shorter list is the start of a longer one.
     """
     chosen = shipped_reranker() if isinstance(reranker, str) else reranker
-    depth = max(k, chosen.depth) if chosen is not None else k  # what the re-ranker orders, as it was trained
+    depth = chosen.depth if chosen is not None else k  # what the re-ranker orders: as many as it was trained on
     # all of BM25's order (it ranks every pair anyway); beyond `depth` only what fills places left by repeats
     hits = index.query(focal_text, k=len(index), class_name=class_name, exclude_focal=exclude_focal)
 

@@ -134,9 +134,10 @@ def test_nearest_adapted_lists_distinct_tests_and_a_shorter_list_starts_a_longer
     index = RetrievalIndex([*siblings, *UNRELATED])
     query = "public int add(int a, int b) { return a + b; }"
     for reranker in ("shipped", None):
+        # up to more than the re-ranker's depth (10) and more than the index holds
         lists = [[n.adapted for n in nearest_adapted(index, query, k, class_name="Calc", reranker=reranker)]
-                 for k in range(1, 6)]
+                 for k in range(1, 30)]
         longest = lists[-1]
-        assert len(longest) == 5 and len({" ".join(t.split()) for t in longest}) == 5, longest
+        assert len(longest) == 2 + len(UNRELATED) == len({" ".join(t.split()) for t in longest}), longest
         assert sum("calc.add(" in t for t in longest) == 2  # the two sibling texts, once each, then other tests
-        assert lists == [longest[:k] for k in range(1, 6)]
+        assert lists == [longest[:k] for k in range(1, 30)]
