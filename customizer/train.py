@@ -109,6 +109,7 @@ class TrainResult:
     step_s: float = 0.0  # inside optimizer steps (forward, backward, update), validation and logging excluded
     encoder_cache_s: float = 0.0  # computing the frozen encoder's (and decoder blocks') outputs once (in setup_s)
     decoder_blocks_cached: int = 0  # frozen bottom decoder blocks computed once instead of at every step
+    lr: float = 0.0  # the learning rate it trained with (the strategy's default unless the config set one)
 
     @property
     def interrupted(self) -> bool:
@@ -301,7 +302,7 @@ def train(base: BaseModel, strategy: Strategy, train_examples: Sequence[Example]
                        history=history, best_step=best_step, stop_reason=stop_reason, encoder_cached=use_cache,
                        bf16=bf16, device=str(device), trainable_params=n_trainable, total_params=n_total,
                        setup_s=setup_s, step_s=step_s, encoder_cache_s=encoder_cache_s,
-                       decoder_blocks_cached=cached_blocks)
+                       decoder_blocks_cached=cached_blocks, lr=lr)
 
 
 # --- batches -------------------------------------------------------------------------------------------------

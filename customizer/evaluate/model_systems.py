@@ -104,7 +104,8 @@ def run_model_system(system: str, train: list[Pair], test: list[Pair], cfg: Any,
         run.update(pflops=result.pflops, train_wall_s=result.wall_s, best_val_loss=result.best_val_loss,
                    base_val_loss=result.base_val_loss, history=result.history, stop_reason=result.stop_reason,
                    trainable_params=result.trainable_params, total_params=result.total_params,
-                   train_pairs=len(fit.train_pairs), val_pairs=len(fit.val_pairs), device=result.device)
+                   train_pairs=len(fit.train_pairs), val_pairs=len(fit.val_pairs), device=result.device,
+                   lr=result.lr)
     index = RetrievalIndex(train)
     retrieved = retrieved_for_pairs(index, test, retrieval) if retrieval > 0 else {}
     examples = [encode_pair(base.tokenizer, p, level, max_source, max_target, retrieved.get(p.id, ()))

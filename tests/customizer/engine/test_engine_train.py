@@ -36,7 +36,7 @@ def test_training_lowers_validation_loss_and_returns_the_best_state(tiny_bart, d
     assert result.best_val_loss == min(val_losses)
     assert result.history[0]["step"] == 0 and result.history[-1]["step"] == result.steps
     assert set(result.state) == {n for n, _ in strategy.trainable_parameters(tiny_bart.model)}
-    assert result.pflops > 0 and result.tokens > 0 and result.stop_reason == "max_epochs"
+    assert result.pflops > 0 and result.tokens > 0 and result.stop_reason == "max_epochs" and result.lr == 3e-3
     progress = [e for e in events if e["event"] == "progress"]
     assert progress and {"percent", "step", "epoch", "val_loss", "best_val_loss", "pflops", "message"} <= set(
         progress[-1])
@@ -50,6 +50,7 @@ def test_best_state_reproduces_best_validation_loss(tiny_bart, data) -> None:
 
     strategy = get_strategy("l-ldb")
     result = train(tiny_bart, strategy, *data, TrainConfig(lr=1e-2, max_epochs=3, eval_every=2, **FAST))
+    assert result.lr == 1e-2
     fresh = copy.deepcopy(tiny_bart.model)
     module = get_strategy("l-ldb").load_state_dict(fresh, result.state)
     from customizer.train import _val_loss
@@ -111,6 +112,7 @@ def test_trainable_encoder_is_never_cached(tiny_bart, data) -> None:
     result = train(tiny_bart, get_strategy("l-eo"), *data,
                    TrainConfig(max_epochs=1, cache_encoder=None, **FAST))
     assert not result.encoder_cached
+    assert result.lr == get_strategy("l-eo").default_lr  # no rate configured: the strategy's own
 
 
 def test_budget_in_pflops_stops_training(tiny_bart, data) -> None:
