@@ -12,7 +12,8 @@ more with the learned likelihood stage (:mod:`customizer.retrieval.likelihood`);
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from operator import attrgetter
 from typing import Literal, TypeVar
 
@@ -52,34 +53,25 @@ def nearest_adapted(index: RetrievalIndex, focal_text: str, k: int, *, class_nam
     neighbours = [adapted(h) for h in hits[:depth]]
     if chosen is not None:
         order, scores = chosen.ranked(focal_text, class_name, neighbours)
-        kept = _distinct(range(len(order)), key=lambda j: neighbours[order[j]].adapted)  # places in the ranking
+        # distinct before the likelihood stage, so that it orders different tests (places in the ranking)
+        kept = list(_distinct(range(len(order)), key=lambda j: neighbours[order[j]].adapted))
         neighbours, scores = [neighbours[order[j]] for j in kept], scores[kept]
         second = shipped_stage() if isinstance(stage, str) else stage
         if likelihood is not None and second is not None and len(neighbours) > 1:
             head = min(second.scored, len(neighbours))
             scored = likelihood([n.adapted for n in neighbours[:head]])
             neighbours = [neighbours[i] for i in second.order(scores[:head], scored)] + neighbours[head:]
-    else:
-        neighbours = _distinct(neighbours)
-    # repeats left fewer than k: BM25's next neighbours, in its order, fill the places (adapted only when needed)
-    seen = {normalize_whitespace(n.adapted) for n in neighbours}
-    for hit in hits[depth:]:
-        if len(neighbours) >= k:
-            break
-        extra = adapted(hit)
-        if (text := normalize_whitespace(extra.adapted)) not in seen:
-            seen.add(text)
-            neighbours.append(extra)
-    return neighbours[:k]
+    # where repeats leave fewer than k, BM25's next neighbours, in its order, fill the places (adapted lazily: only
+    # as many as are taken)
+    filler = (adapted(h) for h in hits[depth:])
+    return list(islice(_distinct(chain(neighbours, filler)), k))
 
 
-def _distinct(items: Sequence[T], key: Callable[[T], str] = attrgetter("adapted")) -> list[T]:
-    """``items`` in order, each kept only if no earlier one has the same ``key`` text up to whitespace."""
+def _distinct(items: Iterable[T], key: Callable[[T], str] = attrgetter("adapted")) -> Iterator[T]:
+    """``items`` in order, each kept only if no earlier one has the same ``key`` text up to whitespace (lazily)."""
     seen: set[str] = set()
-    out = []
     for item in items:
         text = normalize_whitespace(key(item))
         if text not in seen:
             seen.add(text)
-            out.append(item)
-    return out
+            yield item
