@@ -558,6 +558,7 @@ class Generator:
             if self._onnx is None or self._onnx.runtime != runtime:
                 self._onnx = OnnxRuntimeCache(runtime)
         try:
+            self._ensure_base_export(None)
             runner = self._onnx.runner(module, self.base.model, self.base.fingerprint)
         except OnnxExportError as exc:
             self._fall_back(fallback_note(runtime, exc.message))
@@ -635,11 +636,29 @@ class Generator:
         fresh = load_base_model(self.base.path, "cpu", cache=False)
         if adapter is None:
             return OnnxRuntimeCache(runtime).runner(fresh.model, fresh.model, fresh.fingerprint)
+        self._ensure_base_export(fresh)
         meta, state = self.store.load(adapter.repo_key, adapter.strategy, fresh.fingerprint, str(fresh.path))
         module = get_strategy(meta.strategy, **meta.strategy_options).load_state_dict(fresh.model, state).eval()
         # the adapted module may be the same object as fresh.model (l-ldb changes it in place): no module is
         # "the base" here, so the export is keyed by the adapted weights' fingerprint
         return OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint)
+
+    def _ensure_base_export(self, fresh: BaseModel | None) -> None:
+        """Export the base model (float32) unless the cache has it, from ``fresh`` or a private copy loaded from
+        disk (never the served model, which an adapter may have changed): an adapted model's export is then the base
+        export with other weights, seconds instead of minutes (:mod:`customizer.ort.reweight`). A base model that
+        does not export is left to the adapted model's own export to report."""
+        from customizer.errors import OnnxExportError, StorageError
+        from customizer.ort.export import META_FILE, default_cache_root, ensure_export, export_dir
+
+        root = default_cache_root()
+        if (export_dir(root, self.base.fingerprint, None, "fp32") / META_FILE).is_file():
+            return
+        fresh = fresh or load_base_model(self.base.path, "cpu", cache=False)
+        try:
+            ensure_export(fresh.model, root, fresh.fingerprint, None, "fp32")
+        except (OnnxExportError, StorageError) as exc:
+            logger.info("the base model was not exported: %s", exc.message)
 
     def candidates(self, module: nn.Module, source_ids: list[int], k: int, prior: LengthPrior | None = None,
                    adapter: AdapterRef | None = None) -> list[Candidate]:

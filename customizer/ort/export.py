@@ -15,7 +15,9 @@ sequence lengths into the attention masks (measured: wrong encoder outputs for a
 
 Exports live in ``<cache>/<base fingerprint>-<adapter fingerprint>/<fp32|int8>/``, written to a temporary
 sibling folder and renamed into place (as the adapter store does), so a crash or a concurrent export never
-leaves a half-written export where a reader looks.
+leaves a half-written export where a reader looks. An adapted model whose graphs are the base model's with other
+weights is not traced again: its export is the base export rewritten (:mod:`customizer.ort.reweight`). The cache
+keeps the exports used last within a disk budget (:mod:`customizer.ort.disk_budget`).
 """
 
 from __future__ import annotations
@@ -41,15 +43,18 @@ from torch import nn
 
 from customizer.adapters import is_stale_temporary
 from customizer.errors import OnnxExportError, StorageError
+from customizer.ort.disk_budget import META_FILE, mark_used, prune
+from customizer.ort.reweight import ReweightRefused, reweight, write_weight_map
 
-EXPORT_VERSION = 2  # bump when the graphs' inputs/outputs change: old exports are then ignored
+EXPORT_VERSION = 3  # bump when the graphs' inputs/outputs or the files beside them change: old exports are ignored
 PREFILL_FILE = "prefill.onnx"
 STEP_FILE = "step.onnx"
-META_FILE = "export.json"
 CACHE_ENV = "TESTTAILOR_ONNX_CACHE"
 HOME_ENV = "TESTTAILOR_HOME"
 PRECISIONS = ("fp32", "int8")
 OPSET = 18
+
+logger = logging.getLogger(__name__)
 
 # Generation settings the ONNX beam search reproduces; any other non-default one makes the export unsupported.
 _SUPPORTED_GENERATION = ("decoder_start_token_id", "eos_token_id", "pad_token_id", "forced_bos_token_id",
@@ -203,6 +208,15 @@ def _names(layers: int) -> tuple[list[str], list[str], list[str]]:
     return past, present, cross
 
 
+def probe_inputs(vocab: int, start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Two fixed sources of 11 tokens (the second padded after 8) and their decoder start tokens: what an export
+    traces and what :mod:`customizer.ort.reweight` checks a rewritten export on."""
+    ids = torch.randint(4, max(5, vocab - 1), (2, 11), generator=torch.Generator().manual_seed(0))
+    mask = torch.ones_like(ids)
+    mask[1, 8:] = 0
+    return ids, mask, torch.full((2, 1), start, dtype=torch.long)
+
+
 @torch.no_grad()
 def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
     """Write ``prefill.onnx`` and ``step.onnx`` for ``module`` into ``out_dir``; returns the meta to record."""
@@ -210,10 +224,7 @@ def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
     model = merged_for_export(module)
     vocab = int(model.config.vocab_size)
     start = int(settings["decoder_start_token_id"])
-    ids = torch.randint(4, max(5, vocab - 1), (2, 11), generator=torch.Generator().manual_seed(0))
-    mask = torch.ones_like(ids)
-    mask[1, 8:] = 0
-    decoder_ids = torch.full((2, 1), start, dtype=torch.long)
+    ids, mask, decoder_ids = probe_inputs(vocab, start)
     prefill = _Prefill(model)
     first = prefill(ids, mask, decoder_ids)
     layers = (len(first) - 1) // 4
@@ -248,6 +259,8 @@ def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
     except Exception as exc:  # torch.export raises many types; any failure means "not exportable"
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise OnnxExportError(f"torch.onnx could not export {type(module).__name__}: {first_line}") from exc
+    if not external:  # what lets an adapted model's export be this one with other weights (seconds, not minutes)
+        write_weight_map(model, out_dir)
     return {"version": EXPORT_VERSION, "layers": layers, "vocab_size": vocab, "generation": settings,
             "external_data": external, "model_type": str(model.config.model_type)}
 
@@ -281,6 +294,7 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
     """The folder holding ``module``'s export in ``precision``, exporting (and quantizing) it first if needed."""
     target = export_dir(root, base_fingerprint, adapter_fingerprint, precision)
     if (target / META_FILE).is_file():
+        mark_used(target)
         return target
     failed = target.with_name(f"{target.name}{FAILED_SUFFIX}")
     known = _known_failure(failed)
@@ -292,10 +306,35 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
     if precision == "int8":
         fp32 = ensure_export(module, root, base_fingerprint, adapter_fingerprint, "fp32")  # remembers its own
         meta = json.loads((fp32 / META_FILE).read_text(encoding="utf-8"))
-        return _remembering_failure(failed, lambda: _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta)))
-    written = _remembering_failure(failed, lambda: _write_atomically(target, lambda tmp: export_graphs(module, tmp)))
+        written = _remembering_failure(failed,
+                                       lambda: _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta)))
+        prune(root, keep=written.parent)
+        return written
+    written = _reweighted(module, target, export_dir(root, base_fingerprint, None, "fp32")) \
+        if adapter_fingerprint else None
+    if written is None:
+        written = _remembering_failure(failed,
+                                       lambda: _write_atomically(target, lambda tmp: export_graphs(module, tmp)))
     remove_outdated(written.parent)
+    prune(root, keep=written.parent)
     return written
+
+
+def _reweighted(module: nn.Module, target: Path, base: Path) -> Path | None:
+    """``target`` written as the base export ``base`` with ``module``'s weights, or None (logged) when the base is
+    not exported yet or :mod:`customizer.ort.reweight` refuses."""
+    try:
+        base_meta = json.loads((base / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        model = merged_for_export(module)
+        written = _write_atomically(target, lambda tmp: reweight(model, base, tmp, base_meta))
+        mark_used(base)  # the base export is what the next adapted model is made from: the last to leave the cache
+        return written
+    except ReweightRefused as exc:
+        logger.info("exporting the adapted model in full: %s", exc.message)
+        return None
 
 
 def _remembering_failure(marker: Path, write: Any) -> Path:

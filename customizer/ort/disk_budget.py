@@ -1,0 +1,93 @@
+"""How much disk the ONNX export cache may take, and which exports leave when it is over.
+
+Every customized adapter gets an export of its own, as large as the base model's (258 MB in fp32 for the shipped
+model), and customizing a project again makes a new one: unbounded, the cache grows by that much per
+customization, and an evaluation run by one export per cell. So the cache keeps the exports used last (each use
+touches the export's ``export.json``) and removes the least recently used ones beyond
+``TESTTAILOR_ONNX_CACHE_MB`` megabytes (default 2048); the export just written or used always stays. A removal
+renames the export's folder away first, so a reader never finds half an export: at worst an export it was about
+to open is gone, it cannot load, and that model decodes with PyTorch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from customizer.adapters import is_stale_temporary
+
+META_FILE = "export.json"
+BUDGET_ENV = "TESTTAILOR_ONNX_CACHE_MB"
+DEFAULT_BUDGET_MB = 2048
+
+logger = logging.getLogger(__name__)
+
+
+def budget_bytes() -> int:
+    """The cache's budget from ``TESTTAILOR_ONNX_CACHE_MB`` (a number of megabytes; 0 keeps only the export in
+    use), or the default when it is unset or not a number (logged)."""
+    raw = os.environ.get(BUDGET_ENV, "").strip()
+    if raw:
+        try:
+            return max(0, int(float(raw) * 1024 * 1024))
+        except ValueError:
+            logger.warning("%s=%r is not a number of megabytes; using %d", BUDGET_ENV, raw, DEFAULT_BUDGET_MB)
+    return DEFAULT_BUDGET_MB * 1024 * 1024
+
+
+def mark_used(export: Path) -> None:
+    """Record that ``export`` (a precision folder holding ``export.json``) was used now (best effort: a read-only
+    cache only loses the order)."""
+    with contextlib.suppress(OSError):
+        os.utime(export / META_FILE)
+
+
+def _last_used(folder: Path) -> float:
+    stamps = [meta.stat().st_mtime for meta in folder.glob(f"*/{META_FILE}")]
+    return max(stamps) if stamps else folder.stat().st_mtime
+
+
+def _size(folder: Path) -> int:
+    total = 0
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(os.path.join(parent, name))
+    return total
+
+
+def prune(root: Path, keep: Path, budget: int | None = None) -> list[Path]:
+    """Remove the least recently used export folders of ``root`` (one per model: ``<base>-<adapter>-v<N>``) until
+    the rest fits ``budget`` bytes (default :func:`budget_bytes`); ``keep`` stays whatever its size. Returns the
+    removed folders."""
+    budget = budget_bytes() if budget is None else budget
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep]
+        ranked = sorted(folders, key=_last_used, reverse=True)
+    except OSError:
+        return []  # another process pruned at the same time: it will have done the work
+    total = _size(keep) if keep.is_dir() else 0
+    removed = []
+    for folder in ranked:
+        size = _size(folder)
+        if total + size <= budget:
+            total += size
+            continue
+        trash = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:12]}")
+        try:
+            os.replace(folder, trash)
+        except OSError:
+            continue
+        shutil.rmtree(trash, ignore_errors=True)
+        removed.append(folder)
+    for leftover in root.glob(".*.tmp-*"):  # the removal of a process that died half-way
+        if is_stale_temporary(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)
+    if removed:
+        logger.info("removed %d least recently used ONNX exports from %s (over the %d MB budget, %s)",
+                    len(removed), root, budget // (1024 * 1024), BUDGET_ENV)
+    return removed

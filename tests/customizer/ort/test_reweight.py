@@ -1,0 +1,233 @@
+"""Adapted models' exports made from the base model's export by rewriting its weights, and when that is refused.
+
+A tiny random BART whose every parameter is distinct (random layer norms and biases, as a trained model has) is
+exported once; each test adapts a copy, and the export must decode exactly as PyTorch does with the adapted
+weights, without tracing again where the strategy only changes weights.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import BartConfig, BartForConditionalGeneration, LogitsProcessorList
+
+from customizer.generate import LoopBlocker
+from customizer.model import load_base_model
+from customizer.ort import OnnxRuntimeCache
+from customizer.ort import export as ort_export
+from customizer.ort.reweight import WEIGHTS_FILE, ReweightRefused, reweight
+from customizer.strategies import get_strategy
+
+FOCAL = "public int add(int a, int b) { return a + b; }"
+
+
+@pytest.fixture(scope="module")
+def distinct_bart(tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny BART of conftest with random layer norms and biases, so that no two parameters are equal."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("distinct") / "bart"
+    shutil.copytree(tiny_bart_dir, out)  # the tokenizer; the weights are replaced below
+    config = BartConfig.from_pretrained(tiny_bart_dir)
+    torch.manual_seed(3)
+    model = BartForConditionalGeneration(config)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if parameter.dim() == 1:
+                parameter.copy_(torch.randn_like(parameter) * 0.1 + (1.0 if "norm.weight" in name else 0.0))
+    model.save_pretrained(out, safe_serialization=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_root(distinct_bart: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An export cache holding the base model's export (and its weight map)."""
+    base = load_base_model(distinct_bart, "cpu")
+    root = tmp_path_factory.mktemp("onnx")
+    OnnxRuntimeCache("onnx", root=root).runner(base.model, base.model, base.fingerprint)
+    return root
+
+
+def _cache_with_base(base_root: Path, tmp_path: Path) -> Path:
+    """A private copy of the cache with only the base export, for a test that adds or changes exports."""
+    import shutil
+
+    root = tmp_path / "onnx"
+    shutil.copytree(base_root, root)
+    return root
+
+
+def _adapted(base_model: torch.nn.Module, strategy: str, seed: int = 1) -> torch.nn.Module:
+    options = {"length": 4} if strategy == "prefix" else {}
+    module = get_strategy(strategy, **options).apply(copy.deepcopy(base_model)).eval()
+    torch.manual_seed(seed)
+    with torch.no_grad():  # a trained-looking adapter (LoRA's B starts at zero, which would change nothing)
+        for parameter in module.parameters():
+            if parameter.requires_grad:
+                parameter.add_(torch.randn_like(parameter) * 0.3)
+    return module
+
+
+def _generate(runner: object, ids: torch.Tensor) -> list[list[int]]:
+    out = runner.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=4,  # type: ignore[attr-defined]
+                          num_return_sequences=4, max_new_tokens=16, do_sample=False, early_stopping=True,
+                          return_dict_in_generate=True, logits_processor=LogitsProcessorList([LoopBlocker(3)]))
+    return out.sequences.tolist()
+
+
+def _no_tracing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def traced(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the adapted model was traced again instead of made from the base export")
+
+    monkeypatch.setattr(ort_export, "export_graphs", traced)
+
+
+def _reweight_from_base(root: Path, fingerprint: str, module: torch.nn.Module, tmp_path: Path) -> None:
+    """:func:`reweight` the base export of ``root`` with ``module``'s weights into a scratch folder."""
+    base_dir = ort_export.export_dir(root, fingerprint, None, "fp32")
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    reweight(ort_export.merged_for_export(module), base_dir, out, json.loads((base_dir / "export.json").read_text()))
+
+
+def _decodes_as_pytorch(root: Path, base: object, module: torch.nn.Module) -> None:
+    runner = OnnxRuntimeCache("onnx", root=root).runner(module, base.model, base.fingerprint)  # type: ignore[attr-defined]
+    ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])  # type: ignore[attr-defined]
+    assert _generate(runner, ids) == _generate(module, ids)
+
+
+def test_base_export_records_where_each_parameter_is(base_root: Path, distinct_bart: Path) -> None:
+    base = load_base_model(distinct_bart, "cpu")
+    folder = ort_export.export_dir(base_root, base.fingerprint, None, "fp32")
+    mapping = json.loads((folder / WEIGHTS_FILE).read_text())
+    held = {name for entries in mapping["graphs"].values() for found in entries.values() for name, _ in found}
+    # every parameter is in the graphs (the folded matrices transposed), only the tied copies of the embedding
+    # share an initializer
+    assert held == set(mapping["params"]) and not mapping["unheld"]
+    transposed = [t for entries in mapping["graphs"].values() for found in entries.values() for _, t in found]
+    assert any(transposed) and not all(transposed)
+    shared = [found for found in mapping["graphs"]["prefill.onnx"].values() if len(found) > 1]
+    assert all(all("embed_tokens" in n or "shared" in n or "lm_head" in n for n, _ in found) for found in shared)
+
+
+@pytest.mark.parametrize("strategy", ["l-ldb", "l-eo", "full", "lora"])
+def test_weight_only_adapters_are_made_from_the_base_export(strategy: str, base_root: Path, distinct_bart: Path,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    module = _adapted(base.model, strategy)
+    _no_tracing(monkeypatch)
+    runner = OnnxRuntimeCache("onnx", root=root).runner(module, base.model, base.fingerprint)
+    assert runner.directory.parent.name.split("-")[1] == ort_export.state_fingerprint(module)[:16]
+    assert (runner.directory / WEIGHTS_FILE).is_file()  # the map holds for the rewritten graphs too
+    ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
+    expected = _generate(module, ids)
+    assert expected != _generate(base.model, ids)  # the adapter matters
+    assert _generate(runner, ids) == expected
+
+
+def test_prefix_changes_the_graphs_and_is_traced(base_root: Path, distinct_bart: Path, tmp_path: Path) -> None:
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    module = _adapted(base.model, "prefix")
+    with pytest.raises(ReweightRefused, match="parameters differ from the base model's"):
+        _reweight_from_base(root, base.fingerprint, module, tmp_path)
+    _decodes_as_pytorch(root, base, module)
+
+
+def test_equal_parameters_that_part_ways_are_refused(tiny_bart_dir: Path, tmp_path: Path) -> None:
+    """conftest's tiny BART has every layer norm at ones: one trained block makes its norms differ from the rest,
+    which the base graphs may hold in one initializer, so the model is traced again (and still decodes right)."""
+    base = load_base_model(tiny_bart_dir, "cpu")
+    root = tmp_path / "onnx"
+    OnnxRuntimeCache("onnx", root=root).runner(base.model, base.model, base.fingerprint)
+    module = _adapted(base.model, "l-ldb")
+    with pytest.raises(ReweightRefused, match="equal parameters that now differ"):
+        _reweight_from_base(root, base.fingerprint, module, tmp_path)
+    _decodes_as_pytorch(root, base, module)
+
+
+def _edit_map(root: Path, fingerprint: str, edit: object) -> None:
+    path = ort_export.export_dir(root, fingerprint, None, "fp32") / WEIGHTS_FILE
+    mapping = json.loads(path.read_text())
+    edit(mapping)  # type: ignore[operator]
+    path.write_text(json.dumps(mapping))
+
+
+def test_a_changed_parameter_no_initializer_holds_is_refused(base_root: Path, distinct_bart: Path,
+                                                             tmp_path: Path) -> None:
+    """As if the exporter had folded the last block's feed-forward weight into something else."""
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    target = "model.decoder.layers.1.fc2.weight"
+
+    def unhold(mapping: dict) -> None:
+        for entries in mapping["graphs"].values():
+            for name in [n for n, found in entries.items() if any(p == target for p, _ in found)]:
+                del entries[name]
+        mapping["unheld"][target] = "0" * 64
+
+    _edit_map(root, base.fingerprint, unhold)
+    module = _adapted(base.model, "l-ldb")
+    with pytest.raises(ReweightRefused, match=f"{target} changed but no initializer"):
+        _reweight_from_base(root, base.fingerprint, module, tmp_path)
+
+
+def test_a_wrong_map_is_caught_by_the_probe_and_the_model_traced(base_root: Path, distinct_bart: Path,
+                                                                  tmp_path: Path) -> None:
+    """Two same-shaped matrices swapped in the map: the rewritten graphs compute something else, the probe sees
+    it, and the export is traced instead, so what decodes is still the adapted model."""
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    first, second = "model.decoder.layers.1.self_attn.q_proj.weight", "model.decoder.layers.1.self_attn.k_proj.weight"
+
+    def swap(mapping: dict) -> None:
+        for entries in mapping["graphs"].values():
+            for found in entries.values():
+                for pair in found:
+                    pair[0] = {first: second, second: first}.get(pair[0], pair[0])
+
+    _edit_map(root, base.fingerprint, swap)
+    module = _adapted(base.model, "l-ldb")
+    with pytest.raises(ReweightRefused, match="differs from the adapted model"):
+        _reweight_from_base(root, base.fingerprint, module, tmp_path)
+    _decodes_as_pytorch(root, base, module)
+
+
+def test_the_generator_exports_the_base_once_then_rewrites_each_adapter(
+        distinct_bart: Path, java_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The product's path: an adapter's first ONNX use exports the base model (from a private copy) and makes the
+    adapter's export from it; the candidates are PyTorch's."""
+    from customizer.adapters import AdapterStore
+    from customizer.customize import customize_project
+    from customizer.generate import Generator
+    from customizer.train import TrainConfig
+
+    store = AdapterStore(tmp_path / "store")
+    customize_project(java_repo, "l-ldb", "cpu", distinct_bart, store=store,
+                      config=TrainConfig(num_threads=1, max_epochs=2, lr=3e-2))
+    monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "onnx"))
+    traced: list[object] = []
+    export_graphs = ort_export.export_graphs
+
+    def counted(module: torch.nn.Module, out: Path) -> dict:
+        traced.append(out)
+        return export_graphs(module, out)
+
+    monkeypatch.setattr(ort_export, "export_graphs", counted)
+    expected = Generator(store=store, base_model=distinct_bart, device="cpu", max_new_tokens=20)
+    generator = Generator(store=store, base_model=distinct_bart, device="cpu", max_new_tokens=20, runtime="onnx")
+    ref, _ = generator.model_for(java_repo)
+    future = generator.prepare_runtime(ref)
+    assert future is not None and future.result(timeout=300) is None
+    assert len(traced) == 1 and "-base-" in str(traced[0])  # the base model, traced once; the adapter rewritten
+    assert len(list((tmp_path / "onnx").glob("*/fp32/weights.json"))) == 2
+    focal, line = "src/main/java/org/example/Calculator.java", 6
+    got = generator.generate_for_position(java_repo, focal, line, k=3).candidates
+    assert [c.text for c in got] == [c.text for c in expected.generate_for_position(java_repo, focal, line, k=3)
+                                     .candidates]
+    assert generator.runtime_note is None
