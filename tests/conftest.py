@@ -6,7 +6,10 @@ under test loads them exactly as it loads the shipped base model.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Tiny models run fastest on one thread, and subprocesses (language server, CLI) inherit this.
 os.environ.setdefault("TESTTAILOR_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Nothing the tests write lands in the developer's own adapters or caches: the ONNX export cache removes what is
+# over its disk budget, so a test exporting into the real cache could remove the developer's exports.
+_ISOLATED = tempfile.mkdtemp(prefix="testtailor-tests-")
+atexit.register(shutil.rmtree, _ISOLATED, True)
+os.environ["TESTTAILOR_HOME"] = os.path.join(_ISOLATED, "home")
+os.environ["TESTTAILOR_CACHE"] = os.path.join(_ISOLATED, "cache")
+os.environ.pop("TESTTAILOR_ONNX_CACHE", None)
 
 JAVA_SAMPLES = [
     "public int add(int a, int b) { return a + b; }",
