@@ -54,6 +54,7 @@ def agreement_applies(first: int, k: int) -> bool:
 
 
 STRATEGIES = ("full", "l-eo", "l-ldb", "prefix", "lora", "retrieve")
+TRAINABLE = tuple(s for s in STRATEGIES if s != "retrieve")  # retrieval has nothing to train
 DEVICES = ("auto", "cpu", "cuda", "mps")
 # Where decoding runs on the CPU: PyTorch, or ONNX Runtime (customizer.ort; fp32, or int8-quantized weights).
 # ``auto``: ONNX Runtime (fp32) when the model is on the CPU and onnxruntime is installed, else PyTorch. It is the

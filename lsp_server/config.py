@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
 from typing import Any
 
 from lsprotocol import types
@@ -23,24 +21,18 @@ def apply(ls: TestTailorServer, raw: Any) -> None:
     logger.info("settings: %s", ls.settings)
 
 
-def _in_background(ls: TestTailorServer, work: Coroutine[Any, Any, None]) -> None:
-    task = asyncio.ensure_future(work)
-    ls.background.add(task)
-    task.add_done_callback(ls.background.discard)
-
-
 def _prepare_runtime(ls: TestTailorServer) -> None:
     """Start an ONNX runtime's export in the background (lsp_server.runtime) once the settings are known."""
     from lsp_server import runtime
 
-    _in_background(ls, runtime.prepare(ls))
+    ls.in_background(runtime.prepare(ls))
 
 
 def _start_warm_up(ls: TestTailorServer) -> None:
     """Load the model and index the workspace's tests in the background (lsp_server.warmup)."""
     from lsp_server import warmup
 
-    _in_background(ls, warmup.warm_up(ls))
+    ls.in_background(warmup.warm_up(ls))
 
 
 def _can_pull(ls: TestTailorServer) -> bool:

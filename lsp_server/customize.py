@@ -26,18 +26,18 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from customizer.defaults import STRATEGIES
+from customizer.defaults import TRAINABLE
 from customizer.errors import TestTailorError
 from lsp_server.commands import TestTailorRequestFailed, raise_reported, single_argument
 from lsp_server.documents import refresh_adapter, repo_for_uri, send_status
 from lsp_server.pipeline import head_commit
+from lsp_server.runtime import prepare_adapter
 from lsp_server.server import TestTailorServer
 from lsp_server.staleness import reason_to_customize
 
 logger = logging.getLogger(__name__)
 CUSTOMIZE_PROJECT = "testtailor.customizeProject"
 TERMINATE_GRACE_S = 20.0
-TRAINABLE = tuple(s for s in STRATEGIES if s != "retrieve")  # retrieval has nothing to train
 
 
 @dataclass
@@ -190,6 +190,7 @@ async def customize(ls: TestTailorServer, repo: Path, strategy: str, max_minutes
         return None
     await _progress(ls, job, "end", f"done: validation loss {done.get('best_val_loss')}")
     send_status(ls, repo, meta)
+    ls.in_background(prepare_adapter(ls, repo, strategy))  # its first generation then runs on ONNX Runtime
     return {"adapter": done.get("adapter"), "strategy": strategy, "bestValLoss": done.get("best_val_loss"),
             "baseValLoss": done.get("base_val_loss"), "pflops": done.get("pflops"),
             "wallSeconds": round(time.monotonic() - started, 3)}

@@ -117,6 +117,4 @@ def register(server: TestTailorServer) -> None:
         if ls.settings.auto_customize:
             from lsp_server.customize import auto_customize
 
-            task = asyncio.create_task(auto_customize(ls, doc.repo, meta))  # runs after this notification
-            ls.background.add(task)
-            task.add_done_callback(ls.background.discard)
+            ls.in_background(auto_customize(ls, doc.repo, meta))  # runs after this notification

@@ -3,8 +3,10 @@
 Why: exporting a model to ONNX takes a minute or more the first time, and a resolve that waited for it would look
 hung. So when ``testtailor.runtime`` is ``onnx``/``onnx-int8``, or ``auto`` (the default) on a CPU with ONNX
 Runtime installed, the server starts the export at start-up and on a setting change in a worker thread
-(work-done progress "Preparing ONNX model"); generation uses PyTorch until it is ready. An export started by a
-generation (a repository's adapter) gets the same progress. When an asked-for runtime cannot be used, its
+(work-done progress "Preparing ONNX model"); generation uses PyTorch until it is ready. A repository's adapter is
+exported as soon as a customization stores it, and at warm-up when the workspace has one (seconds: the base
+model's export with the adapter's weights), so its first generation already runs on ONNX Runtime; an export
+started by a generation gets the same progress. When an asked-for runtime cannot be used, its
 one-line reason is shown once as a warning; under ``auto`` it is only logged (the user asked for nothing).
 """
 
@@ -13,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future
+from pathlib import Path
 
 from lsprotocol import types
 
-from customizer.defaults import AUTO_RUNTIME
+from customizer.defaults import AUTO_RUNTIME, TRAINABLE
 from lsp_server.server import TestTailorServer
 
 logger = logging.getLogger(__name__)
@@ -45,9 +48,7 @@ def follow(ls: TestTailorServer, what: str, future: Future[str | None], runtime:
     if future in ls.followed_exports:
         return
     ls.followed_exports.add(future)
-    task = asyncio.ensure_future(_follow(ls, what, future, runtime))
-    ls.background.add(task)
-    task.add_done_callback(ls.background.discard)
+    ls.in_background(_follow(ls, what, future, runtime))
 
 
 async def _follow(ls: TestTailorServer, what: str, future: Future[str | None], runtime: str) -> None:
@@ -66,6 +67,28 @@ async def _follow(ls: TestTailorServer, what: str, future: Future[str | None], r
     if ls.settings.runtime != AUTO_RUNTIME:
         show_runtime_note(ls, note)
 
+
+
+async def prepare_adapter(ls: TestTailorServer, repo: Path, strategy: str) -> None:
+    """Start the export of ``repo``'s ``strategy`` adapter when the runtime is ONNX (after a customization, at
+    warm-up), so that its first generation does not wait or decode with PyTorch."""
+    if ls.settings.runtime == "torch" or strategy not in TRAINABLE:
+        return
+
+    def start() -> tuple[str, Future[str | None] | None]:  # model thread
+        generator = ls.generator()
+        if generator.active_runtime() == "torch" or generator.store.find(repo, strategy) is None:
+            return "torch", None
+        ref, _ = generator.model_for(repo, strategy=strategy)
+        return generator.active_runtime(), generator.prepare_runtime(ref)
+
+    try:
+        active, future = await ls.in_model_thread(start)
+    except Exception as exc:  # a damaged adapter: the next generation reports it the usual way
+        logger.info("cannot prepare the %s adapter of %s for %s: %s", strategy, repo, ls.settings.runtime, exc)
+        return
+    if future is not None:
+        follow(ls, f"{strategy} adapter", future, active)
 
 
 async def prepare(ls: TestTailorServer) -> None:

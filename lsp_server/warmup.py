@@ -15,6 +15,7 @@ from pathlib import Path
 from pygls.uris import to_fs_path
 
 from customizer.errors import TestTailorError
+from lsp_server.runtime import prepare_adapter
 from lsp_server.server import TestTailorServer
 
 logger = logging.getLogger(__name__)
@@ -43,3 +44,6 @@ async def warm_up(ls: TestTailorServer) -> None:
         await ls.in_model_thread(work)
     except Exception as exc:  # a bad base model or device: the first request reports it the usual way
         logger.warning("warm-up failed: %s", exc)
+        return
+    for root in roots:  # a workspace already customized: its adapter's ONNX export, ready before it is asked for
+        await prepare_adapter(ls, root, ls.settings.strategy)

@@ -4,10 +4,12 @@ was asked for, and only logged under ``auto`` (tiny BART)."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
-from lsp_helpers import Starter, code_actions, open_doc, wait_for
+from lsp_helpers import OPS_MAIN, Starter, code_actions, execute, open_doc, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -91,3 +93,34 @@ async def test_runtime_fallback_is_shown_once_as_a_warning(penalty_env: dict[str
     for _ in range(2):
         await resolved_text(client, uri)
     assert runtime_warnings(client) == [note]  # once, one line
+
+
+def adapter_exported(client: LanguageClient) -> bool:
+    return any(isinstance(r, types.WorkDoneProgressEnd) and r.message == "the l-ldb adapter runs on onnx"
+               for r in onnx_progress(client))
+
+
+@pytest.mark.asyncio
+async def test_an_adapter_is_exported_before_it_is_asked_for(start_client: Starter, ops_repo: Path,
+                                                             own_onnx_cache: Path, server_env: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    """No generation asks for it: the end of a customization starts the adapter's export (auto runtime), and so
+    does the warm-up of a server whose workspace has an adapter, so the first generation with it already runs on
+    ONNX Runtime."""
+    client = await start_client(root=ops_repo)
+    uri = open_doc(client, ops_repo / OPS_MAIN)
+    await resolved_text(client, uri)  # after the warm-up (same model thread), which found no adapter then
+    result = await asyncio.wait_for(execute(client, "testtailor.customizeProject", {"uri": uri, "maxMinutes": 0.1}),
+                                    240)
+    assert isinstance(result, dict), client.messages
+    await wait_for(lambda: adapter_exported(client), timeout=EXPORT_TIMEOUT, what="the adapter's export to end")
+    assert len(list(own_onnx_cache.glob("*/fp32/step.onnx"))) == 2  # the base model's and the adapter's
+
+    # a second server with the base model's export but not the adapter's
+    second_cache = tmp_path / "second-cache"
+    shutil.copytree(own_onnx_cache, second_cache)
+    [adapter_export] = [p for p in second_cache.iterdir() if p.is_dir() and "-base-" not in p.name]
+    shutil.rmtree(adapter_export)
+    server_env["TESTTAILOR_ONNX_CACHE"] = str(second_cache)
+    second = await start_client(root=ops_repo)
+    await wait_for(lambda: adapter_exported(second), timeout=EXPORT_TIMEOUT, what="the warm-up's adapter export")
