@@ -206,6 +206,7 @@ class Generator:
         self._last_fallback: str | None = None  # the fallback note last logged
         self._onnx: Any = None  # OnnxRuntimeCache for modules the server does not serve (callers' own copies)
         self._exports: dict[ExportKey, Any] = {}  # ready OnnxSeq2Seq, or the fallback note (str)
+        self._base_export_tried = False  # _ensure_base_export: once per Generator, whatever came of it
         self._pending: dict[ExportKey, Future[str | None]] = {}  # exports running in a worker thread
         self._export_lock = threading.Lock()  # one export at a time: each takes the CPU for minutes
         self.base_model_path = base_model
@@ -652,8 +653,9 @@ class Generator:
         from customizer.ort.export import META_FILE, default_cache_root, ensure_export, export_dir
 
         root = default_cache_root()
-        if (export_dir(root, self.base.fingerprint, None, "fp32") / META_FILE).is_file():
+        if self._base_export_tried or (export_dir(root, self.base.fingerprint, None, "fp32") / META_FILE).is_file():
             return
+        self._base_export_tried = True  # a base model that cannot be exported is not loaded again at every call
         fresh = fresh or load_base_model(self.base.path, "cpu", cache=False)
         try:
             ensure_export(fresh.model, root, fresh.fingerprint, None, "fp32")
