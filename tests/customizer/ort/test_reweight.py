@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import BartConfig, BartForConditionalGeneration, LogitsProcessorList
+from transformers import LogitsProcessorList
 
 from customizer.generate import LoopBlocker
 from customizer.model import load_base_model
@@ -25,22 +25,28 @@ from customizer.strategies import get_strategy
 FOCAL = "public int add(int a, int b) { return a + b; }"
 
 
-@pytest.fixture(scope="module")
-def distinct_bart(tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny BART of conftest with random layer norms and biases, so that no two parameters are equal."""
+def _distinct(tiny_dir: Path, out: Path) -> Path:
+    """The tiny model of conftest in ``tiny_dir`` with random layer norms and biases (as a trained model has them),
+    so that no two parameters are equal."""
     import shutil
 
-    out = tmp_path_factory.mktemp("distinct") / "bart"
-    shutil.copytree(tiny_bart_dir, out)  # the tokenizer; the weights are replaced below
-    config = BartConfig.from_pretrained(tiny_bart_dir)
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM
+
+    shutil.copytree(tiny_dir, out)  # the tokenizer; the weights are replaced below
     torch.manual_seed(3)
-    model = BartForConditionalGeneration(config)
+    model = AutoModelForSeq2SeqLM.from_config(AutoConfig.from_pretrained(tiny_dir))
     with torch.no_grad():
         for name, parameter in model.named_parameters():
             if parameter.dim() == 1:
-                parameter.copy_(torch.randn_like(parameter) * 0.1 + (1.0 if "norm.weight" in name else 0.0))
+                parameter.copy_(torch.randn_like(parameter) * 0.1 + (1.0 if "norm" in name and "weight" in name
+                                                                      else 0.0))
     model.save_pretrained(out, safe_serialization=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def distinct_bart(tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _distinct(tiny_bart_dir, tmp_path_factory.mktemp("distinct") / "bart")
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +237,15 @@ def test_the_generator_exports_the_base_once_then_rewrites_each_adapter(
     assert [c.text for c in got] == [c.text for c in expected.generate_for_position(java_repo, focal, line, k=3)
                                      .candidates]
     assert generator.runtime_note is None
+
+
+def test_a_t5_adapter_is_made_from_the_base_export(tiny_t5_dir: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Strategies find their modules by anatomy: the same holds for T5 (relative attention bias, no positions)."""
+    model_dir = _distinct(tiny_t5_dir, tmp_path / "t5")
+    base = load_base_model(model_dir, "cpu")
+    root = tmp_path / "onnx"
+    OnnxRuntimeCache("onnx", root=root).runner(base.model, base.model, base.fingerprint)
+    module = _adapted(base.model, "full")
+    _no_tracing(monkeypatch)
+    _decodes_as_pytorch(root, base, module)
