@@ -249,3 +249,15 @@ def test_a_t5_adapter_is_made_from_the_base_export(tiny_t5_dir: Path, tmp_path: 
     module = _adapted(base.model, "full")
     _no_tracing(monkeypatch)
     _decodes_as_pytorch(root, base, module)
+
+
+def test_an_int8_adapter_export_quantizes_the_rewritten_graphs(base_root: Path, distinct_bart: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    module = _adapted(base.model, "l-ldb")
+    _no_tracing(monkeypatch)
+    runner = OnnxRuntimeCache("onnx-int8", root=root).runner(module, base.model, base.fingerprint)
+    assert runner.directory.name == "int8" and (runner.directory.parent / "fp32" / WEIGHTS_FILE).is_file()
+    ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
+    assert len(_generate(runner, ids)) == 4
