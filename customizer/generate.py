@@ -652,10 +652,12 @@ class Generator:
         from customizer.errors import OnnxExportError, StorageError
         from customizer.ort.export import META_FILE, default_cache_root, ensure_export, export_dir
 
-        root = default_cache_root()
-        if self._base_export_tried or (export_dir(root, self.base.fingerprint, None, "fp32") / META_FILE).is_file():
+        if self._base_export_tried:  # a base model that cannot be exported is not loaded again at every call
             return
-        self._base_export_tried = True  # a base model that cannot be exported is not loaded again at every call
+        self._base_export_tried = True
+        root = default_cache_root()
+        if (export_dir(root, self.base.fingerprint, None, "fp32") / META_FILE).is_file():
+            return
         fresh = fresh or load_base_model(self.base.path, "cpu", cache=False)
         try:
             ensure_export(fresh.model, root, fresh.fingerprint, None, "fp32")

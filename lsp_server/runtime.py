@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 
@@ -72,38 +74,42 @@ async def _follow(ls: TestTailorServer, what: str, future: Future[str | None], r
 async def prepare_adapter(ls: TestTailorServer, repo: Path, strategy: str) -> None:
     """Start the export of ``repo``'s ``strategy`` adapter when the runtime is ONNX (after a customization, at
     warm-up), so that its first generation does not wait or decode with PyTorch."""
-    if ls.settings.runtime == "torch" or strategy not in TRAINABLE:
+    if strategy not in TRAINABLE:
         return
 
-    def start() -> tuple[str, Future[str | None] | None]:  # model thread
-        generator = ls.generator()
-        if generator.active_runtime() == "torch" or generator.store.find(repo, strategy) is None:
-            return "torch", None
-        ref, _ = generator.model_for(repo, strategy=strategy)
-        return generator.active_runtime(), generator.prepare_runtime(ref)
+    def stored(generator: Any) -> Any:  # model thread: the adapter, loaded into the server's cache, or None
+        return generator.model_for(repo, strategy=strategy)[0] if generator.store.find(repo, strategy) else None
 
-    try:
-        active, future = await ls.in_model_thread(start)
-    except Exception as exc:  # a damaged adapter: the next generation reports it the usual way
-        logger.info("cannot prepare the %s adapter of %s for %s: %s", strategy, repo, ls.settings.runtime, exc)
-        return
-    if future is not None:
-        follow(ls, f"{strategy} adapter", future, active)
+    # a damaged adapter is only logged: the next generation reports it the usual way
+    await _start_export(ls, f"{strategy} adapter", stored, logging.INFO)
 
 
 async def prepare(ls: TestTailorServer) -> None:
     """At start-up and on a setting change: start the base model's export when the runtime is ONNX."""
+    # a bad base model or device is only logged: the resolve reports it the usual way
+    await _start_export(ls, "base model", None, logging.WARNING)
+
+
+async def _start_export(ls: TestTailorServer, what: str, adapter: Callable[[Any], Any] | None, level: int) -> None:
+    """Start the export of the base model (``adapter`` None) or of what ``adapter(generator)`` returns (nothing when
+    it returns None) in the background and follow it with progress; a failure to start is logged at ``level``."""
     if ls.settings.runtime == "torch":
         return
 
     def start() -> tuple[str, Future[str | None] | None]:  # model thread: creating the Generator loads the model
         generator = ls.generator()
-        return generator.active_runtime(), generator.prepare_runtime()
+        active = generator.active_runtime()
+        if active == "torch":  # auto on a GPU: nothing to export (nor an adapter to load for it)
+            return active, None
+        ref = adapter(generator) if adapter is not None else None
+        if adapter is not None and ref is None:
+            return active, None
+        return active, generator.prepare_runtime(ref)
 
     try:
         active, future = await ls.in_model_thread(start)
-    except Exception as exc:  # a bad base model or device: the resolve reports it the usual way
-        logger.warning("cannot prepare the %s runtime: %s", ls.settings.runtime, exc)
+    except Exception as exc:
+        logger.log(level, "cannot prepare the %s for %s: %s", what, ls.settings.runtime, exc)
         return
     if future is not None:
-        follow(ls, "base model", future, active)
+        follow(ls, what, future, active)

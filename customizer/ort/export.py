@@ -308,14 +308,13 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
         meta = json.loads((fp32 / META_FILE).read_text(encoding="utf-8"))
         written = _remembering_failure(failed,
                                        lambda: _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta)))
-        prune(root, keep=written.parent)
-        return written
-    written = _reweighted(module, target, export_dir(root, base_fingerprint, None, "fp32")) \
-        if adapter_fingerprint else None
-    if written is None:
-        written = _remembering_failure(failed,
-                                       lambda: _write_atomically(target, lambda tmp: export_graphs(module, tmp)))
-    remove_outdated(written.parent)
+    else:
+        written = _reweighted(module, target, export_dir(root, base_fingerprint, None, "fp32")) \
+            if adapter_fingerprint else None
+        if written is None:
+            written = _remembering_failure(failed,
+                                           lambda: _write_atomically(target, lambda tmp: export_graphs(module, tmp)))
+        remove_outdated(written.parent)
     prune(root, keep=written.parent)
     return written
 

@@ -94,7 +94,7 @@ def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any])
     """Write into ``out`` the graphs of the base export in ``base`` with ``model``'s weights (``model``: a copy from
     :func:`merged_for_export` of the adapted model); returns the export's meta. Raises :class:`ReweightRefused`."""
     import onnx
-    from onnx import numpy_helper
+    from onnx import helper, numpy_helper
 
     if base_meta.get("external_data"):
         raise ReweightRefused("the base export keeps its weights in external files")
@@ -122,7 +122,7 @@ def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any])
             value = _array(state[found[0][0]], found[0][1])
             if any(not np.array_equal(value, _array(state[name], transposed)) for name, transposed in found[1:]):
                 raise ReweightRefused(f"initializer {init.name} held {len(found)} equal parameters that now differ")
-            if tuple(init.dims) != value.shape or numpy_helper.to_array(init).dtype != value.dtype:
+            if tuple(init.dims) != value.shape or helper.tensor_dtype_to_np_dtype(init.data_type) != value.dtype:
                 raise ReweightRefused(f"initializer {init.name} does not fit {found[0][0]}")
             init.CopyFrom(numpy_helper.from_array(value, init.name))
         onnx.save(proto, str(out / file))
