@@ -49,6 +49,11 @@ def default_root() -> Path:
     return base / "adapters"
 
 
+def export_owner(key: str, strategy: str) -> str:
+    """How an ONNX export names the stored adapter it was made from (removing the adapter removes the export)."""
+    return f"{key}/{strategy}"
+
+
 def repo_key(repo_path: str | os.PathLike[str]) -> str:
     """The repository's root commit (the smallest sha when histories were merged): the same in every clone."""
     from customizer.mining.gitfiles import open_repository

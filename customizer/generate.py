@@ -31,7 +31,7 @@ from torch import nn
 from transformers import ExponentialDecayLengthPenalty, LogitsProcessorList
 
 from customizer import defaults
-from customizer.adapters import AdapterMeta, AdapterStore, repo_key
+from customizer.adapters import AdapterMeta, AdapterStore, export_owner, repo_key
 from customizer.decoding import (
     DEGENERATE_REPEATS,
     MAX_REPEATS,
@@ -642,7 +642,8 @@ class Generator:
         module = get_strategy(meta.strategy, **meta.strategy_options).load_state_dict(fresh.model, state).eval()
         # the adapted module may be the same object as fresh.model (l-ldb changes it in place): no module is
         # "the base" here, so the export is keyed by the adapted weights' fingerprint
-        return OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint)
+        return OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint,
+                                                owner=export_owner(meta.repo_key, meta.strategy))
 
     def _ensure_base_export(self, fresh: BaseModel | None) -> None:
         """Export the base model (float32) unless the cache has it, from ``fresh`` or a private copy loaded from

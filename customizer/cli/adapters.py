@@ -96,11 +96,15 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from customizer.adapters import AdapterStore, repo_key
+    from customizer.adapters import AdapterStore, export_owner, repo_key
+    from customizer.ort.disk_budget import remove_owned
+    from customizer.ort.export import default_cache_root
 
     key = repo_key(args.target) if Path(args.target).exists() else _resolve(args.target, args.strategy or "*")[0]
     for path in AdapterStore().remove(key, args.strategy):
         print(f"removed {path}")
+        for export in remove_owned(default_cache_root(), export_owner(key, path.name)):
+            print(f"removed its ONNX export {export}")
     return 0
 
 

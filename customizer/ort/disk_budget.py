@@ -12,6 +12,7 @@ to open is gone, it cannot load, and that model decodes with PyTorch.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -77,17 +78,55 @@ def prune(root: Path, keep: Path, budget: int | None = None) -> list[Path]:
         if total + size <= budget:
             total += size
             continue
-        trash = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:12]}")
-        try:
-            os.replace(folder, trash)
-        except OSError:
-            continue
-        shutil.rmtree(trash, ignore_errors=True)
-        removed.append(folder)
-    for leftover in root.glob(".*.tmp-*"):  # the removal of a process that died half-way
-        if is_stale_temporary(leftover):
-            shutil.rmtree(leftover, ignore_errors=True)
+        if _remove(folder):
+            removed.append(folder)
+    _clean_leftovers(root)
     if removed:
         logger.info("removed %d least recently used ONNX exports from %s (over the %d MB budget, %s)",
                     len(removed), root, budget // (1024 * 1024), BUDGET_ENV)
     return removed
+
+
+def owner_of(folder: Path) -> str | None:
+    """The adapter an export folder was made for (``export.json``'s ``owner``: ``<repo key>/<strategy>``), if any."""
+    for meta in folder.glob(f"*/{META_FILE}"):
+        try:
+            owner = json.loads(meta.read_text(encoding="utf-8")).get("owner")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(owner, str):
+            return owner
+    return None
+
+
+def remove_owned(root: Path, owner: str, keep: Path | None = None) -> list[Path]:
+    """Remove the export folders of ``root`` made for the adapter ``owner`` except ``keep``: an adapter customized
+    again or removed leaves no export behind (each is the base model's size). Returns the removed folders."""
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep]
+    except OSError:
+        return []
+    removed = [folder for folder in folders if owner_of(folder) == owner and _remove(folder)]
+    _clean_leftovers(root)
+    if removed:
+        logger.info("removed %d ONNX exports of the adapter %s from %s", len(removed), owner, root)
+    return removed
+
+
+def _remove(folder: Path) -> bool:
+    """Delete an export folder, renamed away first so that no reader finds half of it; False when another process
+    took it first."""
+    trash = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    try:
+        os.replace(folder, trash)
+    except OSError:
+        return False
+    shutil.rmtree(trash, ignore_errors=True)
+    return True
+
+
+def _clean_leftovers(root: Path) -> None:
+    """Remove what a process that died half-way through a removal left behind."""
+    for leftover in root.glob(".*.tmp-*"):
+        if is_stale_temporary(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)

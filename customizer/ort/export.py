@@ -43,7 +43,7 @@ from torch import nn
 
 from customizer.adapters import is_stale_temporary
 from customizer.errors import OnnxExportError, StorageError
-from customizer.ort.disk_budget import META_FILE, mark_used, prune
+from customizer.ort.disk_budget import META_FILE, mark_used, prune, remove_owned
 from customizer.ort.reweight import ReweightRefused, reweight, write_weight_map
 
 EXPORT_VERSION = 3  # bump when the graphs' inputs/outputs or the files beside them change: old exports are ignored
@@ -290,8 +290,13 @@ def _quiet_logs(*names: str) -> Iterator[None]:
 
 
 def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_fingerprint: str | None,
-                  precision: str = "fp32") -> Path:
-    """The folder holding ``module``'s export in ``precision``, exporting (and quantizing) it first if needed."""
+                  precision: str = "fp32", owner: str | None = None) -> Path:
+    """The folder holding ``module``'s export in ``precision``, exporting (and quantizing) it first if needed.
+
+    ``owner`` names the stored adapter the module was made from (``<repo key>/<strategy>``): a new export records it
+    and replaces that adapter's earlier exports (it was customized again), and removing the adapter removes it
+    (:func:`customizer.ort.disk_budget.remove_owned`).
+    """
     target = export_dir(root, base_fingerprint, adapter_fingerprint, precision)
     if (target / META_FILE).is_file():
         mark_used(target)
@@ -304,22 +309,29 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
         if is_stale_temporary(leftover):  # an export whose process died (or left without waiting for it)
             shutil.rmtree(leftover, ignore_errors=True)
     if precision == "int8":
-        fp32 = ensure_export(module, root, base_fingerprint, adapter_fingerprint, "fp32")  # remembers its own
+        fp32 = ensure_export(module, root, base_fingerprint, adapter_fingerprint, "fp32", owner)  # remembers its own
         meta = json.loads((fp32 / META_FILE).read_text(encoding="utf-8"))
         written = _remembering_failure(failed,
                                        lambda: _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta)))
     else:
-        written = _reweighted(module, target, export_dir(root, base_fingerprint, None, "fp32")) \
+        written = _reweighted(module, target, export_dir(root, base_fingerprint, None, "fp32"), owner) \
             if adapter_fingerprint else None
         if written is None:
-            written = _remembering_failure(failed,
-                                           lambda: _write_atomically(target, lambda tmp: export_graphs(module, tmp)))
+            written = _remembering_failure(failed, lambda: _write_atomically(
+                target, lambda tmp: _owned(export_graphs(module, tmp), owner)))
         remove_outdated(written.parent)
+    if owner is not None:
+        remove_owned(root, owner, keep=written.parent)
     prune(root, keep=written.parent)
     return written
 
 
-def _reweighted(module: nn.Module, target: Path, base: Path) -> Path | None:
+def _owned(meta: dict[str, Any], owner: str | None) -> dict[str, Any]:
+    """An export's meta with the adapter it was made for, if any."""
+    return meta if owner is None else {**meta, "owner": owner}
+
+
+def _reweighted(module: nn.Module, target: Path, base: Path, owner: str | None) -> Path | None:
     """``target`` written as the base export ``base`` with ``module``'s weights, or None (logged) when the base is
     not exported yet or :mod:`customizer.ort.reweight` refuses."""
     try:
@@ -328,7 +340,7 @@ def _reweighted(module: nn.Module, target: Path, base: Path) -> Path | None:
         return None
     try:
         model = merged_for_export(module)
-        written = _write_atomically(target, lambda tmp: reweight(model, base, tmp, base_meta))
+        written = _write_atomically(target, lambda tmp: _owned(reweight(model, base, tmp, base_meta), owner))
         mark_used(base)  # the base export is what the next adapted model is made from: the last to leave the cache
         return written
     except ReweightRefused as exc:

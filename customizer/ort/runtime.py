@@ -128,8 +128,10 @@ class OnnxRuntimeCache:
         self._runners: weakref.WeakKeyDictionary[nn.Module, OnnxSeq2Seq | str] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def runner(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str) -> OnnxSeq2Seq:
-        """The runner for ``module`` (``base_model`` itself or an adapted copy of it).
+    def runner(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str,
+               owner: str | None = None) -> OnnxSeq2Seq:
+        """The runner for ``module`` (``base_model`` itself or an adapted copy of it; ``owner``: the stored adapter
+        it was made from, see :func:`ensure_export`).
 
         Raises :class:`OnnxExportError` (remembered per module, so a failing export is tried once) when this
         module cannot run on ONNX Runtime.
@@ -141,14 +143,15 @@ class OnnxRuntimeCache:
             if isinstance(known, str):
                 raise OnnxExportError(known)
             try:
-                runner = self._build(module, base_model, base_fingerprint)
+                runner = self._build(module, base_model, base_fingerprint, owner)
             except OnnxExportError as exc:
                 self._runners[module] = exc.message
                 raise
             self._runners[module] = runner
             return runner
 
-    def _build(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str) -> OnnxSeq2Seq:
+    def _build(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str,
+               owner: str | None) -> OnnxSeq2Seq:
         problem = onnx_available()
         if problem is not None:
             raise OnnxExportError(f"the ONNX runtime needs {problem}")
@@ -158,7 +161,7 @@ class OnnxRuntimeCache:
         adapter = None if module is base_model else state_fingerprint(module)
         root = self.root if self.root is not None else default_cache_root()
         try:
-            directory = ensure_export(module, root, base_fingerprint, adapter, self.precision)
+            directory = ensure_export(module, root, base_fingerprint, adapter, self.precision, owner)
             return OnnxSeq2Seq(directory)
         except StorageError as exc:
             raise OnnxExportError(exc.message) from exc

@@ -74,3 +74,48 @@ def test_background_export_failure_is_one_note(penalty_model: Path, tmp_path: Pa
     assert generator.prepare_runtime() is None
     generator.generate_for_source(FOCAL, k=1)
     assert generator.runtime_note is None
+
+
+def test_an_adapter_leaves_no_export_behind(java_repo: Path, tiny_bart_dir: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """Each export is the base model's size: customizing again replaces the adapter's export instead of adding one,
+    and `testtailor adapters remove` removes it with the adapter; the base model's export stays."""
+    from customizer.adapters import export_owner, repo_key
+    from customizer.cli import main
+    from customizer.ort.disk_budget import owner_of
+
+    monkeypatch.setenv("TESTTAILOR_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "onnx"))
+    exports = lambda: sorted(p for p in (tmp_path / "onnx").iterdir() if p.is_dir())  # noqa: E731
+    owner = export_owner(repo_key(java_repo), "l-ldb")
+    owned = []
+    for lr in (3e-2, 1e-2):  # two customizations, two different adapters
+        customize_project(java_repo, "l-ldb", "cpu", tiny_bart_dir,
+                          config=TrainConfig(num_threads=1, max_epochs=1, lr=lr))
+        generator = Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=20, runtime="onnx")
+        _texts(generator, java_repo)
+        assert generator.runtime_note is None
+        [adapter_export] = [p for p in exports() if owner_of(p) == owner]
+        owned.append(adapter_export)
+        assert len(exports()) == 2  # the base model's and this adapter's
+    assert owned[0] != owned[1] and not owned[0].exists()
+    assert main(["adapters", "remove", str(java_repo)]) == 0
+    assert f"removed its ONNX export {owned[1]}" in capsys.readouterr().out
+    [base_export] = exports()
+    assert owner_of(base_export) is None and not owned[1].exists()
+
+
+def test_exports_are_removed_only_for_their_own_adapter(tmp_path: Path) -> None:
+    from customizer.ort.disk_budget import remove_owned
+
+    def export(name: str, owner: str | None) -> Path:
+        folder = tmp_path / name / "fp32"
+        folder.mkdir(parents=True)
+        (folder / "export.json").write_text("{}" if owner is None else f'{{"owner": "{owner}"}}')
+        return folder.parent
+
+    mine, kept, other, base = export("a", "k/l-ldb"), export("b", "k/l-ldb"), export("c", "k/full"), export("d", None)
+    assert remove_owned(tmp_path, "k/l-ldb", keep=kept) == [mine]
+    assert kept.is_dir() and other.is_dir() and base.is_dir()
+    assert remove_owned(tmp_path, "k/l-ldb") == [kept]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "d"]  # nothing left half-removed
