@@ -132,7 +132,7 @@ def _layers(cache: Any) -> list[Any]:
     return list(cache.layers)
 
 
-class _Prefill(nn.Module):
+class PrefillGraph(nn.Module):
     """Encoder + first decoder step; returns logits, self-attention and cross-attention keys/values."""
 
     def __init__(self, model: nn.Module) -> None:
@@ -153,7 +153,7 @@ class _Prefill(nn.Module):
         return (out.logits[:, -1, :], *own, *cross)
 
 
-class _Step(nn.Module):
+class StepGraph(nn.Module):
     """One decoder token with the self-attention cache and the precomputed cross-attention keys/values."""
 
     def __init__(self, model: nn.Module, layers: int) -> None:
@@ -201,7 +201,8 @@ def merged_for_export(module: nn.Module) -> nn.Module:
     return model
 
 
-def _names(layers: int) -> tuple[list[str], list[str], list[str]]:
+def cache_names(layers: int) -> tuple[list[str], list[str], list[str]]:
+    """The graphs' key/value input and output names for ``layers`` decoder layers: (past, present, cross)."""
     past = [f"past.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
     present = [f"present.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
     cross = [f"cross.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
@@ -225,16 +226,16 @@ def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
     vocab = int(model.config.vocab_size)
     start = int(settings["decoder_start_token_id"])
     ids, mask, decoder_ids = probe_inputs(vocab, start)
-    prefill = _Prefill(model)
+    prefill = PrefillGraph(model)
     first = prefill(ids, mask, decoder_ids)
     layers = (len(first) - 1) // 4
     if layers < 1 or len(first) != 1 + 4 * layers:
         raise OnnxExportError(f"unexpected decoder cache layout from {type(module).__name__}")
-    past_names, present_names, cross_names = _names(layers)
+    past_names, present_names, cross_names = cache_names(layers)
     own, cross = list(first[1:1 + 2 * layers]), list(first[1 + 2 * layers:])
     # A past of 3 positions so that the exporter keeps its length symbolic (lengths 0 and 1 get specialized).
     past = tuple([torch.cat([t, t, t], dim=2) for t in own] + cross)
-    step = _Step(model, layers)
+    step = StepGraph(model, layers)
     step(torch.full((2, 1), start), mask, past)
     batch, source, length = torch.export.Dim("batch"), torch.export.Dim("source"), torch.export.Dim("past")
     external = sum(p.numel() for p in model.parameters()) * 4 > 1_500_000_000

@@ -137,7 +137,7 @@ def verify(model: nn.Module, folder: Path, layers: int, start: int) -> None:
     own keys/values); raises :class:`ReweightRefused` when their logits differ."""
     import onnxruntime as ort
 
-    from customizer.ort.export import _names, _Prefill, _Step, probe_inputs
+    from customizer.ort.export import PrefillGraph, StepGraph, cache_names, probe_inputs
 
     ids, mask, decoder_ids = probe_inputs(int(model.config.vocab_size), start)
     options = ort.SessionOptions()
@@ -145,14 +145,14 @@ def verify(model: nn.Module, folder: Path, layers: int, start: int) -> None:
     prefill = ort.InferenceSession(str(folder / GRAPHS[0]), options, providers=["CPUExecutionProvider"])
     got = prefill.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy(),
                              "decoder_input_ids": decoder_ids.numpy()})
-    want = _Prefill(model)(ids, mask, decoder_ids)
+    want = PrefillGraph(model)(ids, mask, decoder_ids)
     _compare("prefill", got[0], want[0])
-    past_names, _, cross_names = _names(layers)
+    past_names, _, cross_names = cache_names(layers)
     step = ort.InferenceSession(str(folder / GRAPHS[1]), options, providers=["CPUExecutionProvider"])
     feed = {"decoder_input_ids": decoder_ids.numpy(), "encoder_attention_mask": mask.numpy()}
     feed.update(zip(past_names + cross_names, got[1:], strict=True))
     past = tuple(torch.from_numpy(array) for array in got[1:])
-    _compare("step", step.run(None, feed)[0], _Step(model, layers)(decoder_ids, mask, past)[0])
+    _compare("step", step.run(None, feed)[0], StepGraph(model, layers)(decoder_ids, mask, past)[0])
 
 
 def _compare(graph: str, got: np.ndarray, want: torch.Tensor) -> None:

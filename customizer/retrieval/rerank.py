@@ -240,8 +240,9 @@ def weights_file_id(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else None
 
 
+@cache
 def reranker_id() -> str | None:
-    """The shipped re-ranker's identity, recorded with evaluation cells."""
+    """The shipped re-ranker's identity, recorded with evaluation cells (read once, like :func:`shipped_reranker`)."""
     return weights_file_id(WEIGHTS_FILE)
 
 
