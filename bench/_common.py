@@ -90,3 +90,21 @@ def percentile(values: list[float], q: float) -> float:
 def cpu_description() -> str:
     """The processor and its core count, as the benchmark rows print it."""
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+
+
+def top_beams(runner: Any, sources: list[list[int]], max_new: int) -> list[list[int]]:
+    """The top beam (beam 5, the product's ``LoopBlocker``) of each source, decoded one at a time by ``runner`` (a
+    PyTorch model or an ONNX runner): what agreement between two ways of running a model is measured on."""
+    import torch
+    from transformers import LogitsProcessorList
+
+    from customizer.generate import LoopBlocker
+
+    tops = []
+    for source in sources:
+        ids = torch.tensor([source])
+        out = runner.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=5,
+                              num_return_sequences=1, max_new_tokens=max_new, do_sample=False, early_stopping=True,
+                              return_dict_in_generate=True, logits_processor=LogitsProcessorList([LoopBlocker(3)]))
+        tops.append(out.sequences[0].tolist())
+    return tops

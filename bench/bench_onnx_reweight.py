@@ -21,11 +21,9 @@ import tempfile
 from pathlib import Path
 
 import torch
-from _common import cpu_description, shopkit_inputs, shopkit_repo, timed
-from transformers import LogitsProcessorList
+from _common import cpu_description, shopkit_inputs, shopkit_repo, timed, top_beams
 
 from customizer.customize import fit_pairs
-from customizer.generate import LoopBlocker
 from customizer.inputs import DEFAULT_MAX_SOURCE, encode_source
 from customizer.mining.miner import mine_repository
 from customizer.model import load_base_model
@@ -33,18 +31,6 @@ from customizer.ort import OnnxRuntimeCache
 from customizer.ort import export as ort_export
 from customizer.strategies import get_strategy
 from customizer.train import TrainConfig
-
-
-def _top(runner: object, sources: list[list[int]], max_new: int) -> list[list[int]]:
-    tops = []
-    for source in sources:
-        ids = torch.tensor([source])
-        out = runner.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=5,  # type: ignore[attr-defined]
-                              num_return_sequences=1, max_new_tokens=max_new, do_sample=False, early_stopping=True,
-                              return_dict_in_generate=True, logits_processor=LogitsProcessorList([LoopBlocker(3)]))
-        tops.append(out.sequences[0].tolist())
-    return tops
-
 
 TRACED = [0]  # how many models torch.onnx traced
 _export_graphs = ort_export.export_graphs
@@ -89,7 +75,7 @@ def main() -> None:
         config = dataclasses.replace(TrainConfig(), max_minutes=args.train_minutes)
         fit = fit_pairs(base, strategy, pairs, config=config)
         module = strategy.load_state_dict(copy.deepcopy(base.model), fit.result.state).eval()
-        expected = _top(module, sources, args.max_new_tokens)
+        expected = top_beams(module, sources, args.max_new_tokens)
         row = []
         for mode in ("rewritten", "traced"):
             with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +86,8 @@ def main() -> None:
                 traced_before = TRACED[0]
                 seconds, runner = timed(OnnxRuntimeCache("onnx", root=root).runner, module, base.model,
                                         base.fingerprint)
-                agree = sum(a == b for a, b in zip(_top(runner, sources, args.max_new_tokens), expected, strict=True))
+                got = top_beams(runner, sources, args.max_new_tokens)
+                agree = sum(a == b for a, b in zip(got, expected, strict=True))
                 row.append((seconds, agree, _size_mb(runner.directory), TRACED[0] > traced_before))
         (fast, fast_agree, size, refused), (slow, slow_agree, _, _) = row
         how = " (refused: traced)" if refused else ""

@@ -21,6 +21,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,6 +99,7 @@ class AdapterMeta:
     retrieval: int = 0  # nearest project tests in each input (--retrieval k); generation uses the same k
     index_state: str = ""  # HEAD+status key of the stored retrieval pairs (customizer.retrieval.stored)
     length_prior: dict[str, Any] = field(default_factory=dict)  # customizer.decoding.LengthPrior of its tests
+    tensor_encoding: str = ""  # "": tensors as trained; else customizer.adapter_tensors.ENCODING (changes, int8)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -209,8 +211,14 @@ class AdapterStore:
             raise AdapterError(_corrupt(target, f"meta.json has wrong fields: {exc}")) from exc
 
     def load(self, key: str, strategy: str, expected_fingerprint: str | None = None,
-             expected_model: str | None = None) -> tuple[AdapterMeta, dict[str, torch.Tensor]]:
-        """(meta, tensors) of an adapter. With ``expected_fingerprint``, refuse one made for another base model."""
+             expected_model: str | None = None, base: Mapping[str, torch.Tensor] | None = None,
+             ) -> tuple[AdapterMeta, dict[str, torch.Tensor]]:
+        """(meta, tensors) of an adapter. With ``expected_fingerprint``, refuse one made for another base model.
+
+        With ``base`` (the base model's own parameters by name) the tensors are the adapter's, ready to load into a
+        model; without, they are as stored (matrices as changes from the base: :mod:`customizer.adapter_tensors`),
+        for copying the adapter elsewhere.
+        """
         meta = self.read_meta(key, strategy)
         if expected_fingerprint is not None and meta.base_fingerprint != expected_fingerprint:
             raise AdapterMismatchError(
@@ -224,6 +232,14 @@ class AdapterStore:
             state = _tensors_from_bytes((target / ADAPTER_FILE).read_bytes())
         except (OSError, SafetensorError, ValueError, RuntimeError) as exc:
             raise AdapterError(_corrupt(target, f"unreadable {ADAPTER_FILE}: {exc}")) from exc
+        from customizer import adapter_tensors  # imports torch: not at module level (`adapters list` stays quick)
+
+        if meta.tensor_encoding not in ("", adapter_tensors.ENCODING):
+            raise AdapterError(f"the {strategy} adapter for {meta.repo_name} stores its tensors as "
+                               f"{meta.tensor_encoding!r}, which this TestTailor ({__version__}) cannot read; "
+                               f"upgrade TestTailor (it was made by {meta.version}) or customize again")
+        if base is not None and meta.tensor_encoding:
+            state = adapter_tensors.expand(state, base, where=f"the {strategy} adapter for {meta.repo_name}")
         return meta, state
 
     def signature(self, key: str, strategy: str) -> tuple[int, int, int] | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from customizer import adapter_tensors
 from customizer.adapters import AdapterMeta, AdapterStore, repo_key
 from customizer.decoding import prior_from_tests
 from customizer.defaults import DEFAULT_RETRIEVAL, DEFAULT_STRATEGY
@@ -142,8 +143,9 @@ def customize_project(repo: str | os.PathLike[str], strategy: str = DEFAULT_STRA
         base_val_loss=result.base_val_loss, pflops=result.pflops, wall_s=result.wall_s, device=result.device,
         input_level=str(level), max_source=max_source, max_target=max_target, stop_reason=result.stop_reason,
         conventions=mined.conventions.to_dict(), retrieval=retrieval, index_state=index_state,
-        length_prior=_length_prior(base, mined.pairs))
-    path = store.save(meta, result.state, extra_files=index_files(mined.pairs))
+        length_prior=_length_prior(base, mined.pairs), tensor_encoding=adapter_tensors.ENCODING)
+    stored = adapter_tensors.compact(result.state, dict(base.model.named_parameters()))  # base.model: untrained
+    path = store.save(meta, stored, extra_files=index_files(mined.pairs))
     emit({"event": "done", "adapter": str(path), "best_val_loss": result.best_val_loss,
           "base_val_loss": result.base_val_loss, "pflops": result.pflops, "wall_s": result.wall_s,
           "stop_reason": result.stop_reason})

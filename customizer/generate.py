@@ -638,7 +638,8 @@ class Generator:
         if adapter is None:
             return OnnxRuntimeCache(runtime).runner(fresh.model, fresh.model, fresh.fingerprint)
         self._ensure_base_export(fresh)
-        meta, state = self.store.load(adapter.repo_key, adapter.strategy, fresh.fingerprint, str(fresh.path))
+        meta, state = self.store.load(adapter.repo_key, adapter.strategy, fresh.fingerprint, str(fresh.path),
+                                      base=dict(fresh.model.named_parameters()))
         module = get_strategy(meta.strategy, **meta.strategy_options).load_state_dict(fresh.model, state).eval()
         # the adapted module may be the same object as fresh.model (l-ldb changes it in place): no module is
         # "the base" here, so the export is keyed by the adapted weights' fingerprint

@@ -144,7 +144,8 @@ class AdapterServer:
             entry = self.cache.get(ref)
             if entry is not None and entry.signature == signature:
                 return entry
-            meta, state = self.store.load(ref.repo_key, ref.strategy, self.base.fingerprint, str(self.base.path))
+            meta, state = self.store.load(ref.repo_key, ref.strategy, self.base.fingerprint, str(self.base.path),
+                                          base=self._originals)
             entry = self._prepare(ref, meta, signature, state)
             self.cache.put(ref, entry, entry.nbytes)
             return entry

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from customizer import adapter_tensors
 from customizer.adapters import AdapterMeta, AdapterStore
 from customizer.model import BaseModel, load_base_model
 from customizer.strategies import get_strategy
@@ -39,6 +40,6 @@ def save_synthetic_adapter(store: AdapterStore, base: BaseModel, repo_key: str, 
     meta = AdapterMeta(repo_key=repo_key, repo_name=f"synthetic-{repo_key[:8]}", worktree="", strategy=chosen.name,
                        base_fingerprint=base.fingerprint, base_model=str(base.path),
                        strategy_options=chosen.options, trainable_params=sum(t.numel() for t in state.values()),
-                       stop_reason="synthetic")
-    store.save(meta, state)
+                       stop_reason="synthetic", tensor_encoding=adapter_tensors.ENCODING)
+    store.save(meta, adapter_tensors.compact(state, dict(base.model.named_parameters())))  # as customizing stores
     return meta

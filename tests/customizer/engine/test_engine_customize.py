@@ -6,12 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 from gitrepos import make_git_repo
 
+from customizer.adapter_tensors import DELTA_SUFFIX, ENCODING
 from customizer.adapters import AdapterStore, repo_key
 from customizer.cli import main
 from customizer.customize import customize_project
 from customizer.errors import DatasetTooSmallError
+from customizer.model import load_base_model
 from customizer.train import TrainConfig
 
 FAST = TrainConfig(num_threads=1, max_epochs=4, lr=3e-3, log_every_s=0.0)
@@ -29,8 +32,14 @@ def test_customize_project_stores_an_adapter(java_repo: Path, tiny_bart_dir: Pat
     assert meta.best_val_loss == result.best_val_loss <= meta.base_val_loss
     assert 0 < meta.trainable_params < meta.total_params and meta.pflops > 0
     assert meta.conventions and len(meta.dataset_hash) == 64
-    loaded, state = store.load(meta.repo_key, "l-ldb", expected_fingerprint=meta.base_fingerprint)
+    base = dict(load_base_model(tiny_bart_dir, "cpu").model.named_parameters())
+    loaded, state = store.load(meta.repo_key, "l-ldb", expected_fingerprint=meta.base_fingerprint, base=base)
     assert loaded == meta and set(state) == set(result.state)
+    for name, tensor in result.state.items():  # matrices stored as int8 changes: within half a step of the change
+        step = (tensor - base[name]).abs().amax(dim=-1, keepdim=True) / 127 if tensor.dim() == 2 else 0
+        assert torch.all((state[name] - tensor).abs() <= step / 2 + 1e-6), name
+    _, stored = store.load(meta.repo_key, "l-ldb")
+    assert meta.tensor_encoding == ENCODING and any(name.endswith(DELTA_SUFFIX) for name in stored)
 
 
 def test_too_few_pairs_says_how_many_are_needed(tmp_path: Path, tiny_bart_dir: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -66,10 +67,14 @@ def test_adapter_is_cached_and_reloaded_when_it_changes_on_disk(generator: Gener
     assert ref is not None and found == meta
     first = generator.server.adapter(ref)
     assert generator.model_for(java_repo)[0] == ref and generator.server.adapter(ref) is first  # cached
-    _, state = store.load(meta.repo_key, meta.strategy)
+    _, state = store.load(meta.repo_key, meta.strategy, base=dict(generator.base.model.named_parameters()))
     name = next(iter(state))
     original = dict(generator.base.model.named_parameters())[name].detach().clone()
-    store.save(meta, {key: tensor + 1.0 for key, tensor in state.items()})
+    with generator.server.adapted(ref) as module:  # stored as int8 changes, served as the tensors they encode
+        assert all(torch.equal(dict(module.named_parameters())[key], tensor) for key, tensor in state.items())
+        assert not torch.equal(dict(module.named_parameters())[name], original)
+    # saved as tensors (an adapter made before they were stored as changes from the base model)
+    store.save(dataclasses.replace(meta, tensor_encoding=""), {key: tensor + 1.0 for key, tensor in state.items()})
     generator.model_for(java_repo)
     assert generator.server.adapter(ref) is not first  # reloaded from disk
     with generator.server.adapted(ref) as module:

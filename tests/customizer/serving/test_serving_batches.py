@@ -41,7 +41,7 @@ def _generate_alone(base: BaseModel, store: AdapterStore, ref: AdapterRef | None
                     mode: dict[str, Any]) -> tuple[list[list[int]], list[float] | None]:
     model = load_base_model(base.path, "cpu", cache=False).model
     if ref is not None:
-        meta, state = store.load(ref.repo_key, ref.strategy)
+        meta, state = store.load(ref.repo_key, ref.strategy, base=dict(model.named_parameters()))
         model = get_strategy(meta.strategy, **meta.strategy_options).load_state_dict(model, state)
     model.eval()
     ids = torch.tensor([source])
