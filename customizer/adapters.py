@@ -242,6 +242,13 @@ class AdapterStore:
             state = adapter_tensors.expand(state, base, where=f"the {strategy} adapter for {meta.repo_name}")
         return meta, state
 
+    def size(self, key: str, strategy: str) -> int:
+        """Bytes the adapter takes on disk (its tensors, meta and retrieval pairs); 0 when it is not stored."""
+        try:
+            return sum(f.stat().st_size for f in self.path(key, strategy).rglob("*") if f.is_file())
+        except OSError:
+            return 0
+
     def signature(self, key: str, strategy: str) -> tuple[int, int, int] | None:
         """Identity of the stored adapter (inode, mtime, size of its tensors): changes on every save."""
         try:

@@ -78,11 +78,10 @@ def adapter_info(store: Any, meta: Any, active: str | None, strategy: str) -> di
     (``repo``, ``repoName``, ``bestValLoss``, ``baseValLoss``, ``sizeBytes``, ``path``, ``active``: the adapter
     that generation uses for the workspace's repository with the current strategy)."""
     folder = store.path(meta.repo_key, meta.strategy)
-    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
     data = _jsonable(meta)
     data.update({"repo": meta.worktree or meta.repo_name, "repoName": meta.repo_name,
                  "bestValLoss": data.get("best_val_loss"), "baseValLoss": data.get("base_val_loss"),
-                 "sizeBytes": size, "path": str(folder),
+                 "sizeBytes": store.size(meta.repo_key, meta.strategy), "path": str(folder),
                  "active": active is not None and meta.repo_key == active and meta.strategy == strategy})
     return data
 

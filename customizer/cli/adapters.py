@@ -68,16 +68,22 @@ def _resolve(target: str, strategy: str | None) -> tuple[str, str]:
 def run_list(args: argparse.Namespace) -> int:
     from customizer.adapters import AdapterStore
 
-    metas = AdapterStore().list()
+    store = AdapterStore()
+    metas = store.list()
     if args.json:
-        print(json.dumps([m.to_dict() for m in metas], indent=2))
+        print(json.dumps([{**m.to_dict(), "size_bytes": store.size(m.repo_key, m.strategy)} for m in metas], indent=2))
         return 0
     if not metas:
         print("no adapters stored; create one with `testtailor customize-project REPO`")
     for m in metas:
         print(f"{m.repo_key[:12]}  {m.repo_name:<24} {m.strategy:<7} val loss {m.best_val_loss} "
-              f"(base {m.base_val_loss})  {m.dataset_size} pairs  {m.created}  {m.worktree}")
+              f"(base {m.base_val_loss})  {m.dataset_size} pairs  {_megabytes(store.size(m.repo_key, m.strategy))}  "
+              f"{m.created}  {m.worktree}")
     return 0
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -86,10 +92,12 @@ def run_show(args: argparse.Namespace) -> int:
     key, strategy = _resolve(args.target, args.strategy)
     store = AdapterStore()
     meta = store.read_meta(key, strategy)
+    size = store.size(key, strategy)
     if args.json:
-        print(json.dumps({**meta.to_dict(), "path": str(store.path(key, strategy))}, indent=2))
+        print(json.dumps({**meta.to_dict(), "path": str(store.path(key, strategy)), "size_bytes": size}, indent=2))
     else:
         print(f"path: {store.path(key, strategy)}")
+        print(f"size on disk: {_megabytes(size)}")
         for name, value in meta.to_dict().items():
             print(f"{name}: {json.dumps(value) if isinstance(value, dict | list) else value}")
     return 0

@@ -137,3 +137,19 @@ def test_every_strategy_customizes_and_round_trips_through_the_store(strategy: s
     generation = Generator(store=store, base_model=tiny_bart_dir, device="cpu", max_new_tokens=8).generate_for_position(
         java_repo, "src/main/java/org/example/Calculator.java", 5, k=1, strategy=strategy, retrieved_first=0)
     assert generation.adapter is not None and generation.adapter.strategy == strategy
+
+
+def test_cli_adapters_list_and_show_say_the_size_on_disk(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from customizer.adapters import AdapterMeta
+
+    store = AdapterStore()
+    meta = AdapterMeta(repo_key="0123abc" + "0" * 33, repo_name="calc", worktree="/w", strategy="l-ldb",
+                       base_fingerprint="f" * 64, base_model="m")
+    folder = store.save(meta, {"w": torch.zeros(500, 500)})  # 1 MB of float32
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    assert main(["adapters", "list"]) == 0
+    assert f"{size / 1e6:.1f} MB" in capsys.readouterr().out
+    assert main(["adapters", "show", "0123abc"]) == 0
+    assert f"size on disk: {size / 1e6:.1f} MB" in capsys.readouterr().out
+    assert main(["adapters", "show", "0123abc", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["size_bytes"] == size == store.size(meta.repo_key, "l-ldb") > 10**6
