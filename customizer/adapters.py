@@ -15,6 +15,7 @@ so the usual safetensors tools can read it and nothing executable travels with i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -227,27 +228,24 @@ class AdapterStore:
                 f"{expected_model or 'a different one'} (sha256 {expected_fingerprint[:12]}); customize again "
                 f"with `testtailor customize-project {meta.worktree} --strategy {strategy}`, or load the "
                 f"adapter's base model with --base-model {meta.base_model}")
-        target = self.path(key, strategy)
-        try:
-            state = _tensors_from_bytes((target / ADAPTER_FILE).read_bytes())
-        except (OSError, SafetensorError, ValueError, RuntimeError) as exc:
-            raise AdapterError(_corrupt(target, f"unreadable {ADAPTER_FILE}: {exc}")) from exc
         from customizer import adapter_tensors  # imports torch: not at module level (`adapters list` stays quick)
 
         if meta.tensor_encoding not in ("", adapter_tensors.ENCODING):
             raise AdapterError(f"the {strategy} adapter for {meta.repo_name} stores its tensors as "
                                f"{meta.tensor_encoding!r}, which this TestTailor ({__version__}) cannot read; "
                                f"upgrade TestTailor (it was made by {meta.version}) or customize again")
+        target = self.path(key, strategy)
+        try:
+            state = _tensors_from_bytes((target / ADAPTER_FILE).read_bytes())
+        except (OSError, SafetensorError, ValueError, RuntimeError) as exc:
+            raise AdapterError(_corrupt(target, f"unreadable {ADAPTER_FILE}: {exc}")) from exc
         if base is not None and meta.tensor_encoding:
             state = adapter_tensors.expand(state, base, where=f"the {strategy} adapter for {meta.repo_name}")
         return meta, state
 
     def size(self, key: str, strategy: str) -> int:
         """Bytes the adapter takes on disk (its tensors, meta and retrieval pairs); 0 when it is not stored."""
-        try:
-            return sum(f.stat().st_size for f in self.path(key, strategy).rglob("*") if f.is_file())
-        except OSError:
-            return 0
+        return folder_size(self.path(key, strategy))
 
     def signature(self, key: str, strategy: str) -> tuple[int, int, int] | None:
         """Identity of the stored adapter (inode, mtime, size of its tensors): changes on every save."""
@@ -348,6 +346,16 @@ def _strategy_name(folder: Path) -> str:
         return name
     stem, _, kind = name[1:].rpartition(".")
     return stem if kind.startswith("old-") else ""
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of the files under ``folder`` (0 when it does not exist; a file removed meanwhile counts 0)."""
+    total = 0
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(os.path.join(parent, name))
+    return total
 
 
 def is_stale_temporary(tmp: Path) -> bool:

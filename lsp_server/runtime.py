@@ -101,9 +101,11 @@ async def _start_export(ls: TestTailorServer, what: str, adapter: Callable[[Any]
         active = generator.active_runtime()
         if active == "torch":  # auto on a GPU: nothing to export (nor an adapter to load for it)
             return active, None
-        ref = adapter(generator) if adapter is not None else None
-        if adapter is not None and ref is None:
-            return active, None
+        ref = None
+        if adapter is not None:
+            ref = adapter(generator)
+            if ref is None:  # no stored adapter to export
+                return active, None
         return active, generator.prepare_runtime(ref)
 
     try:

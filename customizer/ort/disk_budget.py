@@ -19,7 +19,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from customizer.adapters import is_stale_temporary
+from customizer.adapters import folder_size, is_stale_temporary
 
 META_FILE = "export.json"
 BUDGET_ENV = "TESTTAILOR_ONNX_CACHE_MB"
@@ -52,13 +52,9 @@ def _last_used(folder: Path) -> float:
     return max(stamps) if stamps else folder.stat().st_mtime
 
 
-def _size(folder: Path) -> int:
-    total = 0
-    for parent, _, files in os.walk(folder):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.path.getsize(os.path.join(parent, name))
-    return total
+def _exports(root: Path, keep: Path | None) -> list[Path]:
+    """The export folders of ``root`` but ``keep``; raises OSError when ``root`` cannot be listed."""
+    return [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep]
 
 
 def prune(root: Path, keep: Path, budget: int | None = None) -> list[Path]:
@@ -67,14 +63,13 @@ def prune(root: Path, keep: Path, budget: int | None = None) -> list[Path]:
     removed folders."""
     budget = budget_bytes() if budget is None else budget
     try:
-        folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep]
-        ranked = sorted(folders, key=_last_used, reverse=True)
+        ranked = sorted(_exports(root, keep), key=_last_used, reverse=True)
     except OSError:
         return []  # another process pruned at the same time: it will have done the work
-    total = _size(keep) if keep.is_dir() else 0
+    total = folder_size(keep)
     removed = []
     for folder in ranked:
-        size = _size(folder)
+        size = folder_size(folder)
         if total + size <= budget:
             total += size
             continue
@@ -103,7 +98,7 @@ def remove_owned(root: Path, owner: str, keep: Path | None = None) -> list[Path]
     """Remove the export folders of ``root`` made for the adapter ``owner`` except ``keep``: an adapter customized
     again or removed leaves no export behind (each is the base model's size). Returns the removed folders."""
     try:
-        folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep]
+        folders = _exports(root, keep)
     except OSError:
         return []
     removed = [folder for folder in folders if owner_of(folder) == owner and _remove(folder)]
