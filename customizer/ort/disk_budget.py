@@ -1,12 +1,14 @@
 """How much disk the ONNX export cache may take, and which exports leave when it is over.
 
-Every customized adapter gets an export of its own, as large as the base model's (258 MB in fp32 for the shipped
-model), and customizing a project again makes a new one: unbounded, the cache grows by that much per
-customization, and an evaluation run by one export per cell. So the cache keeps the exports used last (each use
-touches the export's ``export.json``) and removes the least recently used ones beyond
-``TESTTAILOR_ONNX_CACHE_MB`` megabytes (default 2048); the export just written or used always stays. A removal
-renames the export's folder away first, so a reader never finds half an export: at worst an export it was about
-to open is gone, it cannot load, and that model decodes with PyTorch.
+Every customized adapter gets an export of its own (an overlay of its changed weights on the base model's export,
+or a traced copy of the graphs for prefix tuning: 258 MB in fp32 for the shipped model), and customizing a project
+again makes a new one: unbounded, the cache grows by that much per customization, and an evaluation run by one
+export per cell. So the cache keeps the exports used last (each use touches the export's ``export.json``, and an
+overlay's use its base export's too) and removes the least recently used ones beyond ``TESTTAILOR_ONNX_CACHE_MB``
+megabytes (default 2048); the export just written or used, and the base export it builds on, always stay, and
+overlays whose base export left go with it. A removal renames the export's folder away first, so a reader never
+finds half an export: at worst an export it was about to open is gone, it cannot load, and that model decodes
+with PyTorch.
 """
 
 from __future__ import annotations
@@ -59,27 +61,42 @@ def _exports(root: Path, keep: Path | None) -> list[Path]:
 
 def prune(root: Path, keep: Path, budget: int | None = None) -> list[Path]:
     """Remove the least recently used export folders of ``root`` (one per model: ``<base>-<adapter>-v<N>``) until
-    the rest fits ``budget`` bytes (default :func:`budget_bytes`); ``keep`` stays whatever its size. Returns the
-    removed folders."""
+    the rest fits ``budget`` bytes (default :func:`budget_bytes`); ``keep`` and the base exports its overlays build
+    on stay whatever their size, and overlays whose base export is gone leave too. Returns the removed folders."""
     budget = budget_bytes() if budget is None else budget
     try:
         ranked = sorted(_exports(root, keep), key=_last_used, reverse=True)
     except OSError:
         return []  # another process pruned at the same time: it will have done the work
+    needed = {base for base in map(_overlay_base, keep.glob(f"*/{META_FILE}")) if base is not None}
     total = folder_size(keep)
     removed = []
     for folder in ranked:
         size = folder_size(folder)
-        if total + size <= budget:
+        if folder.name in needed or total + size <= budget:
             total += size
             continue
-        if _remove(folder):
+        if remove(folder):
+            removed.append(folder)
+    for folder in ranked:
+        bases = [_overlay_base(meta) for meta in folder.glob(f"*/{META_FILE}")]
+        if folder.is_dir() and any(base is not None and not (root / base).is_dir() for base in bases) \
+                and remove(folder):
             removed.append(folder)
     _clean_leftovers(root)
     if removed:
         logger.info("removed %d least recently used ONNX exports from %s (over the %d MB budget, %s)",
                     len(removed), root, budget // (1024 * 1024), BUDGET_ENV)
     return removed
+
+
+def _overlay_base(meta_file: Path) -> str | None:
+    """The folder name of the base export an overlay export (its ``export.json``) builds on, None for any other."""
+    try:
+        overlay = json.loads(meta_file.read_text(encoding="utf-8")).get("overlay")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(overlay["base"]).split("/")[0] if isinstance(overlay, dict) and "base" in overlay else None
 
 
 def owner_of(folder: Path) -> str | None:
@@ -101,14 +118,14 @@ def remove_owned(root: Path, owner: str, keep: Path | None = None) -> list[Path]
         folders = _exports(root, keep)
     except OSError:
         return []
-    removed = [folder for folder in folders if owner_of(folder) == owner and _remove(folder)]
+    removed = [folder for folder in folders if owner_of(folder) == owner and remove(folder)]
     _clean_leftovers(root)
     if removed:
         logger.info("removed %d ONNX exports of the adapter %s from %s", len(removed), owner, root)
     return removed
 
 
-def _remove(folder: Path) -> bool:
+def remove(folder: Path) -> bool:
     """Delete an export folder, renamed away first so that no reader finds half of it; False when another process
     took it first."""
     trash = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:12]}")

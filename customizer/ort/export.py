@@ -43,8 +43,15 @@ from torch import nn
 
 from customizer.adapters import is_stale_temporary
 from customizer.errors import OnnxExportError, StorageError
-from customizer.ort.disk_budget import META_FILE, mark_used, prune, remove_owned
-from customizer.ort.reweight import ReweightRefused, reweight, write_weight_map
+from customizer.ort.disk_budget import META_FILE, mark_used, prune, remove, remove_owned
+from customizer.ort.reweight import (
+    ReweightRefused,
+    materialize,
+    overlay_base,
+    overlay_is_current,
+    reweight,
+    write_weight_map,
+)
 
 EXPORT_VERSION = 3  # bump when the graphs' inputs/outputs or the files beside them change: old exports are ignored
 PREFILL_FILE = "prefill.onnx"
@@ -300,8 +307,9 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
     """
     target = export_dir(root, base_fingerprint, adapter_fingerprint, precision)
     if (target / META_FILE).is_file():
-        mark_used(target)
-        return target
+        if _current(target):
+            return target
+        remove(target)  # an overlay whose base export is gone or was made again: made anew below
     failed = target.with_name(f"{target.name}{FAILED_SUFFIX}")
     known = _known_failure(failed)
     if known is not None:  # this model did not export with these library versions: do not spend minutes again
@@ -325,6 +333,23 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
         remove_owned(root, owner, keep=written.parent)
     prune(root, keep=written.parent)
     return written
+
+
+def _current(export: Path) -> bool:
+    """Whether ``export`` can be used as it is (then it, and an overlay's base export, are marked used): False for
+    an overlay whose base export is gone or was made again."""
+    try:
+        meta = json.loads((export / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None  # unreadable here: loading it reports the problem
+    if isinstance(meta, dict):
+        if not overlay_is_current(export, meta):
+            return False
+        base = overlay_base(export, meta)
+        if base is not None:
+            mark_used(base)
+    mark_used(export)
+    return True
 
 
 def _owned(meta: dict[str, Any], owner: str | None) -> dict[str, Any]:
@@ -414,11 +439,20 @@ def remove_outdated(folder: Path) -> list[Path]:
 
 
 def _quantized(fp32: Path, tmp: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """int8 graphs of the float32 export ``fp32`` (an overlay's complete graphs made first, then deleted)."""
+    graphs = fp32
+    if overlay_base(fp32, meta) is not None:
+        graphs = tmp / "fp32-graphs"
+        graphs.mkdir()
+        materialize(fp32, meta, graphs)
     try:
-        quantize_graphs(fp32, tmp, bool(meta.get("external_data")))
+        quantize_graphs(graphs, tmp, bool(meta.get("external_data")))
     except Exception as exc:  # onnxruntime.quantization raises assorted errors for graphs it cannot handle
         raise OnnxExportError(f"int8 quantization failed ({type(exc).__name__}: {str(exc)[:160]})") from exc
-    return {**meta, "precision": "int8"}
+    finally:
+        if graphs != fp32:
+            shutil.rmtree(graphs, ignore_errors=True)
+    return {key: value for key, value in {**meta, "precision": "int8"}.items() if key != "overlay"}
 
 
 def _write_atomically(target: Path, build: Any) -> Path:

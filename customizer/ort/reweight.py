@@ -1,17 +1,24 @@
-"""An adapted model's ONNX export made from the base model's export by rewriting its weights: seconds, not minutes.
+"""An adapted model's ONNX export made from the base model's export: its changed weights, not a copy of the graphs.
 
 An adapter that only changes the values of the base model's parameters (``l-ldb``, ``l-eo``, ``full``, and
 ``lora`` once its updates are merged) gives a model whose graphs are the base model's graphs with other
-constants, so exporting it again (minutes of ``torch.onnx`` tracing on a CPU) repeats work. Each full export
-therefore records which of its initializers holds which parameter (``weights.json``). The exporter renames the
-matrices it folds (``val_83``) and stores them transposed, so the map is found by content: an initializer holds
-a parameter when its bytes are the parameter's, or its transpose's. An adapted model's export is then the base
-model's graphs with every mapped initializer rewritten from the adapted parameters.
+constants, so exporting it again (minutes of ``torch.onnx`` tracing on a CPU) repeats work, and a copy of the
+graphs (270 MB for the shipped model) repeats the base export on disk. Each full export therefore records which of
+its initializers holds which parameter (``weights.json``). The exporter renames the matrices it folds (``val_83``)
+and stores them transposed, so the map is found by content: an initializer holds a parameter when its bytes are
+the parameter's, or its transpose's.
+
+An adapted model's export is then an *overlay* (``overlay.safetensors``): the parameters whose values differ from
+the base export's, by parameter name, so an L-LDB export takes the 13 MB of the block it trained instead of 270 MB.
+:func:`open_graphs` opens the base export's graphs with those initializers replaced in memory. The overlay names
+the base export folder and the digest of its weight map; when either is gone or different, the overlay is stale
+(:func:`overlay_is_current`) and is made again. :func:`materialize` writes the complete graphs where a tool needs
+files (int8 quantization).
 
 Refused (:class:`ReweightRefused`, and the caller exports in full) when the adapted model has other parameters
 than the base model (prefix tuning: its prefixes are constants inside the graphs), when a parameter that no
 initializer holds has changed, when one initializer stood for parameters that now differ (tied or equal at
-export time), when the base export keeps its weights in external files, and when the rewritten graphs do not
+export time), when the base export keeps its weights in external files, and when the overlaid graphs do not
 compute what the adapted model computes on a probe input (PyTorch vs ONNX Runtime, float32).
 """
 
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +35,10 @@ import torch
 from torch import nn
 
 from customizer.errors import OnnxExportError
+from customizer.ort.disk_budget import META_FILE
 
 WEIGHTS_FILE = "weights.json"
+OVERLAY_FILE = "overlay.safetensors"  # an adapted model's export: its changed parameters
 MAP_VERSION = 1
 GRAPHS = ("prefill.onnx", "step.onnx")
 TOLERANCE = 1e-3  # largest |ONNX - PyTorch| logit difference accepted, relative to the largest logit (at least 1)
@@ -90,20 +100,32 @@ def write_weight_map(model: nn.Module, folder: Path) -> None:
     (folder / WEIGHTS_FILE).write_text(json.dumps(weight_map(model, folder)), encoding="utf-8")
 
 
-def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any]) -> dict[str, Any]:
-    """Write into ``out`` the graphs of the base export in ``base`` with ``model``'s weights (``model``: a copy from
-    :func:`merged_for_export` of the adapted model); returns the export's meta. Raises :class:`ReweightRefused`."""
-    import onnx
-    from onnx import helper, numpy_helper
-
-    if base_meta.get("external_data"):
-        raise ReweightRefused("the base export keeps its weights in external files")
+def _load_map(base: Path) -> dict[str, Any]:
     try:
         mapping = json.loads((base / WEIGHTS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ReweightRefused(f"the base export has no readable weight map ({exc})") from exc
-    if mapping.get("version") != MAP_VERSION:
-        raise ReweightRefused(f"the base export's weight map is version {mapping.get('version')}")
+    if not isinstance(mapping, dict) or mapping.get("version") != MAP_VERSION:
+        version = mapping.get("version") if isinstance(mapping, dict) else None
+        raise ReweightRefused(f"the base export's weight map is version {version}")
+    return mapping
+
+
+def map_digest(base: Path) -> str:
+    """sha256 of the base export's weight map: an overlay made against it holds while it is unchanged."""
+    return hashlib.sha256((base / WEIGHTS_FILE).read_bytes()).hexdigest()
+
+
+def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any]) -> dict[str, Any]:
+    """Write into ``out`` the overlay of ``model``'s weights on the base export in ``base`` (``model``: a copy from
+    :func:`merged_for_export` of the adapted model); returns the export's meta. Raises :class:`ReweightRefused`."""
+    import onnx
+    from onnx import helper, numpy_helper
+    from safetensors.torch import save_file
+
+    if base_meta.get("external_data"):
+        raise ReweightRefused("the base export keeps its weights in external files")
+    mapping = _load_map(base)
     state = plain_state(model)
     extra, missing = sorted(set(state) - set(mapping["params"])), sorted(set(mapping["params"]) - set(state))
     if extra or missing:
@@ -112,10 +134,10 @@ def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any])
     changed = [name for name, digest in mapping["unheld"].items() if _digest(_array(state[name], False)) != digest]
     if changed:
         raise ReweightRefused(f"{changed[0]} changed but no initializer of the base export holds it")
+    overlay: dict[str, torch.Tensor] = {}
     for file in GRAPHS:
-        proto = onnx.load(str(base / file))
         entries = mapping["graphs"].get(file, {})
-        for init in proto.graph.initializer:
+        for init in onnx.load(str(base / file)).graph.initializer:
             found = entries.get(init.name)
             if not found:
                 continue
@@ -124,31 +146,122 @@ def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any])
                 raise ReweightRefused(f"initializer {init.name} held {len(found)} equal parameters that now differ")
             if tuple(init.dims) != value.shape or helper.tensor_dtype_to_np_dtype(init.data_type) != value.dtype:
                 raise ReweightRefused(f"initializer {init.name} does not fit {found[0][0]}")
+            if not np.array_equal(value, numpy_helper.to_array(init)):
+                overlay[found[0][0]] = state[found[0][0]].contiguous()
+    save_file(overlay, str(out / OVERLAY_FILE))
+    meta = {**base_meta, "overlay": {"base": f"{base.parent.name}/{base.name}", "map": map_digest(base),
+                                     "parameters": len(overlay)}}
+    verify(model, out, meta)
+    return meta
+
+
+def overlay_base(folder: Path, meta: dict[str, Any]) -> Path | None:
+    """The base export folder an overlay export in ``folder`` builds on, or None for an export with its own graphs."""
+    overlay = meta.get("overlay")
+    if not isinstance(overlay, dict):
+        return None
+    return folder.parent.parent / str(overlay.get("base"))  # "<base export folder>/<precision>", beside its own
+
+
+def overlay_is_current(folder: Path, meta: dict[str, Any]) -> bool:
+    """False when ``folder`` is an overlay whose base export is gone or was made again with another weight map."""
+    base = overlay_base(folder, meta)
+    if base is None:
+        return True
+    try:
+        return (base / META_FILE).is_file() and map_digest(base) == meta["overlay"]["map"]
+    except (OSError, KeyError, TypeError):
+        return False
+
+
+def graph_sources(folder: Path, meta: dict[str, Any]) -> tuple[Path, dict[str, dict[str, np.ndarray]]]:
+    """Where the graphs of the export in ``folder`` are, and per graph file the initializers to replace (empty for an
+    export with its own graphs). Raises :class:`OnnxExportError` for an overlay that no longer fits its base."""
+    from safetensors.numpy import load_file
+
+    base = overlay_base(folder, meta)
+    if base is None:
+        return folder, {}
+    if not overlay_is_current(folder, meta):
+        raise OnnxExportError(f"the base model's export that {folder} builds on is gone or was made again")
+    mapping = _load_map(base)
+    overlay = load_file(str(folder / OVERLAY_FILE))
+    unheld = set(overlay) - {found[0][0] for entries in mapping["graphs"].values() for found in entries.values()}
+    if unheld:
+        raise OnnxExportError(f"the base model's export holds no initializer for {sorted(unheld)[0]}")
+    replaced: dict[str, dict[str, np.ndarray]] = {}
+    for file in GRAPHS:
+        replaced[file] = {name: np.ascontiguousarray(overlay[found[0][0]].T if found[0][1] else overlay[found[0][0]])
+                          for name, found in mapping["graphs"].get(file, {}).items() if found[0][0] in overlay}
+    return base, replaced
+
+
+def _replaced_graph(graphs: Path, file: str, values: dict[str, np.ndarray]) -> Any:
+    """The graph ``file`` of ``graphs`` (an onnx ModelProto) with the initializers named in ``values`` replaced."""
+    import onnx
+    from onnx import numpy_helper
+
+    proto = onnx.load(str(graphs / file))
+    for init in proto.graph.initializer:
+        value = values.get(init.name)
+        if value is not None:
             init.CopyFrom(numpy_helper.from_array(value, init.name))
-        onnx.save(proto, str(out / file))
-    (out / WEIGHTS_FILE).write_text(json.dumps(mapping), encoding="utf-8")
-    verify(model, out, int(base_meta["layers"]), int(base_meta["generation"]["decoder_start_token_id"]))
-    return dict(base_meta)
+    return proto
+
+
+def open_graphs(folder: Path, meta: dict[str, Any], make_options: Callable[[], Any]) -> tuple[Any, Any]:
+    """ONNX Runtime sessions (prefill, step) of the export in ``folder`` (``meta``: its export.json); an overlay's
+    graphs are the base export's with its initializers replaced, in memory. ``make_options`` gives each session its
+    ``SessionOptions``.
+
+    Not ``SessionOptions.add_initializer``, which replaces initializers without a copy of the graph: with it an
+    L-EO overlay computed other logits than the adapted model (off by 5 on the tests' tiny model; L-LDB's were
+    exact), presumably because ONNX Runtime folds constant subgraphs such as the transposed output layer from the
+    file's values first. The probe check in :func:`verify` is what caught it."""
+    import onnxruntime as ort
+
+    graphs, replaced = graph_sources(folder, meta)
+    sessions = []
+    for file in GRAPHS:
+        model: Any = str(graphs / file)
+        if replaced:
+            model = _replaced_graph(graphs, file, replaced[file]).SerializeToString()
+        sessions.append(ort.InferenceSession(model, make_options(), providers=["CPUExecutionProvider"]))
+    return sessions[0], sessions[1]
+
+
+def materialize(folder: Path, meta: dict[str, Any], out: Path) -> None:
+    """Write into ``out`` the complete graphs of the export in ``folder`` (an overlay's base graphs with its
+    initializers replaced), for tools that read graph files."""
+    import onnx
+
+    graphs, replaced = graph_sources(folder, meta)
+    for file in GRAPHS:
+        onnx.save(_replaced_graph(graphs, file, replaced.get(file, {})), str(out / file))
 
 
 @torch.no_grad()
-def verify(model: nn.Module, folder: Path, layers: int, start: int) -> None:
-    """Compare the graphs in ``folder`` with ``model`` on a probe input (prefill, then one step from the graph's
-    own keys/values); raises :class:`ReweightRefused` when their logits differ."""
+def verify(model: nn.Module, folder: Path, meta: dict[str, Any]) -> None:
+    """Compare the export in ``folder`` (``meta``: its export.json) with ``model`` on a probe input (prefill, then
+    one step from the graph's own keys/values); raises :class:`ReweightRefused` when their logits differ."""
     import onnxruntime as ort
 
     from customizer.ort.export import PrefillGraph, StepGraph, cache_names, probe_inputs
 
-    ids, mask, decoder_ids = probe_inputs(int(model.config.vocab_size), start)
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    prefill = ort.InferenceSession(str(folder / GRAPHS[0]), options, providers=["CPUExecutionProvider"])
+    layers = int(meta["layers"])
+    ids, mask, decoder_ids = probe_inputs(int(model.config.vocab_size),
+                                          int(meta["generation"]["decoder_start_token_id"]))
+    def quiet() -> ort.SessionOptions:
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        return options
+
+    prefill, step = open_graphs(folder, meta, quiet)
     got = prefill.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy(),
                              "decoder_input_ids": decoder_ids.numpy()})
     want = PrefillGraph(model)(ids, mask, decoder_ids)
     _compare("prefill", got[0], want[0])
     past_names, _, cross_names = cache_names(layers)
-    step = ort.InferenceSession(str(folder / GRAPHS[1]), options, providers=["CPUExecutionProvider"])
     feed = {"decoder_input_ids": decoder_ids.numpy(), "encoder_attention_mask": mask.numpy()}
     feed.update(zip(past_names + cross_names, got[1:], strict=True))
     past = tuple(torch.from_numpy(array) for array in got[1:])

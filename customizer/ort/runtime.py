@@ -26,14 +26,8 @@ from transformers import LogitsProcessorList
 from customizer.defaults import RUNTIMES
 from customizer.errors import OnnxExportError, StorageError
 from customizer.ort.beam import SearchOutput, beam_search, greedy_search
-from customizer.ort.export import (
-    META_FILE,
-    PREFILL_FILE,
-    STEP_FILE,
-    default_cache_root,
-    ensure_export,
-    state_fingerprint,
-)
+from customizer.ort.export import META_FILE, default_cache_root, ensure_export, state_fingerprint
+from customizer.ort.reweight import open_graphs
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +56,16 @@ class OnnxSeq2Seq:
         self.directory = Path(directory)
         self.meta: dict[str, Any] = json.loads((self.directory / META_FILE).read_text(encoding="utf-8"))
         self.settings: dict[str, Any] = self.meta["generation"]
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        providers = ["CPUExecutionProvider"]
-        self._prefill = ort.InferenceSession(str(self.directory / PREFILL_FILE), options, providers=providers)
-        self._step = ort.InferenceSession(str(self.directory / STEP_FILE), options, providers=providers)
+
+        def options() -> ort.SessionOptions:
+            made = ort.SessionOptions()
+            made.intra_op_num_threads = threads or torch.get_num_threads()
+            made.inter_op_num_threads = 1
+            made.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            made.log_severity_level = 3
+            return made
+
+        self._prefill, self._step = open_graphs(self.directory, self.meta, options)  # an overlay: base graphs + it
         layers = int(self.meta["layers"])
         self._past = [f"past.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
         self._cross = [f"cross.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -79,3 +80,24 @@ def test_exporting_keeps_the_cache_within_budget(tiny_bart_dir: Path, tmp_path: 
     base = load_base_model(tiny_bart_dir, "cpu")
     written = ort_export.ensure_export(base.model, tmp_path, base.fingerprint, None)
     assert (written / "export.json").is_file() and not stale.exists()
+
+
+def _overlay(root: Path, name: str, base: str, size: int, used: float) -> Path:
+    """A fake overlay export ``name`` building on the export folder ``base``."""
+    folder = _export(root, name, size, used)
+    meta = folder / "fp32" / "export.json"
+    meta.write_text(json.dumps({"overlay": {"base": f"{base}/fp32", "map": "0" * 64}}))
+    os.utime(meta, (used, used))
+    return folder
+
+
+def test_the_base_export_of_the_overlay_in_use_stays_and_orphans_leave(tmp_path: Path) -> None:
+    """An overlay is the base export's graphs with other weights: its base stays while it is used whatever the
+    budget, and overlays whose base left the cache leave with it (they cannot load without it)."""
+    now = time.time()
+    base = _export(tmp_path, "base", 5000, now - 1000)
+    other_base = _export(tmp_path, "other-base", 5000, now - 900)
+    orphan = _overlay(tmp_path, "orphan", "other-base", 10, now - 5)
+    keep = _overlay(tmp_path, "keep", "base", 10, now)
+    assert disk_budget.prune(tmp_path, keep=keep, budget=1000) == [other_base, orphan]
+    assert base.is_dir() and keep.is_dir()

@@ -1,8 +1,9 @@
-"""Adapted models' exports made from the base model's export by rewriting its weights, and when that is refused.
+"""Adapted models' exports made from the base model's export as overlays of their changed weights, and when that is
+refused.
 
 A tiny random BART whose every parameter is distinct (random layer norms and biases, as a trained model has) is
 exported once; each test adapts a copy, and the export must decode exactly as PyTorch does with the adapted
-weights, without tracing again where the strategy only changes weights.
+weights, without tracing again where the strategy only changes weights, and hold only the weights it changed.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 from transformers import LogitsProcessorList
 
 from customizer.generate import LoopBlocker
 from customizer.model import load_base_model
 from customizer.ort import OnnxRuntimeCache
 from customizer.ort import export as ort_export
-from customizer.ort.reweight import WEIGHTS_FILE, ReweightRefused, reweight
+from customizer.ort.reweight import OVERLAY_FILE, WEIGHTS_FILE, ReweightRefused, reweight
 from customizer.strategies import get_strategy
 
 FOCAL = "public int add(int a, int b) { return a + b; }"
@@ -93,10 +95,10 @@ def _no_tracing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _reweight_from_base(root: Path, fingerprint: str, module: torch.nn.Module, tmp_path: Path) -> None:
-    """:func:`reweight` the base export of ``root`` with ``module``'s weights into a scratch folder."""
+    """:func:`reweight` the base export of ``root`` with ``module``'s weights into a scratch export folder."""
     base_dir = ort_export.export_dir(root, fingerprint, None, "fp32")
-    out = tmp_path / "out"
-    out.mkdir(exist_ok=True)
+    out = root / "scratch-v0" / "fp32"
+    out.mkdir(parents=True, exist_ok=True)
     reweight(ort_export.merged_for_export(module), base_dir, out, json.loads((base_dir / "export.json").read_text()))
 
 
@@ -129,7 +131,19 @@ def test_weight_only_adapters_are_made_from_the_base_export(strategy: str, base_
     _no_tracing(monkeypatch)
     runner = OnnxRuntimeCache("onnx", root=root).runner(module, base.model, base.fingerprint)
     assert runner.directory.parent.name.split("-")[1] == ort_export.state_fingerprint(module)[:16]
-    assert (runner.directory / WEIGHTS_FILE).is_file()  # the map holds for the rewritten graphs too
+    # an overlay: the parameters the strategy trained, no graphs of its own
+    assert sorted(p.name for p in runner.directory.iterdir()) == ["export.json", OVERLAY_FILE]
+    overlay = set(load_file(runner.directory / OVERLAY_FILE))
+    every = json.loads((ort_export.export_dir(root, base.fingerprint, None, "fp32") / WEIGHTS_FILE).read_text())
+    trained = {n for n, p in module.named_parameters() if p.requires_grad}
+    if strategy == "l-ldb":
+        assert overlay == trained and all(".decoder.layers.1." in n for n in overlay)
+    elif strategy == "lora":  # merged: the matrices LoRA adapts changed, not its factors
+        assert overlay == {n.split(".lora_")[0].replace(".base_layer", "") + ".weight" for n in trained}
+    elif strategy == "l-eo":  # the tied embedding and output layer (under one of their names) and the positions
+        assert any("embed_positions" in n for n in overlay) and len(overlay) < len(every["params"]) / 4
+    else:
+        assert len(overlay) >= len(trained) - 2  # full: every parameter, the tied copies once
     ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
     expected = _generate(module, ids)
     assert expected != _generate(base.model, ids)  # the adapter matters
@@ -230,8 +244,9 @@ def test_the_generator_exports_the_base_once_then_rewrites_each_adapter(
     ref, _ = generator.model_for(java_repo)
     future = generator.prepare_runtime(ref)
     assert future is not None and future.result(timeout=300) is None
-    assert len(traced) == 1 and "-base-" in str(traced[0])  # the base model, traced once; the adapter rewritten
-    assert len(list((tmp_path / "onnx").glob("*/fp32/weights.json"))) == 2
+    assert len(traced) == 1 and "-base-" in str(traced[0])  # the base model, traced once; the adapter an overlay
+    assert len(list((tmp_path / "onnx").glob("*/fp32/weights.json"))) == 1
+    assert len(list((tmp_path / "onnx").glob(f"*/fp32/{OVERLAY_FILE}"))) == 1
     focal, line = "src/main/java/org/example/Calculator.java", 6
     got = generator.generate_for_position(java_repo, focal, line, k=3).candidates
     assert [c.text for c in got] == [c.text for c in expected.generate_for_position(java_repo, focal, line, k=3)
@@ -258,6 +273,52 @@ def test_an_int8_adapter_export_quantizes_the_rewritten_graphs(base_root: Path, 
     module = _adapted(base.model, "l-ldb")
     _no_tracing(monkeypatch)
     runner = OnnxRuntimeCache("onnx-int8", root=root).runner(module, base.model, base.fingerprint)
-    assert runner.directory.name == "int8" and (runner.directory.parent / "fp32" / WEIGHTS_FILE).is_file()
+    assert runner.directory.name == "int8" and (runner.directory.parent / "fp32" / OVERLAY_FILE).is_file()
+    assert (runner.directory / "prefill.onnx").is_file()  # quantized from the complete graphs, made for it
+    assert not (runner.directory / "fp32-graphs").exists()
     ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
     assert len(_generate(runner, ids)) == 4
+
+
+def test_an_overlay_whose_base_export_was_made_again_is_made_again(base_root: Path, distinct_bart: Path,
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """An overlay names its base export and the digest of its weight map: a base export made again (another
+    exporter may name and transpose initializers differently) makes the overlay stale, and it is made again from
+    the new base, without tracing; a base export that is gone takes its overlays with it when the cache is pruned."""
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    module = _adapted(base.model, "l-ldb")
+    _no_tracing(monkeypatch)
+    first = OnnxRuntimeCache("onnx", root=root).runner(module, base.model, base.fingerprint)
+    made = (first.directory / OVERLAY_FILE).stat().st_mtime_ns
+    weights = ort_export.export_dir(root, base.fingerprint, None, "fp32") / WEIGHTS_FILE
+    weights.write_text(json.dumps(json.loads(weights.read_text()), indent=1))  # same map, another digest
+    again = OnnxRuntimeCache("onnx", root=root).runner(module, base.model, base.fingerprint)
+    assert again.directory == first.directory and (again.directory / OVERLAY_FILE).stat().st_mtime_ns != made
+    ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
+    assert _generate(again, ids) == _generate(module, ids)
+
+    from customizer.ort import disk_budget
+
+    disk_budget.remove(weights.parent.parent)
+    disk_budget.prune(root, keep=root / "unrelated")
+    assert not first.directory.parent.exists()
+
+
+def test_an_overlay_decodes_as_its_complete_graphs(base_root: Path, distinct_bart: Path, tmp_path: Path) -> None:
+    """The overlay's graphs written out in full (what int8 quantization reads) compute what the overlay does."""
+    from customizer.ort.reweight import materialize
+    from customizer.ort.runtime import OnnxSeq2Seq
+
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    module = _adapted(base.model, "l-eo")
+    runner = OnnxRuntimeCache("onnx", root=root).runner(module, base.model, base.fingerprint)
+    complete = root / "complete-v0" / "fp32"
+    complete.mkdir(parents=True)
+    meta = json.loads((runner.directory / "export.json").read_text())
+    materialize(runner.directory, meta, complete)
+    (complete / "export.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "overlay"}))
+    ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
+    assert _generate(OnnxSeq2Seq(complete), ids) == _generate(runner, ids) == _generate(module, ids)
