@@ -243,7 +243,9 @@ def _method_nodes(parsed: ParsedFile, body: Node) -> list[Node]:
     return [c for c in body.named_children if c.type in ("method_declaration", "constructor_declaration")]
 
 
-def _reindent(text: str, indent: str) -> str:
+def reindent(text: str, indent: str) -> str:
+    """``text`` (a method whose first line may have lost its indentation, as a test cut out of its file has) with
+    its lines shifted so that the method starts at ``indent``; the relative indentation of its body is kept."""
     lines = text.strip("\n").rstrip().splitlines()
     if len(lines) > 1 and lines[0] == lines[0].lstrip():
         last = next(line for line in reversed(lines) if line.strip())
@@ -370,7 +372,7 @@ def _new_file(path: Path, package: str, conventions: TestConventionsLike, framew
     declaration = {"junit3": f"public class {path.stem} extends TestCase {{",
                    "junit5": f"class {path.stem} {{"}.get(framework, f"public class {path.stem} {{")
     head += declaration + "\n\n"
-    method_block = _reindent(text, "    ")
+    method_block = reindent(text, "    ")
     content = head + method_block + "\n}\n"
     start = len(head) + len(method_block) - len(method_block.lstrip())
     test_range = (*_point(content, start), *_point(content, len(head) + len(method_block)))
@@ -398,7 +400,7 @@ def _into_existing(path: Path, original: str, conventions: TestConventionsLike, 
     else:
         unit = "\t" if "\n\t" in original else "    "
         indent = brace_prefix[: len(brace_prefix) - len(brace_prefix.lstrip())] + unit
-    method_block = _reindent(text, indent)
+    method_block = reindent(text, indent)
     open_line = parsed.node_point(body)[0]
     if not brace_prefix.strip():
         previous_blank = brace_line > 0 and not parsed.line_text(brace_line - 1).strip()

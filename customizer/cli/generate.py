@@ -80,6 +80,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from customizer.generate import Generator
+    from customizer.placement import reindent
 
     generator = Generator(base_model=args.base_model, device=args.device, max_new_tokens=args.max_new_tokens,
                           runtime=args.runtime)
@@ -110,5 +111,5 @@ def run(args: argparse.Namespace) -> int:
         # a retrieved test's score is its BM25 score (the list is in the re-ranker's order, not this one's)
         label = "BM25" if candidate.source.startswith("retrieved") else "score"
         print(f"\n#{candidate.rank}  {label} {candidate.score:.3f}{origin}{marks}")
-        print(candidate.text)
+        print(reindent(candidate.text, ""))  # a retrieved test keeps its file's indentation after line 1
     return 0

@@ -77,6 +77,20 @@ def test_base_model_takes_the_requested_k(customized, tiny_bart_dir: Path) -> No
     assert default.candidates[0].source.startswith("retrieved") and default.candidates[1].source == "model"
 
 
+def test_the_cli_prints_a_retrieved_test_as_a_method_at_column_0(customized, tiny_bart_dir: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A test cut out of its file keeps the file's indentation after its first line; printed, it is shifted back,
+    ready to paste."""
+    repo, _, _ = customized
+    assert main(["generate", str(repo), "--file", CALC, "--line", str(ADD_LINE), "--device", "cpu", "--base-model",
+                 str(tiny_bart_dir), "--max-new-tokens", "4", "--candidates", "2", "--retrieved-first", "1",
+                 "--base-only"]) == 0
+    printed = capsys.readouterr().out.split("\n#1 ")[1].split("\n#2 ")[0].strip("\n").splitlines()[1:]
+    assert printed[0].startswith("@Test") and printed[-1] == "}"
+    body = printed[2]
+    assert printed[1].startswith("public void ") and body.startswith("    ") and not body.startswith("     ")
+
+
 def test_stored_index_is_used_while_fresh_and_refreshed_when_head_moves(tmp_path: Path, tiny_bart_dir: Path) -> None:
     repo = calculator_repo(tmp_path / "calc")
     store = AdapterStore(tmp_path / "adapters")
