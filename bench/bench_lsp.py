@@ -11,7 +11,8 @@ empty export cache), what the first minute after a first start looks like. ``--r
 resolve once per ``testtailor.runtime`` (a fresh server each; listing with
 the first only): ONNX exports are made before the server starts (``--onnx-cache``, kept between runs) and the
 resolves wait for the server's "Preparing ONNX model" progress to end, so they measure the cached export; the
-best candidate of each method is compared with the first runtime's.
+best candidate of each method is compared with the first runtime's. After each runtime's resolves the server
+process's resident memory (now and at its peak) is printed.
 Usage: ``python bench/bench_lsp.py [--listings 200] [--resolves 12] [--candidates 5] [--retrieved-first 4]
 [--threads 1] [--runtimes torch onnx] [--onnx-cache DIR] [--listing-during-export]``
 """
@@ -202,10 +203,22 @@ def export_onnx(runtime: str) -> float:
     return time.perf_counter() - started
 
 
+def server_memory(pid: int) -> str:
+    """The server process's resident memory now and at its peak (Linux ``/proc``), for the report."""
+    try:
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                      if ":" in line)
+    except OSError:
+        return "unknown (no /proc)"
+    mb = {key: int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM") if key in status}
+    return f"RSS {mb.get('VmRSS', 0):.0f} MB, peak {mb.get('VmHWM', 0):.0f} MB"
+
+
 async def run(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="testtailor-bench-lsp-"))
     resolves: dict[str, tuple[float, list[float], list[str], list[str]]] = {}
     exports: dict[str, float] = {}
+    memory: dict[str, str] = {}
     try:
         repo = shopkit_repo(work)
         env = {k: v for k, v in os.environ.items() if k != "TESTTAILOR_BASE_MODEL"}  # the shipped base model
@@ -234,6 +247,7 @@ async def run(args: argparse.Namespace) -> None:
                 if runtime != "torch":  # the cached export is loaded in the background: wait for it
                     await asyncio.wait_for(client.progress_ended.wait(), 600)  # type: ignore[attr-defined]
                 resolves[runtime] = await bench_resolve(client, repo, args.resolves)
+                memory[runtime] = server_memory(client._server.pid)  # type: ignore[union-attr]
                 warnings = [m for m in client.messages if "runtime" in m]  # type: ignore[attr-defined]
                 if warnings:
                     raise SystemExit(f"{runtime} was not used: {warnings}")
@@ -262,6 +276,7 @@ async def run(args: argparse.Namespace) -> None:
               f"{args.threads} thread(s), {len(resolve)} shopkit methods (first, cold: {cold:.1f} s incl. model load"
               f"{export}{agree}) | p50 {r50:.2f} s, p95 {r95:.2f} s | p50 <= {RESOLVE_TARGET_S:.0f} s "
               f"{'✅' if r50 <= RESOLVE_TARGET_S else '❌'} | {cpu} |")
+        print(f"{runtime} server memory after the resolves: {memory[runtime]}")
         print(f"{runtime} resolve seconds per method: "
               + ", ".join(f"{n} {t:.2f}" for n, t in zip(names, resolve, strict=True)))
 

@@ -73,6 +73,7 @@ from customizer.java.methods import MethodInfo, method_at, method_on_line
 from customizer.java.parser import read_java_file
 from customizer.java.snippets import parses_as_method, redeclared_locals
 from customizer.java.source_text import normalize_whitespace
+from customizer.memory import release_freed_memory
 from customizer.mining.miner import mine_repository
 from customizer.model import BaseModel, load_base_model
 from customizer.retrieval import RetrievalIndex, nearest_adapted, retrieved_texts
@@ -611,6 +612,7 @@ class Generator:
         try:
             with self._export_lock:
                 result: Any = self._build_runner(runtime, adapter)
+                release_freed_memory(collect=True)  # the private model copy it loaded: about 260 MB
         except Exception as exc:  # a worker thread must record every failure, or generation would wait forever
             if not isinstance(exc, TestTailorError):
                 logger.exception("unexpected ONNX export failure")
@@ -634,6 +636,10 @@ class Generator:
 
         if self.base.device.type != "cpu":
             raise OnnxExportError(f"the ONNX runtime runs on the CPU, but the model is on {self.base.device}")
+        if adapter is None:  # the base model's export is found by the weights file's fingerprint: no copy to load
+            cached = OnnxRuntimeCache(runtime).cached(self.base.fingerprint)
+            if cached is not None:
+                return cached
         fresh = load_base_model(self.base.path, "cpu", cache=False)
         if adapter is None:
             return OnnxRuntimeCache(runtime).runner(fresh.model, fresh.model, fresh.fingerprint)
@@ -732,6 +738,8 @@ class Generator:
                                                     do_sample=False, early_stopping=True, output_scores=True,
                                                     return_dict_in_generate=True, logits_processor=processors)
         sequences, scores = out.sequences.tolist(), out.sequences_scores.tolist()
+        del out
+        release_freed_memory()  # the search's activations: about 120 MB a server would otherwise keep
         return [(sequences[i * beams:(i + 1) * beams], scores[i * beams:(i + 1) * beams]) for i in range(len(sources))]
 
     def _ranked(self, sequences: list[list[int]], scores: list[float], k: int, prior: LengthPrior,

@@ -305,11 +305,10 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
     and replaces that adapter's earlier exports (it was customized again), and removing the adapter removes it
     (:func:`customizer.ort.disk_budget.remove_owned`).
     """
+    found = cached_export(root, base_fingerprint, adapter_fingerprint, precision)
+    if found is not None:
+        return found
     target = export_dir(root, base_fingerprint, adapter_fingerprint, precision)
-    if (target / META_FILE).is_file():
-        if _current(target):
-            return target
-        remove(target)  # an overlay whose base export is gone or was made again: made anew below
     failed = target.with_name(f"{target.name}{FAILED_SUFFIX}")
     known = _known_failure(failed)
     if known is not None:  # this model did not export with these library versions: do not spend minutes again
@@ -333,6 +332,19 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
         remove_owned(root, owner, keep=written.parent)
     prune(root, keep=written.parent)
     return written
+
+
+def cached_export(root: Path, base_fingerprint: str, adapter_fingerprint: str | None,
+                  precision: str = "fp32") -> Path | None:
+    """The folder of this export when the cache holds it, marked used; None when it does not (an overlay whose base
+    export is gone or was made again is removed: it is made anew from the model)."""
+    target = export_dir(root, base_fingerprint, adapter_fingerprint, precision)
+    if not (target / META_FILE).is_file():
+        return None
+    if _current(target):
+        return target
+    remove(target)
+    return None
 
 
 def _current(export: Path) -> bool:

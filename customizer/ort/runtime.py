@@ -26,7 +26,7 @@ from transformers import LogitsProcessorList
 from customizer.defaults import RUNTIMES
 from customizer.errors import OnnxExportError, StorageError
 from customizer.ort.beam import SearchOutput, beam_search, greedy_search
-from customizer.ort.export import META_FILE, default_cache_root, ensure_export, state_fingerprint
+from customizer.ort.export import META_FILE, cached_export, default_cache_root, ensure_export, state_fingerprint
 from customizer.ort.reweight import open_graphs
 
 logger = logging.getLogger(__name__)
@@ -145,6 +145,19 @@ class OnnxRuntimeCache:
                 raise
             self._runners[module] = runner
             return runner
+
+    def cached(self, base_fingerprint: str) -> OnnxSeq2Seq | None:
+        """The runner of the base model's export when the cache has it (no model needed to find it), else None."""
+        if onnx_available() is not None:
+            return None
+        root = self.root if self.root is not None else default_cache_root()
+        directory = cached_export(root, base_fingerprint, None, self.precision)
+        if directory is None:
+            return None
+        try:
+            return OnnxSeq2Seq(directory)
+        except (OSError, ValueError, KeyError, RuntimeError, OnnxExportError):  # damaged: made again from the model
+            return None
 
     def _build(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str,
                owner: str | None) -> OnnxSeq2Seq:

@@ -51,9 +51,13 @@ def test_replayed_frozen_blocks_train_exactly_as_computed_ones(tiny_bart, data) 
     replayed, computed = run(True), run(False)
     assert replayed.decoder_blocks_cached == 1 and computed.decoder_blocks_cached == 0
     assert replayed.best_val_loss < replayed.base_val_loss  # it learns
+    # the same arithmetic in another grouping (float32): equal to a few parts per million after 3 epochs
     assert [r["val_loss"] for r in replayed.history] == pytest.approx([r["val_loss"] for r in computed.history],
-                                                                      abs=1e-5)
-    assert all(torch.allclose(replayed.state[n], computed.state[n], atol=1e-4) for n in computed.state)
+                                                                      rel=1e-5)
+    # A key projection's bias has no true gradient (softmax ignores a shift shared by every key), so AdamW moves
+    # it by the rounding noise of its gradient, normalized: its value depends on the grouping of the arithmetic.
+    compared = [n for n in computed.state if not n.endswith("k_proj.bias")]
+    assert all(torch.allclose(replayed.state[n], computed.state[n], atol=1e-4) for n in compared)
     assert replayed.pflops < computed.pflops  # the frozen block ran once per pair, not at every step
     # the model's own forward is back after training: the frozen blocks compute again
     block = tiny_bart.model.get_decoder().layers[0]

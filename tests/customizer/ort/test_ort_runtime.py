@@ -145,6 +145,31 @@ def test_generator_onnx_candidates_equal_torch(exported: tuple[Path, OnnxSeq2Seq
     assert isinstance(onnx_gen.runner(onnx_gen.base.model), OnnxSeq2Seq)
 
 
+def test_a_cached_base_export_opens_without_loading_a_model_copy(exported: tuple[Path, OnnxSeq2Seq],
+                                                                  tiny_bart_dir: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base model's export is found by the weights file's fingerprint: the server opens it without loading a
+    private copy of the model (seconds, and 260 MB a server would keep for nothing), then gives freed memory back."""
+    import customizer.generate as generate_module
+
+    monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(exported[0]))
+    generator = Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=20, runtime="onnx")
+    generator.server  # noqa: B018 -- the served model, loaded before the copy is forbidden
+    released: list[bool] = []
+
+    def no_copy(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model copy was loaded to open a cached export")
+
+    monkeypatch.setattr(generate_module, "load_base_model", no_copy)
+    monkeypatch.setattr(generate_module, "release_freed_memory", lambda collect=False: released.append(collect))
+    future = generator.prepare_runtime()
+    assert future is not None and future.result(timeout=120) is None
+    assert released == [True]  # after building the runner
+    assert isinstance(generator.runner(generator.base.model), OnnxSeq2Seq)
+    generator.generate_for_source(FOCALS[0], k=2)
+    assert released[0] and len(released) > 1 and not any(released[1:])  # after each beam search, no collection
+
+
 def test_unsupported_model_falls_back_to_pytorch_with_one_message(penalty_model: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     model_dir = penalty_model
