@@ -16,8 +16,9 @@ sequence lengths into the attention masks (measured: wrong encoder outputs for a
 Exports live in ``<cache>/<base fingerprint>-<adapter fingerprint>/<fp32|int8>/``, written to a temporary
 sibling folder and renamed into place (as the adapter store does), so a crash or a concurrent export never
 leaves a half-written export where a reader looks. An adapted model whose graphs are the base model's with other
-weights is not traced again: its export is the base export rewritten (:mod:`customizer.ort.reweight`). The cache
-keeps the exports used last within a disk budget (:mod:`customizer.ort.disk_budget`).
+weights is not traced again: its export is an overlay of its changed weights on the base export
+(:mod:`customizer.ort.reweight`). The cache keeps the exports used last within a disk budget
+(:mod:`customizer.ort.disk_budget`).
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ def cache_names(layers: int) -> tuple[list[str], list[str], list[str]]:
 
 def probe_inputs(vocab: int, start: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Two fixed sources of 11 tokens (the second padded after 8) and their decoder start tokens: what an export
-    traces and what :mod:`customizer.ort.reweight` checks a rewritten export on."""
+    traces and what :mod:`customizer.ort.reweight` checks an overlay export on."""
     ids = torch.randint(4, max(5, vocab - 1), (2, 11), generator=torch.Generator().manual_seed(0))
     mask = torch.ones_like(ids)
     mask[1, 8:] = 0

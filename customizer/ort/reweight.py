@@ -273,5 +273,5 @@ def _compare(graph: str, got: np.ndarray, want: torch.Tensor) -> None:
     scale = max(1.0, float(np.abs(expected).max()))
     worst = float(np.abs(got - expected).max())
     if not worst <= TOLERANCE * scale:
-        raise ReweightRefused(f"the rewritten {graph} graph differs from the adapted model (largest logit "
+        raise ReweightRefused(f"the overlaid {graph} graph differs from the adapted model (largest logit "
                               f"difference {worst:.3g})")
