@@ -46,8 +46,10 @@ async def code_actions(client: LanguageClient, uri: str, line: int, character: i
     return [a for a in result or [] if isinstance(a, types.CodeAction)]
 
 
-async def wait_for(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll ``predicate`` until it is true; fail after ``timeout`` seconds."""
+async def wait_for(predicate: Callable[[], object], timeout: float = 10.0,
+                   what: str | Callable[[], str] = "condition") -> None:
+    """Poll ``predicate`` until it is true; fail after ``timeout`` seconds (``what``: what was awaited, or a function
+    that says so with what it saw, called on failure)."""
     async def poll() -> None:
         while not predicate():
             await asyncio.sleep(0.05)
@@ -55,7 +57,8 @@ async def wait_for(predicate: Callable[[], object], timeout: float = 10.0, what:
     try:
         await asyncio.wait_for(poll(), timeout)
     except TimeoutError:
-        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}") from None
+        said = what() if callable(what) else what
+        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {said}") from None
 
 
 async def execute(client: LanguageClient, command: str, *arguments: object) -> Any:

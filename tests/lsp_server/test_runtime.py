@@ -95,6 +95,14 @@ async def test_runtime_fallback_is_shown_once_as_a_warning(penalty_env: dict[str
     assert runtime_warnings(client) == [note]  # once, one line
 
 
+def export_story(client: LanguageClient, cache: Path) -> str:
+    """What a failed wait saw: the export progress, the server's log lines about it, the cache's folders."""
+    progress = [getattr(r, "message", None) or type(r).__name__ for r in onnx_progress(client)]
+    logs = [m.message for m in getattr(client, "log_messages", [])][-8:]
+    shown = [m.message for m in getattr(client, "messages", [])][-8:]
+    return f"progress {progress}; shown {shown}; log {logs}; cache {sorted(p.name for p in cache.glob('*'))}"
+
+
 def adapter_exported(client: LanguageClient) -> bool:
     return any(isinstance(r, types.WorkDoneProgressEnd) and r.message == "the l-ldb adapter runs on onnx"
                for r in onnx_progress(client))
@@ -113,7 +121,8 @@ async def test_an_adapter_is_exported_before_it_is_asked_for(start_client: Start
     result = await asyncio.wait_for(execute(client, "testtailor.customizeProject", {"uri": uri, "maxMinutes": 0.1}),
                                     240)
     assert isinstance(result, dict), client.messages
-    await wait_for(lambda: adapter_exported(client), timeout=EXPORT_TIMEOUT, what="the adapter's export to end")
+    await wait_for(lambda: adapter_exported(client), timeout=EXPORT_TIMEOUT,
+                   what=lambda: f"the adapter's export to end: {export_story(client, own_onnx_cache)}")
     assert len(list(own_onnx_cache.glob("*/fp32/step.onnx"))) == 2  # the base model's and the adapter's
 
     # a second server with the base model's export but not the adapter's

@@ -312,6 +312,36 @@ def test_a_failed_export_is_remembered_until_the_libraries_change(penalty_model:
     assert not marker.exists()
 
 
+def test_a_trace_that_fails_once_is_tried_again_before_it_is_remembered(tiny_bart_dir: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tracing shares process-wide state with PyTorch work in other threads: a failure may be transient, so it is
+    tried once more, and only a second failure is remembered."""
+    from customizer.errors import OnnxExportError
+
+    base = load_base_model(tiny_bart_dir, "cpu")
+    real_export = ort_export.export_graphs
+    failures = [1]  # the first trace fails
+
+    def flaky(*args: object, **kwargs: object) -> dict:
+        if failures:
+            failures.pop()
+            raise ort_export.TraceFailed("torch.onnx could not export BartForConditionalGeneration: Failed to "
+                                         "decompose the FX graph")
+        return real_export(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ort_export, "export_graphs", flaky)
+    folder = ort_export.ensure_export(base.model, tmp_path / "once", base.fingerprint, None)
+    assert (folder / "step.onnx").is_file() and not list((tmp_path / "once").rglob(f"*{ort_export.FAILED_SUFFIX}"))
+
+    def always(*args: object, **kwargs: object) -> dict:
+        raise ort_export.TraceFailed("torch.onnx could not export BartForConditionalGeneration: still broken")
+
+    monkeypatch.setattr(ort_export, "export_graphs", always)
+    with pytest.raises(OnnxExportError, match="still broken"):
+        ort_export.ensure_export(base.model, tmp_path / "twice", base.fingerprint, None)
+    assert len(list((tmp_path / "twice").rglob(f"*{ort_export.FAILED_SUFFIX}"))) == 1
+
+
 EXPORT_IN_A_FRESH_PROCESS = """
 import sys
 from pathlib import Path
