@@ -226,11 +226,59 @@ def probe_inputs(vocab: int, start: int) -> tuple[torch.Tensor, torch.Tensor, to
     return ids, mask, torch.full((2, 1), start, dtype=torch.long)
 
 
-@torch.no_grad()
 def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
-    """Write ``prefill.onnx`` and ``step.onnx`` for ``module`` into ``out_dir``; returns the meta to record."""
+    """Write ``prefill.onnx`` and ``step.onnx`` for ``module`` into ``out_dir``; returns the meta to record.
+
+    The tracing runs in a child process (:mod:`customizer.ort.trace_worker`) when the model can be handed over
+    (pickled): ``torch.export`` shares process-wide state with whatever PyTorch runs in other threads, and a language
+    server generates and loads adapters while it exports (a trace failed about once in ten test starts when it ran
+    in a thread); the child also takes the tracing's memory with it when it exits. A model that cannot be pickled
+    is traced here."""
     settings = generation_settings(module)
     model = merged_for_export(module)
+    traced = _trace_in_child(model, out_dir, settings)
+    layers, external = traced if traced is not None else trace_graphs(model, out_dir, settings)
+    if not external:  # what lets an adapted model's export be this one with other weights (seconds, not minutes)
+        write_weight_map(model, out_dir)
+    return {"version": EXPORT_VERSION, "layers": layers, "vocab_size": int(model.config.vocab_size),
+            "generation": settings, "external_data": external, "model_type": str(model.config.model_type)}
+
+
+def _trace_in_child(model: nn.Module, out_dir: Path, settings: dict[str, Any]) -> tuple[int, bool] | None:
+    """:func:`trace_graphs` in a child process; None when ``model`` cannot be pickled for it."""
+    import pickle
+    import subprocess
+    import sys
+
+    work = out_dir / ".trace"
+    work.mkdir()
+    try:
+        try:
+            torch.save(model, work / "model.pt")
+        except (pickle.PicklingError, AttributeError, TypeError, RuntimeError) as exc:
+            logger.info("tracing in this process: the model cannot be handed to a child (%s)", exc)
+            return None
+        (work / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "customizer.ort.trace_worker", str(work), str(out_dir),
+                               str(torch.get_num_threads())], capture_output=True, text=True, check=False)
+        try:
+            result = json.loads((work / "result.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            result = {}
+        if done.returncode == 0 and "layers" in result:
+            return int(result["layers"]), bool(result["external"])
+        reason = result.get("error") or (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        if done.returncode < 0:  # killed (out of memory, a signal): the machine's failure, not the model's
+            raise TraceFailed(f"tracing the model was stopped ({reason[:200]})") from MemoryError()
+        raise TraceFailed(str(reason)[:300])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@torch.no_grad()
+def trace_graphs(model: nn.Module, out_dir: Path, settings: dict[str, Any]) -> tuple[int, bool]:
+    """Trace ``model`` (from :func:`merged_for_export`) into ``prefill.onnx`` and ``step.onnx`` in ``out_dir``;
+    returns (decoder layers, whether the weights are in external files)."""
     vocab = int(model.config.vocab_size)
     start = int(settings["decoder_start_token_id"])
     ids, mask, decoder_ids = probe_inputs(vocab, start)
@@ -238,7 +286,7 @@ def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
     first = prefill(ids, mask, decoder_ids)
     layers = (len(first) - 1) // 4
     if layers < 1 or len(first) != 1 + 4 * layers:
-        raise OnnxExportError(f"unexpected decoder cache layout from {type(module).__name__}")
+        raise OnnxExportError(f"unexpected decoder cache layout from {type(model).__name__}")
     past_names, present_names, cross_names = cache_names(layers)
     own, cross = list(first[1:1 + 2 * layers]), list(first[1 + 2 * layers:])
     # A past of 3 positions so that the exporter keeps its length symbolic (lengths 0 and 1 get specialized).
@@ -267,11 +315,8 @@ def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
                                                     + [{0: batch, 2: source}] * (2 * layers))), **common)
     except Exception as exc:  # torch.export raises many types; any failure means "not exportable"
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise TraceFailed(f"torch.onnx could not export {type(module).__name__}: {first_line}") from exc
-    if not external:  # what lets an adapted model's export be this one with other weights (seconds, not minutes)
-        write_weight_map(model, out_dir)
-    return {"version": EXPORT_VERSION, "layers": layers, "vocab_size": vocab, "generation": settings,
-            "external_data": external, "model_type": str(model.config.model_type)}
+        raise TraceFailed(f"torch.onnx could not export {type(model).__name__}: {first_line}") from exc
+    return layers, external
 
 
 def quantize_graphs(fp32_dir: Path, out_dir: Path, external: bool) -> None:

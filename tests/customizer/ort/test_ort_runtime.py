@@ -6,6 +6,7 @@ module's time); every other test reuses that export from disk.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from pathlib import Path
@@ -340,6 +341,25 @@ def test_a_trace_that_fails_once_is_tried_again_before_it_is_remembered(tiny_bar
     with pytest.raises(OnnxExportError, match="still broken"):
         ort_export.ensure_export(base.model, tmp_path / "twice", base.fingerprint, None)
     assert len(list((tmp_path / "twice").rglob(f"*{ort_export.FAILED_SUFFIX}"))) == 1
+
+
+def test_the_trace_runs_in_a_child_process_unless_the_model_cannot_be_handed_over(
+        tiny_bart_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tracing shares process-wide state with PyTorch work in other threads (a server loads adapters meanwhile): it
+    runs in a child; a model that cannot be pickled is traced in this process."""
+    base = load_base_model(tiny_bart_dir, "cpu")
+    here: list[object] = []
+    real_trace = ort_export.trace_graphs
+    monkeypatch.setattr(ort_export, "trace_graphs", lambda *a, **k: here.append(1) or real_trace(*a, **k))
+    folder = ort_export.ensure_export(base.model, tmp_path / "child", base.fingerprint, None)
+    assert here == [] and (folder / "step.onnx").is_file() and not (folder / ".trace").exists()
+    module = copy.deepcopy(base.model)
+    module.not_picklable = lambda: None  # type: ignore[attr-defined]
+    folder = ort_export.ensure_export(module, tmp_path / "here", base.fingerprint, None)
+    assert here == [1] and (folder / "step.onnx").is_file()
+    ids = torch.tensor([base.tokenizer(FOCALS[0])["input_ids"]])
+    assert OnnxSeq2Seq(folder).generate(**_kwargs(ids, 2, [])).sequences.tolist() == \
+        base.model.generate(**_kwargs(ids, 2, [])).sequences.tolist()
 
 
 EXPORT_IN_A_FRESH_PROCESS = """
