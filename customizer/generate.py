@@ -654,17 +654,17 @@ class Generator:
 
     def _ensure_base_export(self, fresh: BaseModel | None) -> None:
         """Export the base model (float32) unless the cache has it, from ``fresh`` or a private copy loaded from
-        disk (never the served model, which an adapter may have changed): an adapted model's export is then the base
-        export with other weights, seconds instead of minutes (:mod:`customizer.ort.reweight`). A base model that
-        does not export is left to the adapted model's own export to report."""
+        disk (never the served model, which an adapter may have changed): an adapted model's export is then an
+        overlay of its changed weights on the base export, seconds instead of minutes (:mod:`customizer.ort.reweight`).
+        A base model that does not export is left to the adapted model's own export to report."""
         from customizer.errors import OnnxExportError, StorageError
-        from customizer.ort.export import META_FILE, default_cache_root, ensure_export, export_dir
+        from customizer.ort.export import cached_export, default_cache_root, ensure_export
 
         if self._base_export_tried:  # a base model that cannot be exported is not loaded again at every call
             return
         self._base_export_tried = True
         root = default_cache_root()
-        if (export_dir(root, self.base.fingerprint, None, "fp32") / META_FILE).is_file():
+        if cached_export(root, self.base.fingerprint, None, "fp32") is not None:
             return
         fresh = fresh or load_base_model(self.base.path, "cpu", cache=False)
         try:

@@ -20,6 +20,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 from customizer.adapters import folder_size, is_stale_temporary
 
@@ -90,13 +91,21 @@ def prune(root: Path, keep: Path, budget: int | None = None) -> list[Path]:
     return removed
 
 
+def overlay_base_of(meta: dict[str, Any]) -> str | None:
+    """Where the base export an overlay export (its ``export.json`` as ``meta``) builds on lies, relative to the
+    cache root (``<base export folder>/<precision>``); None for an export with graphs of its own."""
+    overlay = meta.get("overlay")
+    return str(overlay["base"]) if isinstance(overlay, dict) and "base" in overlay else None
+
+
 def _overlay_base(meta_file: Path) -> str | None:
     """The folder name of the base export an overlay export (its ``export.json``) builds on, None for any other."""
     try:
-        overlay = json.loads(meta_file.read_text(encoding="utf-8")).get("overlay")
-    except (OSError, ValueError, AttributeError):
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    return str(overlay["base"]).split("/")[0] if isinstance(overlay, dict) and "base" in overlay else None
+    base = overlay_base_of(meta) if isinstance(meta, dict) else None
+    return None if base is None else base.split("/")[0]
 
 
 def owner_of(folder: Path) -> str | None:

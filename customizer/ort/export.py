@@ -440,10 +440,11 @@ def _remembering_failure(marker: Path, write: Any) -> Path:
     """``write()``; when it raises the model's own :class:`OnnxExportError` (not one caused by this machine's state
     at the time: out of memory, a disk error), record the reason in ``marker`` first.
 
-    A failed trace is tried once more first: tracing shares process-wide state with whatever PyTorch runs in other
-    threads meanwhile (a language server loads an adapter while the base model exports), and the tests saw a trace
-    of the same model fail once in about ten starts ("Failed to decompose the FX graph") and pass on the next; a
-    remembered transient failure would keep ONNX Runtime off until the libraries change."""
+    A failed trace is tried once more first: traced in a thread of a language server that loaded an adapter
+    meanwhile, a trace of the same model failed once in about ten test starts ("Failed to decompose the FX graph")
+    and passed on the next. Tracing now runs in a child process (:func:`export_graphs`), which removes that race;
+    the retry stays for models traced in this process and for other transient failures, since a remembered one
+    would keep ONNX Runtime off until the libraries change."""
     try:
         try:
             return write()

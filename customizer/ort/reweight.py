@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from customizer.errors import OnnxExportError
-from customizer.ort.disk_budget import META_FILE
+from customizer.ort.disk_budget import META_FILE, overlay_base_of
 
 WEIGHTS_FILE = "weights.json"
 OVERLAY_FILE = "overlay.safetensors"  # an adapted model's export: its changed parameters
@@ -157,10 +157,8 @@ def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any])
 
 def overlay_base(folder: Path, meta: dict[str, Any]) -> Path | None:
     """The base export folder an overlay export in ``folder`` builds on, or None for an export with its own graphs."""
-    overlay = meta.get("overlay")
-    if not isinstance(overlay, dict):
-        return None
-    return folder.parent.parent / str(overlay.get("base"))  # "<base export folder>/<precision>", beside its own
+    base = overlay_base_of(meta)
+    return None if base is None else folder.parent.parent / base  # the cache root: beside its own folder
 
 
 def overlay_is_current(folder: Path, meta: dict[str, Any]) -> bool:
