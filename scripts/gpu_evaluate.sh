@@ -18,7 +18,8 @@
 # `tar xzf FILES_AT/results.tgz -C "$R"`, `testtailor evaluate-report --out "$R" --docs docs` and
 # `bash scripts/evaluation_archive.sh pack` (the cells go into the repository with the report).
 #
-# Knobs (environment): STREAMS (below), STRATEGIES, SPLITS, MAX_TEST, MAX_MINUTES (per customization), RETRIEVAL (K),
+# Knobs (environment): STREAMS (below), STRATEGIES, SPLITS, MAX_TEST, MAX_MINUTES (per customization), MAX_PFLOPS
+# (per customization, the same on any device: 0.028 with MAX_MINUTES=5 matches the cells computed on the CPU), RETRIEVAL (K),
 # JOBS (cells at once in worker processes sharing the GPU; default 10), BUDGET_S (seconds before the evaluation
 # is stopped; default 480), BASE_MODEL (default: the shipped one), DEVICE, PY. Cells run split by split, system
 # by system (each system on every package before the next system), so order STRATEGIES by priority.
@@ -59,7 +60,7 @@ stream() {  # strategies retrieval jobs
   timeout --signal=TERM --kill-after=20 "${BUDGET_S:-480}" \
     "$PY" -m customizer evaluate "${repos[@]}" --out "$RESULTS" --run-folds 0 --device "${DEVICE:-cuda}" \
       --strategies "$1" --split "${SPLITS:-method}" --max-test "${MAX_TEST:-20}" \
-      --max-minutes "${MAX_MINUTES:-0.4}" --retrieval "$2" --jobs "$3" ${BASE_MODEL:+--base-model "$BASE_MODEL"} \
+      --max-minutes "${MAX_MINUTES:-0.4}" ${MAX_PFLOPS:+--max-pflops "$MAX_PFLOPS"} --retrieval "$2" --jobs "$3" ${BASE_MODEL:+--base-model "$BASE_MODEL"} \
     2>&1 | sed -u "s/^/[$1:$2] /" || echo "[$1:$2] evaluate stopped with $? (finished cells are kept)"
 }
 {

@@ -10,7 +10,9 @@ because serving changes it in place):
 * ``l-ldb`` / ``l-eo``: the adapter's tensors are swapped in by pointing each trained parameter's ``.data`` at
   the cached tensor, and the base model's own tensors are pointed back afterwards: no copy, so a switch costs
   microseconds whatever the adapter's size. Tied tensors (BART's embeddings and output layer) are one
-  ``Parameter``, so the tie holds. Mixed batches are grouped into one sub-batch per adapter.
+  ``Parameter``, so the tie holds. Rows of several repositories share one ``generate`` call where every module
+  the adapters change can compute rows with different values (:mod:`customizer.serving.row_params`: l-ldb's
+  block; l-eo on models without learned positions); otherwise (BART's l-eo) one sub-batch per adapter.
 * ``prefix``: every attention module gets a disabled prefix slot at start-up
   (:func:`customizer.strategies.prefix.install_prefix_slots`); a batch sets per-row key/value prefixes, so rows
   of different repositories share one ``generate`` call (rows are grouped by prefix length and placement).
@@ -41,6 +43,7 @@ from customizer.adapters import AdapterMeta, AdapterStore
 from customizer.errors import AdapterError, ServingSettingsError
 from customizer.model import BaseModel, load_base_model
 from customizer.serving.lru import BoundedLRU
+from customizer.serving.row_params import RowWeights, parameter_owners, row_routable
 from customizer.strategies import canonical_name, get_strategy
 from customizer.strategies.prefix import (
     clear_row_prefixes,
@@ -190,13 +193,28 @@ class AdapterServer:
                    for name, t in state.items()}
         entry = CachedAdapter(ref, meta, signature, _nbytes(tensors.values()), tensors=tensors)
         if strategy in SWAP_STRATEGIES:
-            entry.batch_key = ("swap", ref)
+            entry.batch_key = ("swap-rows",) if self._rows_routable(state) else ("swap", ref)
         elif strategy == "prefix":
             entry.batch_key = ("prefix", *prefix_batch_key(tensors))
         else:  # lora
             entry.peft_name = self._add_lora(meta, tensors)
             entry.batch_key = ("lora",)
         return entry
+
+    def _rows_routable(self, state: dict[str, torch.Tensor]) -> bool:
+        """True when every module holding one of these parameters can compute rows with different values."""
+        owners = parameter_owners(self.model)
+        return all(row_routable(module) for name in state for module, _ in owners.get(id(self._params[name]), []))
+
+    def _row_weights(self, entries: Sequence[CachedAdapter]) -> RowWeights:
+        """Rows of several swap adapters in one batch: each request's rows with its adapter's tensors."""
+        groups: dict[AdapterRef, int] = {}
+        overrides: list[dict[int, torch.Tensor]] = []
+        for entry in entries:
+            if entry.ref not in groups:
+                groups[entry.ref] = len(overrides)
+                overrides.append({id(self._params[name]): tensor for name, tensor in entry.tensors.items()})
+        return RowWeights(self.model, overrides, [groups[entry.ref] for entry in entries])
 
     @property
     def _dtype(self) -> torch.dtype:
@@ -296,7 +314,10 @@ class AdapterServer:
             yield self._peft
         else:
             with self._lora_off():
-                if kind == "swap":
+                if kind.startswith("swap") and len({entry.ref for entry in entries}) > 1:
+                    with self._row_weights(entries).active():
+                        yield self.model
+                elif kind.startswith("swap"):
                     with self._swapped(first.tensors):
                         yield self.model
                 elif kind == "prefix":
@@ -316,7 +337,8 @@ class AdapterServer:
         """Generate for every request with its own adapter; results in request order.
 
         ``mixed`` (default): rows of different repositories share a ``generate`` call where the strategy
-        allows (prefix, lora); l-ldb, l-eo and full rows form one sub-batch per adapter, base rows one more.
+        allows (prefix; lora; l-ldb and l-eo where their modules route rows, see the module docstring); full
+        rows (and BART's l-eo) form one sub-batch per adapter, base rows one more.
         ``mixed=False`` runs one call per adapter (the one-repository-at-a-time baseline).
         """
         if num_return_sequences > num_beams and not generate_kwargs.get("do_sample"):

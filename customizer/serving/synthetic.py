@@ -28,7 +28,7 @@ def synthetic_state(base: BaseModel, strategy: str, options: dict[str, Any] | No
     with torch.no_grad():
         for _, parameter in chosen.trainable_parameters(model):
             noise = torch.randn(parameter.shape, generator=generator, dtype=torch.float32)
-            parameter.add_(scale * noise.to(parameter.dtype))
+            parameter.add_(scale * noise.to(parameter.device, parameter.dtype))
     return chosen.state_dict(model)
 
 

@@ -1,0 +1,139 @@
+"""Per-row weights: rows of one batch computed with different repositories' values of the same parameters.
+
+L-LDB and L-EO adapters are new values for some of the base model's own parameters (the last decoder block;
+the embeddings and output layer). One repository's rows switch them in by pointing ``.data`` at the adapter's
+tensors (:class:`customizer.serving.server.AdapterServer`); rows of *several* repositories in one ``generate``
+call need each affected module to compute each row with that row's values. No library does this for whole-weight
+adapters (peft's mixed-adapter batches cover LoRA alone), so this module does it for the modules such adapters
+touch: every leaf module whose ``forward`` takes one tensor with the batch in dimension 0 (``nn.Linear``,
+``nn.LayerNorm``, ``nn.Embedding``, T5's layer norm, BART's scaled token embedding). While a
+:class:`RowWeights` is active, each such module splits its input by row group, runs its own ``forward`` once per
+group with that group's values in ``.data`` (no copy) and puts the outputs back in row order. Every other module
+runs once for the whole batch, which is where mixing gains: one pass through the unchanged layers for all rows.
+
+Rows are requests: ``generate`` runs the encoder on one row per request and the decoder on ``num_beams`` rows
+per request, each request's beams next to each other, so a module that sees ``k`` times the requests' rows gives
+each request ``k`` consecutive rows.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def row_routable(module: nn.Module) -> bool:
+    """True when ``module`` can compute rows with different parameter values: a leaf whose ``forward`` takes one
+    tensor (batch first). BART's learned positions, which also take a cache length, are not."""
+    if next(module.children(), None) is not None:
+        return False
+    return len(inspect.signature(type(module).forward).parameters) == 2
+
+
+def parameter_owners(model: nn.Module) -> dict[int, list[tuple[nn.Module, str]]]:
+    """``id(parameter)`` → every (module, attribute) holding it directly (tied weights have several)."""
+    owners: dict[int, list[tuple[nn.Module, str]]] = {}
+    for module in model.modules():
+        for attribute, parameter in module.named_parameters(recurse=False):
+            owners.setdefault(id(parameter), []).append((module, attribute))
+    return owners
+
+
+class RowWeights:
+    """Row groups of one batch and the parameter values each uses; install with :meth:`active`.
+
+    ``overrides[g]`` maps ``id(parameter)`` to the tensor group ``g`` uses instead of the parameter's own
+    values (an empty mapping: the base model); ``request_groups[i]`` is request ``i``'s group.
+    """
+
+    def __init__(self, model: nn.Module, overrides: Sequence[Mapping[int, torch.Tensor]],
+                 request_groups: Sequence[int]) -> None:
+        self.model = model
+        self.overrides = list(overrides)
+        self.request_groups = list(request_groups)
+
+    def modules(self) -> list[tuple[nn.Module, list[tuple[str, nn.Parameter]]]]:
+        """The modules some group changes, with their direct parameters; raises if one cannot route rows."""
+        owners = parameter_owners(self.model)
+        changed = {key for override in self.overrides for key in override}
+        chosen: dict[int, nn.Module] = {}
+        for key in changed:
+            for module, _ in owners.get(key, []):
+                chosen[id(module)] = module
+        for module in chosen.values():
+            if not row_routable(module):
+                raise ValueError(f"{type(module).__name__} cannot compute rows with different parameter values")
+        return [(module, list(module.named_parameters(recurse=False))) for module in chosen.values()]
+
+    def _row_sets(self, module_params: list[tuple[str, nn.Parameter]], rows: int,
+                  device: torch.device) -> list[tuple[tuple[int, ...], torch.Tensor]]:
+        """Rows sharing the same values of this module's parameters: (tensor ids per parameter, row index)."""
+        requests = len(self.request_groups)
+        if rows % requests:
+            raise ValueError(f"a batch of {rows} rows cannot hold {requests} requests' rows")
+        per_request = rows // requests
+        by_values: dict[tuple[int, ...], list[int]] = {}
+        for request, group in enumerate(self.request_groups):
+            # a value's key: its tensor's id, or the parameter's own id for its own values (``p.data`` makes a
+            # new tensor object at each access, so its id is no key)
+            values = tuple(id(self.overrides[group][id(p)]) if id(p) in self.overrides[group] else id(p)
+                           for _, p in module_params)
+            by_values.setdefault(values, []).extend(range(request * per_request, (request + 1) * per_request))
+        return [(values, torch.tensor(index, device=device)) for values, index in by_values.items()]
+
+    def _routed(self, module: nn.Module, module_params: list[tuple[str, nn.Parameter]]) -> Any:
+        original = type(module).forward
+        own = {id(p): p.data for _, p in module_params}
+        tensors = {id(t): t for override in self.overrides for t in override.values()} | own
+        cache: dict[tuple[int, str], list[tuple[tuple[int, ...], torch.Tensor]]] = {}
+
+        def forward(inputs: torch.Tensor) -> torch.Tensor:
+            key = (inputs.shape[0], str(inputs.device))
+            if key not in cache:
+                cache[key] = self._row_sets(module_params, inputs.shape[0], inputs.device)
+            sets = cache[key]
+            if len(sets) == 1:  # every row uses the same values
+                with _values(module_params, sets[0][0], tensors):
+                    return original(module, inputs)
+            out: torch.Tensor | None = None
+            for values, index in sets:
+                with _values(module_params, values, tensors):
+                    part = original(module, inputs.index_select(0, index))
+                if out is None:
+                    out = part.new_empty((inputs.shape[0], *part.shape[1:]))
+                out.index_copy_(0, index, part)
+            assert out is not None
+            return out
+
+        return forward
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Every changed module routes its rows until the block ends."""
+        patched = []
+        try:
+            for module, module_params in self.modules():
+                module.forward = self._routed(module, module_params)
+                patched.append(module)
+            yield
+        finally:
+            for module in patched:
+                del module.forward
+
+
+@contextmanager
+def _values(module_params: list[tuple[str, nn.Parameter]], values: tuple[int, ...],
+            tensors: Mapping[int, torch.Tensor]) -> Iterator[None]:
+    saved = [p.data for _, p in module_params]
+    for (_, parameter), value in zip(module_params, values, strict=True):
+        parameter.data = tensors[value]
+    try:
+        yield
+    finally:
+        for (_, parameter), data in zip(module_params, saved, strict=True):
+            parameter.data = data
