@@ -14,7 +14,7 @@ stored in a temporary adapter store:
 3. size on disk: adapter.safetensors per strategy vs the base model's weights file.
 
 Usage: ``TESTTAILOR_THREADS=1 python bench/bench_serving.py [--strategies prefix,lora,l-ldb,l-eo,full]
-[--throughput-strategies prefix,lora,l-ldb] [--repos 8] [--requests 4] [--beams 5] [--max-new-tokens 32]
+[--throughput-strategies prefix,lora,l-ldb,l-eo] [--repos 8] [--requests 4] [--beams 5] [--max-new-tokens 32]
 [--max-batch 8] [--device auto|cpu|cuda] [--dtype float32|bfloat16|float16]``
 
 On a GPU (``--device cuda``; e.g. through ``scripts/gpu_serving.sh`` on a machine lent by the device tool) the
@@ -67,8 +67,8 @@ def main() -> int:
     parser.add_argument("--max-batch", type=int, default=8, help="requests per generate call (AdapterServer)")
     parser.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N (default cpu)")
     parser.add_argument("--dtype", default=None, help="weights' dtype, e.g. bfloat16 on a GPU (default: as stored)")
-    parser.add_argument("--throughput-strategies", default="prefix,lora,l-ldb",
-                        help="strategies whose throughput is measured (l-eo and full batch like l-ldb: per adapter)")
+    parser.add_argument("--throughput-strategies", default="prefix,lora,l-ldb,l-eo",
+                        help="strategies whose throughput is measured (full batches per adapter: one model each)")
     args = parser.parse_args()
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     throughput = {s.strip() for s in args.throughput_strategies.split(",") if s.strip()}

@@ -5,8 +5,8 @@ the embeddings and output layer). One repository's rows switch them in by pointi
 tensors (:class:`customizer.serving.server.AdapterServer`); rows of *several* repositories in one ``generate``
 call need each affected module to compute each row with that row's values. No library does this for whole-weight
 adapters (peft's mixed-adapter batches cover LoRA alone), so this module does it for the modules such adapters
-touch: every leaf module whose ``forward`` takes one tensor with the batch in dimension 0 (``nn.Linear``,
-``nn.LayerNorm``, ``nn.Embedding``, T5's layer norm, BART's scaled token embedding). While a
+touch: every leaf module whose ``forward`` takes a batch-first tensor first (``nn.Linear``, ``nn.LayerNorm``,
+``nn.Embedding``, T5's layer norm, BART's scaled token embeddings and learned positions). While a
 :class:`RowWeights` is active, each such module splits its input by row group, runs its own ``forward`` once per
 group with that group's values in ``.data`` (no copy) and puts the outputs back in row order. Every other module
 runs once for the whole batch, which is where mixing gains: one pass through the unchanged layers for all rows.
@@ -28,11 +28,11 @@ from torch import nn
 
 
 def row_routable(module: nn.Module) -> bool:
-    """True when ``module`` can compute rows with different parameter values: a leaf whose ``forward`` takes one
-    tensor (batch first). BART's learned positions, which also take a cache length, are not."""
+    """True when ``module`` can compute rows with different parameter values: a leaf module (no children) whose
+    ``forward`` takes its batch-first input as the first argument."""
     if next(module.children(), None) is not None:
         return False
-    return len(inspect.signature(type(module).forward).parameters) == 2
+    return len(inspect.signature(type(module).forward).parameters) >= 2
 
 
 def parameter_owners(model: nn.Module) -> dict[int, list[tuple[nn.Module, str]]]:
@@ -92,20 +92,28 @@ class RowWeights:
         tensors = {id(t): t for override in self.overrides for t in override.values()} | own
         cache: dict[tuple[int, str], list[tuple[tuple[int, ...], torch.Tensor]]] = {}
 
-        def forward(inputs: torch.Tensor) -> torch.Tensor:
-            key = (inputs.shape[0], str(inputs.device))
+        def forward(inputs: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+            # Only the first argument is cut into rows; the others (BART's positions take a cache length and
+            # maybe position ids) pass as they are. An output of one row (positions given as ids) is the
+            # group's for each of its rows.
+            rows = inputs.shape[0]
+            key = (rows, str(inputs.device))
             if key not in cache:
-                cache[key] = self._row_sets(module_params, inputs.shape[0], inputs.device)
+                cache[key] = self._row_sets(module_params, rows, inputs.device)
             sets = cache[key]
             if len(sets) == 1:  # every row uses the same values
                 with _values(module_params, sets[0][0], tensors):
-                    return original(module, inputs)
+                    return original(module, inputs, *args, **kwargs)
             out: torch.Tensor | None = None
             for values, index in sets:
                 with _values(module_params, values, tensors):
-                    part = original(module, inputs.index_select(0, index))
+                    part = original(module, inputs.index_select(0, index), *args, **kwargs)
+                if part.shape[0] != len(index):
+                    if part.shape[0] != 1:
+                        raise ValueError(f"{type(module).__name__} gave {part.shape[0]} rows for {len(index)}")
+                    part = part.expand(len(index), *part.shape[1:])
                 if out is None:
-                    out = part.new_empty((inputs.shape[0], *part.shape[1:]))
+                    out = part.new_empty((rows, *part.shape[1:]))
                 out.index_copy_(0, index, part)
             assert out is not None
             return out

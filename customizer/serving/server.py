@@ -10,9 +10,9 @@ because serving changes it in place):
 * ``l-ldb`` / ``l-eo``: the adapter's tensors are swapped in by pointing each trained parameter's ``.data`` at
   the cached tensor, and the base model's own tensors are pointed back afterwards: no copy, so a switch costs
   microseconds whatever the adapter's size. Tied tensors (BART's embeddings and output layer) are one
-  ``Parameter``, so the tie holds. Rows of several repositories share one ``generate`` call where every module
-  the adapters change can compute rows with different values (:mod:`customizer.serving.row_params`: l-ldb's
-  block; l-eo on models without learned positions); otherwise (BART's l-eo) one sub-batch per adapter.
+  ``Parameter``, so the tie holds. Rows of several repositories share one ``generate`` call: the modules the
+  adapters change compute each row with its adapter's values (:mod:`customizer.serving.row_params`); an adapter
+  of a module that cannot (none among BART's and T5's) gets one sub-batch per adapter.
 * ``prefix``: every attention module gets a disabled prefix slot at start-up
   (:func:`customizer.strategies.prefix.install_prefix_slots`); a batch sets per-row key/value prefixes, so rows
   of different repositories share one ``generate`` call (rows are grouped by prefix length and placement).
@@ -337,8 +337,7 @@ class AdapterServer:
         """Generate for every request with its own adapter; results in request order.
 
         ``mixed`` (default): rows of different repositories share a ``generate`` call where the strategy
-        allows (prefix; lora; l-ldb and l-eo where their modules route rows, see the module docstring); full
-        rows (and BART's l-eo) form one sub-batch per adapter, base rows one more.
+        allows (prefix, lora, l-ldb, l-eo); full rows form one sub-batch per adapter, base rows one more.
         ``mixed=False`` runs one call per adapter (the one-repository-at-a-time baseline).
         """
         if num_return_sequences > num_beams and not generate_kwargs.get("do_sample"):

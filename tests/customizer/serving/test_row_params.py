@@ -57,15 +57,31 @@ def test_each_request_rows_use_its_groups_values_and_the_model_is_restored() -> 
         model(ids[:3])
 
 
-def test_modules_with_more_than_one_input_do_not_route() -> None:
+def test_positions_given_as_ids_give_each_row_its_groups_table() -> None:
+    """BART's learned positions return one row when given position ids; each request gets its group's table."""
+    from transformers.models.bart.modeling_bart import BartLearnedPositionalEmbedding
+
+    layer = BartLearnedPositionalEmbedding(8, 3)
+    tables = [torch.randn_like(layer.weight), torch.randn_like(layer.weight)]
+    ids = torch.zeros(3, 4, dtype=torch.long)
+    weights = RowWeights(layer, [{id(layer.weight): t} for t in tables], [1, 0, 1])
+    with torch.no_grad(), weights.active():
+        by_ids = layer(ids, 0, position_ids=torch.arange(2, 6))
+        by_length = layer(ids, 2)
+    for row, group in enumerate([1, 0, 1]):
+        torch.testing.assert_close(by_ids[row], tables[group][2 + layer.offset:6 + layer.offset])
+    torch.testing.assert_close(by_length, by_ids)
+
+
+def test_modules_with_children_do_not_route() -> None:
     from transformers.models.bart.modeling_bart import BartLearnedPositionalEmbedding
 
     assert row_routable(nn.Linear(2, 2)) and row_routable(nn.LayerNorm(2)) and row_routable(nn.Embedding(3, 2))
-    assert not row_routable(BartLearnedPositionalEmbedding(8, 2))
+    assert row_routable(BartLearnedPositionalEmbedding(8, 2))
     assert not row_routable(Tiny())
-    model = nn.Sequential(nn.Linear(2, 2))
-    layer = BartLearnedPositionalEmbedding(8, 2)
-    model.add_module("positions", layer)
-    weights = RowWeights(model, [{id(layer.weight): torch.zeros_like(layer.weight)}, {}], [0, 1])
+    attention = nn.MultiheadAttention(4, 2)  # holds in_proj_weight itself and has a child (out_proj)
+    assert not row_routable(attention)
+    weights = RowWeights(attention, [{id(attention.in_proj_weight): torch.zeros_like(attention.in_proj_weight)},
+                                     {}], [0, 1])
     with pytest.raises(ValueError, match="cannot compute rows"), weights.active():
         pass
