@@ -165,6 +165,15 @@ def render_summary(data: Mapping[str, Mapping[str, Mapping[str, Rows]]]) -> list
                     f"p = {fmt_p(vs_ret.p_value)}), top-1 "
                     f"abstracted match {_pct(abs1, shared):.1f}% vs {_pct(rabs1, shared):.1f}%: "
                     f"{_verdict(vs_ret, 'above the retrieval bar', 'below the retrieval bar')}.")
+            if system.split("+")[0] not in ("base", DEFAULT_STRATEGY) and not is_hybrid(system) \
+                    and DEFAULT_STRATEGY in systems:
+                vs_default = compare(repos, system, DEFAULT_STRATEGY)
+                if vs_default.n:
+                    sentences.append(
+                        f"- **{system} vs {DEFAULT_STRATEGY}** (the default strategy): BLEU {vs_default.mean_a:.1f} "
+                        f"vs {vs_default.mean_b:.1f} ({vs_default.delta:+.1f}, p = {fmt_p(vs_default.p_value)}, "
+                        f"{vs_default.n} pairs of {_packages(repos, system, DEFAULT_STRATEGY)} packages): "
+                        f"{_verdict(vs_default, f'better than {DEFAULT_STRATEGY}', f'worse than {DEFAULT_STRATEGY}')}.")
             if vs_ret is not None and not is_hybrid(system):
                 sentences.append(
                     f"- **{system} vs retrieve**: BLEU {vs_ret.mean_a:.1f} vs {vs_ret.mean_b:.1f} "

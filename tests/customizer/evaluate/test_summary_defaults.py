@@ -87,3 +87,19 @@ def test_the_models_order_of_the_retrieved_tests_is_measured_and_held_against_th
     assert "better" in line and "abstracted match 80.0% vs 0.0%" in line
     # the base model's order is off here: a significant gain says to revisit it; the adapter's is on
     assert "revisit `LIKELIHOOD_ORDER_BASE`" in line and "LIKELIHOOD_ORDER_ADAPTER`)" not in line
+
+
+def test_every_split_compares_each_strategy_with_the_default_one():
+    from customizer.evaluate.summary import render_summary
+
+    ldb = [10.0 + i for i in range(20)]
+    data = _data(retrieve=[30.0] * 20, base=[5.0] * 20, l_ldb=ldb, full=[s + 4 for s in ldb],
+                 l_eo=[s + (1 if i % 2 else -1) for i, s in enumerate(ldb)], l_ldb_r2=ldb)
+    data["method"]["repo"]["hybrid-full"] = _rows([30.0] * 20)
+    data["class"] = data.pop("method")
+    text = "\n".join(render_summary(data))
+    assert "- **full vs l-ldb** (the default strategy): BLEU 23.5 vs 19.5 (+4.0, p = " in text
+    assert "20 pairs of 1 packages): better than l-ldb." in text
+    assert "- **l-eo vs l-ldb** (the default strategy)" in text and "no significant difference" in text
+    assert "**l-ldb vs l-ldb**" not in text and "**hybrid-full vs l-ldb**" not in text
+    assert "**base vs l-ldb**" not in text and "**l-ldb+r2 vs l-ldb**" not in text
