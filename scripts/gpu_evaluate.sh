@@ -31,6 +31,10 @@
 # Measured 2026-11-27 on one H100 (`STREAMS="l-ldb,lora,prefix,l-eo,full:0:6 l-ldb,lora:2:4" MAX_MINUTES=0.4`,
 # BUDGET_S=525, then 215 on the same warm machine): 48 cells in 12.5 minutes of device time, starts included
 # (l-ldb 20, l-ldb+r2 19, lora 9); a customized cell took 54-193 s with 10 workers on the GPU.
+# Measured 2026-11-28 on one H200 (`SPLITS=class STREAMS="full,l-eo,prefix,lora:0:10" MAX_PFLOPS=0.028 MAX_MINUTES=5
+# BUDGET_S=360`, after a 1-minute serving benchmark in the same call): 23 cells (11 full, 12 l-eo) in 6.5 minutes;
+# a cell 46-195 s with 10 workers. Then `STREAMS="prefix,lora:0:12" BUDGET_S=150` on the warm machine: 2 prefix cells
+# (112-128 s each; the others were cut off and stay missing). Budgets under ~200 s finish few cells.
 set -euo pipefail
 D=${GPU_DIR:-.gpu}
 OUT=${OUT:?set OUT to the folder that comes back}
