@@ -19,7 +19,7 @@ each request ``k`` consecutive rows.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,13 +35,33 @@ def row_routable(module: nn.Module) -> bool:
     return len(inspect.signature(type(module).forward).parameters) >= 2
 
 
-def parameter_owners(model: nn.Module) -> dict[int, list[tuple[nn.Module, str]]]:
-    """``id(parameter)`` → every (module, attribute) holding it directly (tied weights have several)."""
-    owners: dict[int, list[tuple[nn.Module, str]]] = {}
+def parameter_owners(model: nn.Module) -> dict[int, list[nn.Module]]:
+    """``id(parameter)`` → every module holding it directly (tied weights have several)."""
+    owners: dict[int, list[nn.Module]] = {}
     for module in model.modules():
-        for attribute, parameter in module.named_parameters(recurse=False):
-            owners.setdefault(id(parameter), []).append((module, attribute))
+        for parameter in module.parameters(recurse=False):
+            owners.setdefault(id(parameter), []).append(module)
     return owners
+
+
+def modules_holding(model: nn.Module, parameter_ids: Iterable[int]) -> list[nn.Module]:
+    """The modules of ``model`` that hold one of these parameters (by ``id``) directly, each once."""
+    owners = parameter_owners(model)
+    return list({id(m): m for key in parameter_ids for m in owners.get(key, [])}.values())
+
+
+@contextmanager
+def pointed_at(pairs: Iterable[tuple[nn.Parameter, torch.Tensor]]) -> Iterator[None]:
+    """Each parameter's ``.data`` points at its tensor (no copy) until the block ends, then back at its own."""
+    pairs = list(pairs)
+    saved = [parameter.data for parameter, _ in pairs]
+    for parameter, tensor in pairs:
+        parameter.data = tensor
+    try:
+        yield
+    finally:
+        for (parameter, _), data in zip(pairs, saved, strict=True):
+            parameter.data = data
 
 
 class RowWeights:
@@ -57,20 +77,15 @@ class RowWeights:
         self.overrides = list(overrides)
         self.request_groups = list(request_groups)
 
-    def modules(self) -> list[tuple[nn.Module, list[tuple[str, nn.Parameter]]]]:
+    def modules(self) -> list[tuple[nn.Module, list[nn.Parameter]]]:
         """The modules some group changes, with their direct parameters; raises if one cannot route rows."""
-        owners = parameter_owners(self.model)
-        changed = {key for override in self.overrides for key in override}
-        chosen: dict[int, nn.Module] = {}
-        for key in changed:
-            for module, _ in owners.get(key, []):
-                chosen[id(module)] = module
-        for module in chosen.values():
+        chosen = modules_holding(self.model, {key for override in self.overrides for key in override})
+        for module in chosen:
             if not row_routable(module):
                 raise ValueError(f"{type(module).__name__} cannot compute rows with different parameter values")
-        return [(module, list(module.named_parameters(recurse=False))) for module in chosen.values()]
+        return [(module, list(module.parameters(recurse=False))) for module in chosen]
 
-    def _row_sets(self, module_params: list[tuple[str, nn.Parameter]], rows: int,
+    def _row_sets(self, module_params: list[nn.Parameter], rows: int,
                   device: torch.device) -> list[tuple[tuple[int, ...], torch.Tensor]]:
         """Rows sharing the same values of this module's parameters: (tensor ids per parameter, row index)."""
         requests = len(self.request_groups)
@@ -82,13 +97,13 @@ class RowWeights:
             # a value's key: its tensor's id, or the parameter's own id for its own values (``p.data`` makes a
             # new tensor object at each access, so its id is no key)
             values = tuple(id(self.overrides[group][id(p)]) if id(p) in self.overrides[group] else id(p)
-                           for _, p in module_params)
+                           for p in module_params)
             by_values.setdefault(values, []).extend(range(request * per_request, (request + 1) * per_request))
         return [(values, torch.tensor(index, device=device)) for values, index in by_values.items()]
 
-    def _routed(self, module: nn.Module, module_params: list[tuple[str, nn.Parameter]]) -> Any:
+    def _routed(self, module: nn.Module, module_params: list[nn.Parameter]) -> Any:
         original = type(module).forward
-        own = {id(p): p.data for _, p in module_params}
+        own = {id(p): p.data for p in module_params}
         tensors = {id(t): t for override in self.overrides for t in override.values()} | own
         cache: dict[tuple[int, str], list[tuple[tuple[int, ...], torch.Tensor]]] = {}
 
@@ -102,11 +117,11 @@ class RowWeights:
                 cache[key] = self._row_sets(module_params, rows, inputs.device)
             sets = cache[key]
             if len(sets) == 1:  # every row uses the same values
-                with _values(module_params, sets[0][0], tensors):
+                with pointed_at(zip(module_params, [tensors[v] for v in sets[0][0]], strict=True)):
                     return original(module, inputs, *args, **kwargs)
             out: torch.Tensor | None = None
             for values, index in sets:
-                with _values(module_params, values, tensors):
+                with pointed_at(zip(module_params, [tensors[v] for v in values], strict=True)):
                     part = original(module, inputs.index_select(0, index), *args, **kwargs)
                 if part.shape[0] != len(index):
                     if part.shape[0] != 1:
@@ -133,15 +148,3 @@ class RowWeights:
             for module in patched:
                 del module.forward
 
-
-@contextmanager
-def _values(module_params: list[tuple[str, nn.Parameter]], values: tuple[int, ...],
-            tensors: Mapping[int, torch.Tensor]) -> Iterator[None]:
-    saved = [p.data for _, p in module_params]
-    for (_, parameter), value in zip(module_params, values, strict=True):
-        parameter.data = tensors[value]
-    try:
-        yield
-    finally:
-        for (_, parameter), data in zip(module_params, saved, strict=True):
-            parameter.data = data

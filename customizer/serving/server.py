@@ -43,7 +43,7 @@ from customizer.adapters import AdapterMeta, AdapterStore
 from customizer.errors import AdapterError, ServingSettingsError
 from customizer.model import BaseModel, load_base_model
 from customizer.serving.lru import BoundedLRU
-from customizer.serving.row_params import RowWeights, parameter_owners, row_routable
+from customizer.serving.row_params import RowWeights, modules_holding, pointed_at, row_routable
 from customizer.strategies import canonical_name, get_strategy
 from customizer.strategies.prefix import (
     clear_row_prefixes,
@@ -203,8 +203,7 @@ class AdapterServer:
 
     def _rows_routable(self, state: dict[str, torch.Tensor]) -> bool:
         """True when every module holding one of these parameters can compute rows with different values."""
-        owners = parameter_owners(self.model)
-        return all(row_routable(module) for name in state for module, _ in owners.get(id(self._params[name]), []))
+        return all(map(row_routable, modules_holding(self.model, (id(self._params[name]) for name in state))))
 
     def _row_weights(self, entries: Sequence[CachedAdapter]) -> RowWeights:
         """Rows of several swap adapters in one batch: each request's rows with its adapter's tensors."""
@@ -277,13 +276,8 @@ class AdapterServer:
 
     @contextlib.contextmanager
     def _swapped(self, tensors: dict[str, torch.Tensor]) -> Iterator[None]:
-        for name, tensor in tensors.items():
-            self._params[name].data = tensor
-        try:
+        with pointed_at((self._params[name], tensor) for name, tensor in tensors.items()):
             yield
-        finally:
-            for name in tensors:
-                self._params[name].data = self._originals[name]
 
     @contextlib.contextmanager
     def adapted(self, ref: AdapterRef | None) -> Iterator[nn.Module]:
