@@ -52,8 +52,8 @@ def unique_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     return out
 
 
-def save_int8(model: nn.Module, path: Path) -> Path:
-    """Write ``model``'s weights to ``path`` (a file) in the int8 row-wise format; returns ``path``."""
+def int8_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
+    """``model``'s weights as the tensors of the int8 row-wise format (each quantized matrix followed by its scale)."""
     tensors: dict[str, torch.Tensor] = {}
     for name, tensor in unique_state_dict(model).items():
         if tensor.is_floating_point() and tensor.dim() == 2 and tensor.numel() >= MIN_ELEMENTS:
@@ -63,8 +63,47 @@ def save_int8(model: nn.Module, path: Path) -> Path:
             tensors[name] = tensor.detach().to(torch.bfloat16).contiguous()
         else:
             tensors[name] = tensor.detach().contiguous()
-    save_file(tensors, str(path), metadata={"format": FORMAT})
-    return path
+    return tensors
+
+
+def save_int8(model: nn.Module, path: Path) -> Path:
+    """Write ``model``'s weights to ``path`` (a file) in the int8 row-wise format; returns ``path``."""
+    return save_int8_shards(model, path)[0]
+
+
+def save_int8_shards(model: nn.Module, path: Path, max_bytes: int | None = None) -> list[Path]:
+    """Write ``model``'s weights in the int8 row-wise format: to ``path``, or, with ``max_bytes``, to as many files
+    of at most that many tensor bytes as it takes (``path`` with ``-00001``, ``-00002``, … before its suffix; a
+    matrix and its scale stay in one file; a single tensor larger than ``max_bytes`` gets a file of its own).
+    Returns the files written; :func:`load_into` reads them back together."""
+    groups: list[dict[str, torch.Tensor]] = [{}]
+    size = 0
+    tensors = int8_tensors(model)
+    for name, tensor in tensors.items():
+        if name.endswith(SCALE_SUFFIX):
+            continue
+        unit = {name: tensor}
+        if name + SCALE_SUFFIX in tensors:
+            unit[name + SCALE_SUFFIX] = tensors[name + SCALE_SUFFIX]
+        nbytes = sum(t.numel() * t.element_size() for t in unit.values())
+        if max_bytes is not None and groups[-1] and size + nbytes > max_bytes:
+            groups.append({})
+            size = 0
+        groups[-1].update(unit)
+        size += nbytes
+    if max_bytes is None:
+        files = [path]
+    else:
+        files = [path.with_name(f"{path.stem}-{i:05d}{path.suffix}") for i in range(1, len(groups) + 1)]
+    for group, file in zip(groups, files, strict=True):
+        save_file(group, str(file), metadata={"format": FORMAT})
+    return files
+
+
+def is_int8_file(path: Path) -> bool:
+    """True when ``path`` is a safetensors file in this module's format."""
+    with safe_open(str(path), framework="pt") as f:
+        return (f.metadata() or {}).get("format") == FORMAT
 
 
 def load_int8(path: Path, dtype: torch.dtype = torch.float32) -> dict[str, torch.Tensor]:
@@ -88,20 +127,25 @@ def load_int8(path: Path, dtype: torch.dtype = torch.float32) -> dict[str, torch
     return out
 
 
-def load_into(model: nn.Module, path: Path) -> None:
-    """Load an int8 file into ``model`` (built from its config); tied parameters follow their source.
+def load_into(model: nn.Module, path: Path | list[Path]) -> None:
+    """Load an int8 file (or the files :func:`save_int8_shards` split it into) into ``model`` (built from its config);
+    tied parameters follow their source.
 
     Raises :class:`Int8WeightsError` when a parameter is missing (other than a tied one) or unexpected.
     """
     dtype = next(model.parameters()).dtype
-    state = load_int8(path, dtype)
+    files = path if isinstance(path, list) else [path]
+    state: dict[str, torch.Tensor] = {}
+    for file in files:
+        state.update(load_int8(file, dtype))
+    where = str(files[0]) if len(files) == 1 else f"{files[0].parent} ({len(files)} files)"
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected:
-        raise Int8WeightsError(f"{path} holds weights this model does not have: {', '.join(sorted(unexpected)[:5])}")
+        raise Int8WeightsError(f"{where} holds weights this model does not have: {', '.join(sorted(unexpected)[:5])}")
     if hasattr(model, "tie_weights"):
         model.tie_weights()
     current = model.state_dict()
     loaded = {t.untyped_storage().data_ptr() for n, t in current.items() if n in state}
     untied = [n for n in missing if current[n].untyped_storage().data_ptr() not in loaded]
     if untied:
-        raise Int8WeightsError(f"{path} lacks weights of this model: {', '.join(sorted(untied)[:5])}")
+        raise Int8WeightsError(f"{where} lacks weights of this model: {', '.join(sorted(untied)[:5])}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One device call that trains the base model (scripts/gpu_base_model.sh) and then evaluates the model it made
 # on the dev-eval packages (scripts/gpu_evaluate.sh with BASE_MODEL set to its export), so a single machine
-# start pays for both. The weights come back as gpu_base_model.sh returns them (bf16 shards + meta.tar); the
+# start pays for both. The weights come back as gpu_base_model.sh returns them (int8 shards + meta.tar); the
 # logs and the evaluation's cells come back in one `logs-results.tar` (train.log, evaluate.log, results.tgz),
 # which keeps the call within the device tool's 8 returned files.
 #
