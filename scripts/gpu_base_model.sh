@@ -3,7 +3,8 @@
 # back as shards small enough for the tool's return limits (≤ 16 MiB per file, ≤ 8 files, ≤ 64 MiB together).
 #
 # That machine starts bare, has its own python3 with torch/transformers/tokenizers, reaches no network, and
-# receives the working tree plus what `carry` names. Stage the inputs here first:
+# receives the working tree plus what `carry` names. Stage the inputs here first (`bash scripts/gpu_stage.sh wheels
+# data-v3` does it for the v3 recipe below):
 #
 #   D=.gpu                                  # ignored through .git/info/exclude
 #   mkdir -p $D/data $D/whl

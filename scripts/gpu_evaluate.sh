@@ -5,7 +5,8 @@
 #
 # The machine has no network and no Debian repositories: the evaluation reads each package's mined pairs from
 # the results folder (`<results>/<package>/pairs.jsonl`, cached there by earlier runs), so the repositories
-# themselves never travel. Stage here (the shipped base model travels with the working tree):
+# themselves never travel. Stage here (the shipped base model travels with the working tree;
+# `bash scripts/gpu_stage.sh wheels results` does all of it):
 #
 #   mkdir -p .gpu/whl                               # .gpu/ ignored through .git/info/exclude
 #   R=~/.cache/testtailor-dev/eval/results
