@@ -92,7 +92,7 @@ def main() -> None:
                                         base.fingerprint)
                 got = top_beams(runner, sources, args.max_new_tokens)
                 agree = sum(a == b for a, b in zip(got, expected, strict=True))
-                opened = min(timed(OnnxSeq2Seq, runner.directory)[0] for _ in range(3))
+                opened = min(timed(OnnxSeq2Seq, runner.directory, shared=False)[0] for _ in range(3))
                 row.append((seconds, agree, _size_mb(runner.directory), TRACED[0] > traced_before, opened))
         (fast, fast_agree, size, refused, fast_open), (slow, slow_agree, slow_size, _, slow_open) = row
         how = " (refused: traced)" if refused else ""

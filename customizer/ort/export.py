@@ -9,8 +9,11 @@ Graphs (``N`` rows, ``S`` source tokens, ``T`` decoded tokens so far, ``L`` deco
   [N, H, T, d], ``cross.{i}.key|value`` → ``logits`` [N, V], ``present.{i}.key|value`` [N, H, T+1, d].
 
 Both wrap the model's own ``forward`` with an ``EncoderDecoderCache``, so whatever the model computes (BART, T5, a
-merged adapter, prefix-tuned attention whose prefixes become constants of the graph) is what the graph
-computes. ``torch.onnx.export(dynamo=True)`` is used because the TorchScript tracer bakes the example's
+merged adapter, prefix-tuned attention) is what the graph computes. A prefix-tuned model's prefixes are not
+constants of its graphs but inputs (``prefix.{i}``, the i-th of the parameters :func:`prefix_names` lists; the step
+graph takes the decoder's only): every prefix adapter of one base model and one prefix shape shares one export
+(:func:`prefix_fingerprint`), and switching adapters is feeding other arrays, not tracing (a minute) and storing
+(270 MB) another export. ``torch.onnx.export(dynamo=True)`` is used because the TorchScript tracer bakes the example's
 sequence lengths into the attention masks (measured: wrong encoder outputs for another source length).
 
 Exports live in ``<cache>/<base fingerprint>-<adapter fingerprint>/<fp32|int8>/``, written to a temporary
@@ -34,7 +37,7 @@ import os
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,7 @@ EXPORT_VERSION = 3  # bump when the graphs' inputs/outputs or the files beside t
 PREFILL_FILE = "prefill.onnx"
 STEP_FILE = "step.onnx"
 CACHE_ENV = "TESTTAILOR_ONNX_CACHE"
+PREFIX_INPUTS = "prefix_inputs"  # export.json: the parameter each input prefix.{i} of the graphs stands for
 HOME_ENV = "TESTTAILOR_HOME"
 PRECISIONS = ("fp32", "int8")
 OPSET = 18
@@ -83,8 +87,9 @@ def default_cache_root() -> Path:
     return (Path(home).expanduser() if home else Path(platformdirs.user_cache_dir("testtailor"))) / "onnx"
 
 
-def state_fingerprint(module: nn.Module) -> str:
-    """sha256 of every tensor of ``module``'s state dict (name, dtype, shape, bytes), in name order.
+def state_fingerprint(module: nn.Module, shape_only: Callable[[str], bool] | None = None) -> str:
+    """sha256 of every tensor of ``module``'s state dict (name, dtype, shape, bytes), in name order; the bytes of
+    the tensors ``shape_only`` picks by name are left out.
 
     Identifies an adapted model (the base fingerprint covers the weights file, not what a strategy changed).
     """
@@ -92,8 +97,44 @@ def state_fingerprint(module: nn.Module) -> str:
     for name, tensor in sorted(module.state_dict().items()):
         data = tensor.detach().to("cpu").contiguous()
         digest.update(f"{name}|{data.dtype}|{tuple(data.shape)}|".encode())
-        digest.update(data.view(torch.uint8).numpy().tobytes() if data.numel() else b"")
+        if data.numel() and not (shape_only is not None and shape_only(name)):
+            digest.update(data.view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
+
+
+def prefix_names(module: nn.Module) -> list[str]:
+    """The prefix-tuning parameters of ``module`` (:mod:`customizer.strategies.prefix`), in parameter order: what
+    its export takes as the inputs ``prefix.0``, ``prefix.1``, …; empty for a model without prefixes."""
+    from customizer.strategies.prefix import PREFIX_MODULE
+
+    marker = f".{PREFIX_MODULE}."
+    return [name for name, _ in module.named_parameters() if marker in name]
+
+
+def _decoder_prefix_names(module: nn.Module, names: list[str]) -> list[str]:
+    """Those of ``names`` in the decoder's attention modules (self and cross): the step graph's prefix inputs."""
+    from customizer.strategies import anatomy
+
+    if not names:
+        return []
+    decoder = tuple(f"{name}." for name, _, kind in anatomy.self_attention_modules(module) if kind != "encoder")
+    return [name for name in names if name.startswith(decoder)]
+
+
+def prefix_fingerprint(module: nn.Module) -> str | None:
+    """For a prefix-tuned module: what identifies the export all prefix adapters of its kind share (its other
+    tensors' values, its prefixes' names, dtypes and shapes, not their values); None for a module without prefixes."""
+    names = set(prefix_names(module))
+    if not names:
+        return None
+    return "p" + state_fingerprint(module, shape_only=lambda name: name in names)[1:]
+
+
+def prefix_arrays(module: nn.Module) -> dict[str, Any]:
+    """The values of ``module``'s prefix parameters (float32 numpy arrays), by parameter name: what its runner feeds
+    into the shared export."""
+    params = dict(module.named_parameters())
+    return {name: params[name].detach().to("cpu", torch.float32).numpy().copy() for name in prefix_names(module)}
 
 
 def export_dir(root: Path, base_fingerprint: str, adapter_fingerprint: str | None, precision: str) -> Path:
@@ -140,21 +181,30 @@ def _layers(cache: Any) -> list[Any]:
     return list(cache.layers)
 
 
-class PrefillGraph(nn.Module):
-    """Encoder + first decoder step; returns logits, self-attention and cross-attention keys/values."""
+def _call(model: nn.Module, names: Sequence[str], prefixes: Sequence[torch.Tensor] | None, **kwargs: Any) -> Any:
+    """``model(**kwargs)``, with the parameters ``names`` replaced by ``prefixes`` when given (graph inputs)."""
+    if not prefixes:
+        return model(**kwargs)
+    return torch.func.functional_call(model, dict(zip(names, prefixes, strict=True)), (), kwargs)
 
-    def __init__(self, model: nn.Module) -> None:
+
+class PrefillGraph(nn.Module):
+    """Encoder + first decoder step; returns logits, self-attention and cross-attention keys/values.
+    ``prefix_names``: parameters taken from the ``prefixes`` argument instead (see :func:`prefix_names`)."""
+
+    def __init__(self, model: nn.Module, prefix_names: Sequence[str] = ()) -> None:
         super().__init__()
         self.model = model
         self.cache_arg = _cache_argument(model)
+        self.prefix_names = list(prefix_names)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                decoder_input_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, decoder_input_ids: torch.Tensor,
+                prefixes: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
         from transformers.cache_utils import DynamicCache, EncoderDecoderCache
 
         cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
-        out = self.model(input_ids=input_ids, attention_mask=attention_mask, decoder_input_ids=decoder_input_ids,
-                         use_cache=True, **{self.cache_arg: cache})
+        out = _call(self.model, self.prefix_names, prefixes, input_ids=input_ids, attention_mask=attention_mask,
+                    decoder_input_ids=decoder_input_ids, use_cache=True, **{self.cache_arg: cache})
         cache = _output_cache(out)
         own = [t for layer in _layers(cache.self_attention_cache) for t in (layer.keys, layer.values)]
         cross = [t for layer in _layers(cache.cross_attention_cache) for t in (layer.keys, layer.values)]
@@ -164,14 +214,15 @@ class PrefillGraph(nn.Module):
 class StepGraph(nn.Module):
     """One decoder token with the self-attention cache and the precomputed cross-attention keys/values."""
 
-    def __init__(self, model: nn.Module, layers: int) -> None:
+    def __init__(self, model: nn.Module, layers: int, prefix_names: Sequence[str] = ()) -> None:
         super().__init__()
         self.model = model
         self.layers = layers
         self.cache_arg = _cache_argument(model)
+        self.prefix_names = list(prefix_names)
 
     def forward(self, decoder_input_ids: torch.Tensor, encoder_attention_mask: torch.Tensor,
-                past: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+                past: tuple[torch.Tensor, ...], prefixes: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
         from transformers.cache_utils import EncoderDecoderCache
 
         n = self.layers
@@ -180,8 +231,9 @@ class StepGraph(nn.Module):
         # The encoder output is not read (cross-attention keys/values come from the cache); a placeholder of the
         # right batch and source length lets the model build the cross-attention mask.
         placeholder = torch.zeros(decoder_input_ids.shape[0], encoder_attention_mask.shape[1], 1)
-        out = self.model(encoder_outputs=(placeholder,), attention_mask=encoder_attention_mask,
-                         decoder_input_ids=decoder_input_ids, use_cache=True, **{self.cache_arg: cache})
+        out = _call(self.model, self.prefix_names, prefixes, encoder_outputs=(placeholder,),
+                    attention_mask=encoder_attention_mask, decoder_input_ids=decoder_input_ids, use_cache=True,
+                    **{self.cache_arg: cache})
         cache = _output_cache(out)
         own = [t for layer in _layers(cache.self_attention_cache) for t in (layer.keys, layer.values)]
         return (out.logits[:, -1, :], *own)
@@ -240,8 +292,10 @@ def export_graphs(module: nn.Module, out_dir: Path) -> dict[str, Any]:
     layers, external = traced if traced is not None else trace_graphs(model, out_dir, settings)
     if not external:  # what lets an adapted model's export be this one with other weights (seconds, not minutes)
         write_weight_map(model, out_dir)
-    return {"version": EXPORT_VERSION, "layers": layers, "vocab_size": int(model.config.vocab_size),
+    meta = {"version": EXPORT_VERSION, "layers": layers, "vocab_size": int(model.config.vocab_size),
             "generation": settings, "external_data": external, "model_type": str(model.config.model_type)}
+    names = prefix_names(model)
+    return {**meta, PREFIX_INPUTS: names} if names else meta
 
 
 def _trace_in_child(model: nn.Module, out_dir: Path, settings: dict[str, Any]) -> tuple[int, bool] | None:
@@ -282,7 +336,11 @@ def trace_graphs(model: nn.Module, out_dir: Path, settings: dict[str, Any]) -> t
     vocab = int(model.config.vocab_size)
     start = int(settings["decoder_start_token_id"])
     ids, mask, decoder_ids = probe_inputs(vocab, start)
-    prefill = PrefillGraph(model)
+    batch, source, length = torch.export.Dim("batch"), torch.export.Dim("source"), torch.export.Dim("past")
+    names = prefix_names(model)  # prefix tuning: its parameters become graph inputs, not constants
+    step_names = _decoder_prefix_names(model, names)
+    params = dict(model.named_parameters())
+    prefill = PrefillGraph(model, names)
     first = prefill(ids, mask, decoder_ids)
     layers = (len(first) - 1) // 4
     if layers < 1 or len(first) != 1 + 4 * layers:
@@ -291,9 +349,22 @@ def trace_graphs(model: nn.Module, out_dir: Path, settings: dict[str, Any]) -> t
     own, cross = list(first[1:1 + 2 * layers]), list(first[1 + 2 * layers:])
     # A past of 3 positions so that the exporter keeps its length symbolic (lengths 0 and 1 get specialized).
     past = tuple([torch.cat([t, t, t], dim=2) for t in own] + cross)
-    step = StepGraph(model, layers)
+    step = StepGraph(model, layers, step_names)
     step(torch.full((2, 1), start), mask, past)
-    batch, source, length = torch.export.Dim("batch"), torch.export.Dim("source"), torch.export.Dim("past")
+    prefill_args: tuple[Any, ...] = (ids, mask, decoder_ids)
+    step_args: tuple[Any, ...] = (torch.full((2, 1), start), mask, past)
+    prefill_inputs = ["input_ids", "attention_mask", "decoder_input_ids"]
+    step_inputs = ["decoder_input_ids", "encoder_attention_mask", *past_names, *cross_names]
+    prefill_shapes: tuple[Any, ...] = ({0: batch, 1: source}, {0: batch, 1: source}, {0: batch})
+    caches = tuple([{0: batch, 2: length}] * (2 * layers) + [{0: batch, 2: source}] * (2 * layers))
+    step_shapes: tuple[Any, ...] = ({0: batch}, {0: batch, 1: source}, caches)
+    if names:  # lists, not tuples: the exporter turns the dynamic shapes' tuples into lists and compares
+        prefill_args += ([params[name].detach() for name in names],)
+        step_args += ([params[name].detach() for name in step_names],)
+        prefill_inputs += [f"prefix.{i}" for i in range(len(names))]
+        step_inputs += [f"prefix.{names.index(name)}" for name in step_names]
+        prefill_shapes += ([None] * len(names),)
+        step_shapes += ([None] * len(step_names),)
     external = sum(p.numel() for p in model.parameters()) * 4 > 1_500_000_000
     common: dict[str, Any] = {"dynamo": True, "opset_version": OPSET, "external_data": external, "verbose": False}
     sink = io.StringIO()
@@ -303,16 +374,11 @@ def trace_graphs(model: nn.Module, out_dir: Path, settings: dict[str, Any]) -> t
         with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
                 _quiet_logs("torch.onnx", "torch.export", "torch._export"):
             warnings.simplefilter("ignore")
-            torch.onnx.export(prefill, (ids, mask, decoder_ids), str(out_dir / PREFILL_FILE),
-                              input_names=["input_ids", "attention_mask", "decoder_input_ids"],
-                              output_names=["logits", *present_names, *cross_names],
-                              dynamic_shapes=({0: batch, 1: source}, {0: batch, 1: source}, {0: batch}), **common)
-            torch.onnx.export(step, (torch.full((2, 1), start), mask, past), str(out_dir / STEP_FILE),
-                              input_names=["decoder_input_ids", "encoder_attention_mask", *past_names, *cross_names],
-                              output_names=["logits", *present_names],
-                              dynamic_shapes=({0: batch}, {0: batch, 1: source},
-                                              tuple([{0: batch, 2: length}] * (2 * layers)
-                                                    + [{0: batch, 2: source}] * (2 * layers))), **common)
+            torch.onnx.export(prefill, prefill_args, str(out_dir / PREFILL_FILE), input_names=prefill_inputs,
+                              output_names=["logits", *present_names, *cross_names], dynamic_shapes=prefill_shapes,
+                              **common)
+            torch.onnx.export(step, step_args, str(out_dir / STEP_FILE), input_names=step_inputs,
+                              output_names=["logits", *present_names], dynamic_shapes=step_shapes, **common)
     except Exception as exc:  # torch.export raises many types; any failure means "not exportable"
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise TraceFailed(f"torch.onnx could not export {type(model).__name__}: {first_line}") from exc
@@ -369,7 +435,7 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
                                        lambda: _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta)))
     else:
         written = _reweighted(module, target, export_dir(root, base_fingerprint, None, "fp32"), owner) \
-            if adapter_fingerprint else None
+            if adapter_fingerprint and not prefix_names(module) else None  # prefixes are graph inputs: traced
         if written is None:
             written = _remembering_failure(failed, lambda: _write_atomically(
                 target, lambda tmp: _owned(export_graphs(module, tmp), owner)))

@@ -3,8 +3,10 @@
 :class:`OnnxSeq2Seq` offers the ``generate`` call the PyTorch path makes (same keyword arguments, an output
 with ``sequences`` and ``sequences_scores``), so :class:`customizer.generate.Generator` swaps one for the other
 at a single call site. :class:`OnnxRuntimeCache` maps a loaded (base or adapted) module to its export, exporting
-it once per weights fingerprint; when that is impossible it returns None with a one-line reason, and generation
-goes on with PyTorch.
+it once per weights fingerprint (once per base model and prefix shape for prefix tuning, whose prefixes are inputs
+of the graphs); when that is impossible it returns None with a one-line reason, and generation goes on with
+PyTorch. Runners of one export share its sessions (:func:`_open_shared`): the weights of a session pair, about
+375 MB for the shipped model, are in memory once however many prefix adapters use them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ from transformers import LogitsProcessorList
 from customizer.defaults import RUNTIMES
 from customizer.errors import OnnxExportError, StorageError
 from customizer.ort.beam import SearchOutput, beam_search, greedy_search
-from customizer.ort.export import META_FILE, cached_export, default_cache_root, ensure_export, state_fingerprint
+from customizer.ort.export import (
+    META_FILE,
+    PREFIX_INPUTS,
+    cached_export,
+    default_cache_root,
+    ensure_export,
+    prefix_arrays,
+    prefix_fingerprint,
+    state_fingerprint,
+)
 from customizer.ort.reweight import open_graphs
 
 logger = logging.getLogger(__name__)
@@ -47,29 +58,96 @@ def onnx_available() -> str | None:
     return None if not missing else f"{', '.join(missing)} not installed (pip install {' '.join(missing)})"
 
 
+class _Graphs:
+    """The two sessions of one export (weakly registered in :data:`_OPEN`, so runners of it share them)."""
+
+    def __init__(self, prefill: Any, step: Any) -> None:
+        self.prefill, self.step = prefill, step
+
+
+_OPEN: weakref.WeakValueDictionary[tuple[str, int, int], _Graphs] = weakref.WeakValueDictionary()
+_OPEN_LOCK = threading.Lock()
+
+
+def _open_shared(directory: Path, meta: dict[str, Any], threads: int, shared: bool = True) -> _Graphs:
+    """The sessions of the export in ``directory`` with ``threads`` threads: those a living runner already opened
+    (ONNX Runtime sessions may run from several threads at once), else new ones. Exports are written once and
+    renamed into place, so the folder and its meta file's inode identify the graphs (not its time, which
+    :func:`customizer.ort.disk_budget.mark_used` moves)."""
+    import onnxruntime as ort
+
+    def options() -> ort.SessionOptions:
+        made = ort.SessionOptions()
+        made.intra_op_num_threads = threads
+        made.inter_op_num_threads = 1
+        made.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        made.log_severity_level = 3
+        return made
+
+    if not shared:
+        return _Graphs(*open_graphs(directory, meta, options))
+    key = (str(directory.resolve()), threads, (directory / META_FILE).stat().st_ino)
+    with _OPEN_LOCK:
+        found = _OPEN.get(key)
+        if found is None:
+            found = _Graphs(*open_graphs(directory, meta, options))  # an overlay: the base graphs with its weights
+            _OPEN[key] = found
+        return found
+
+
+def _prefix_feeds(directory: Path, names: list[str], prefixes: dict[str, np.ndarray] | None,
+                  ) -> dict[str, np.ndarray]:
+    """The graph inputs ``prefix.{i}`` of an export whose prefixes are inputs (``names``: its meta's list)."""
+    if names and prefixes is None:
+        raise OnnxExportError(f"the export in {directory} takes prefix-tuning prefixes as inputs, and none were given")
+    if prefixes and not names:
+        raise OnnxExportError(f"the export in {directory} has no prefix inputs for the adapter's prefixes")
+    feeds = {}
+    for i, name in enumerate(names):
+        value = (prefixes or {}).get(name)
+        if value is None:
+            raise OnnxExportError(f"the prefix adapter has no {name}, which the export in {directory} takes")
+        feeds[f"prefix.{i}"] = np.ascontiguousarray(value, dtype=np.float32)
+    return feeds
+
+
 class OnnxSeq2Seq:
-    """An exported model on ONNX Runtime (CPU), decoding with the beam search of :mod:`customizer.ort.beam`."""
+    """An exported model on ONNX Runtime (CPU), decoding with the beam search of :mod:`customizer.ort.beam`.
 
-    def __init__(self, directory: str | os.PathLike[str], threads: int | None = None) -> None:
-        import onnxruntime as ort
+    ``prefixes`` (by parameter name, :func:`customizer.ort.export.prefix_arrays`): the prefix adapter to run, for an
+    export whose prefixes are graph inputs. ``shared=False`` opens sessions of its own instead of those another
+    runner of the export holds (a benchmark timing the opening)."""
 
+    def __init__(self, directory: str | os.PathLike[str], threads: int | None = None,
+                 prefixes: dict[str, np.ndarray] | None = None, shared: bool = True) -> None:
         self.directory = Path(directory)
         self.meta: dict[str, Any] = json.loads((self.directory / META_FILE).read_text(encoding="utf-8"))
         self.settings: dict[str, Any] = self.meta["generation"]
-
-        def options() -> ort.SessionOptions:
-            made = ort.SessionOptions()
-            made.intra_op_num_threads = threads or torch.get_num_threads()
-            made.inter_op_num_threads = 1
-            made.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            made.log_severity_level = 3
-            return made
-
-        self._prefill, self._step = open_graphs(self.directory, self.meta, options)  # an overlay: base graphs + it
+        feeds = _prefix_feeds(self.directory, list(self.meta.get(PREFIX_INPUTS) or []), prefixes)
+        graphs = _open_shared(self.directory, self.meta, threads or torch.get_num_threads(), shared)
+        self._graphs = graphs  # keeps the shared sessions alive while this runner lives
+        self._prefill, self._step = graphs.prefill, graphs.step
+        self._prefill_feeds = self._checked(self._prefill, feeds)
+        self._step_feeds = self._checked(self._step, feeds)
         layers = int(self.meta["layers"])
         self._past = [f"past.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
         self._cross = [f"cross.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
         self._layers = layers
+
+    def _checked(self, session: Any, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Those of ``feeds`` that ``session`` takes, each checked against the shape the graph declares."""
+        taken = {}
+        for spec in session.get_inputs():
+            value = feeds.get(spec.name)
+            if value is None:
+                continue
+            declared = [dim if isinstance(dim, int) else None for dim in spec.shape]
+            if len(declared) != value.ndim or any(d is not None and d != n for d, n in zip(declared, value.shape,
+                                                                                           strict=True)):
+                raise OnnxExportError(f"the prefix adapter's {spec.name} has shape {list(value.shape)}, but the "
+                                      f"export in {self.directory} takes {spec.shape}")
+            taken[spec.name] = value
+        return taken
 
     # --- the two graphs (CachedDecoder) ------------------------------------------------------------------
 
@@ -77,7 +155,7 @@ class OnnxSeq2Seq:
                 ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
         start_ids = np.full((input_ids.shape[0], 1), start, dtype=np.int64)
         outputs = self._prefill.run(None, {"input_ids": input_ids, "attention_mask": attention_mask,
-                                           "decoder_input_ids": start_ids})
+                                           "decoder_input_ids": start_ids, **self._prefill_feeds})
         n = 2 * self._layers
         return outputs[0], outputs[1:1 + n], outputs[1 + n:]
 
@@ -87,6 +165,7 @@ class OnnxSeq2Seq:
                 "encoder_attention_mask": attention_mask}
         feed.update(zip(self._past, own, strict=True))
         feed.update(zip(self._cross, cross, strict=True))
+        feed.update(self._step_feeds)
         outputs = self._step.run(None, feed)
         return outputs[0], outputs[1:]
 
@@ -167,11 +246,15 @@ class OnnxRuntimeCache:
         device = next(module.parameters()).device
         if device.type != "cpu":
             raise OnnxExportError(f"the ONNX runtime runs on the CPU, but the model is on {device}")
-        adapter = None if module is base_model else state_fingerprint(module)
+        # a prefix adapter runs on the export every prefix adapter of its shape shares (its prefixes are inputs),
+        # which no single adapter owns: removing one must not remove the others' export
+        shared = None if module is base_model else prefix_fingerprint(module)
+        adapter = None if module is base_model else shared or state_fingerprint(module)
         root = self.root if self.root is not None else default_cache_root()
         try:
-            directory = ensure_export(module, root, base_fingerprint, adapter, self.precision, owner)
-            return OnnxSeq2Seq(directory)
+            directory = ensure_export(module, root, base_fingerprint, adapter, self.precision,
+                                      None if shared else owner)
+            return OnnxSeq2Seq(directory, prefixes=prefix_arrays(module) if shared else None)
         except StorageError as exc:
             raise OnnxExportError(exc.message) from exc
         except (OSError, ValueError, KeyError, RuntimeError) as exc:  # a damaged export, an ORT load error

@@ -17,6 +17,7 @@ from transformers import LogitsProcessorList
 from transformers.generation.logits_process import SuppressTokensLogitsProcessor
 
 from customizer.defaults import Settings, parse_settings
+from customizer.errors import OnnxExportError
 from customizer.generate import Generator, LoopBlocker
 from customizer.model import load_base_model
 from customizer.ort import OnnxRuntimeCache, OnnxSeq2Seq
@@ -253,29 +254,74 @@ def test_runtime_setting_is_validated() -> None:
     assert warning.startswith("testtailor.runtime = 'tensorrt' is invalid: must be one of auto, torch, onnx, onnx-int8")
 
 
-@pytest.mark.parametrize("strategy", ["lora", "prefix"])
-def test_adapted_model_exports_with_its_adapter_and_equals_pytorch(tiny_bart_dir: Path, tmp_path: Path,
-                                                                   strategy: str) -> None:
-    """LoRA is merged into the weights, prefixes become constants of the graphs; outputs match PyTorch."""
-    import copy
-
+def _trained_looking(base_model: torch.nn.Module, strategy: str, seed: int, **options: object) -> torch.nn.Module:
     from customizer.strategies import get_strategy
 
-    base = load_base_model(tiny_bart_dir, "cpu")
-    options = {"length": 4} if strategy == "prefix" else {}
-    module = get_strategy(strategy, **options).apply(copy.deepcopy(base.model)).eval()
-    torch.manual_seed(1)
+    module = get_strategy(strategy, **options).apply(copy.deepcopy(base_model)).eval()
+    torch.manual_seed(seed)
     with torch.no_grad():  # a trained-looking adapter: LoRA's B starts at zero, which would change nothing
         for parameter in module.parameters():
             if parameter.requires_grad:
                 parameter.add_(torch.randn_like(parameter) * 0.5)
+    return module
+
+
+@pytest.mark.parametrize("strategy", ["lora", "prefix"])
+def test_adapted_model_exports_with_its_adapter_and_equals_pytorch(tiny_bart_dir: Path, tmp_path: Path,
+                                                                   strategy: str) -> None:
+    """LoRA is merged into the weights, prefixes are inputs of the graphs; outputs match PyTorch."""
+    base = load_base_model(tiny_bart_dir, "cpu")
+    options = {"length": 4} if strategy == "prefix" else {}
+    module = _trained_looking(base.model, strategy, 1, **options)
     runner = OnnxRuntimeCache("onnx", root=tmp_path).runner(module, base.model, base.fingerprint)
-    assert runner.directory.parent.name.split("-")[1] == ort_export.state_fingerprint(module)[:16]
+    key = ort_export.prefix_fingerprint(module) if strategy == "prefix" else ort_export.state_fingerprint(module)
+    assert key is not None and runner.directory.parent.name.split("-")[1] == key[:16]
     ids = torch.tensor([base.tokenizer(FOCALS[0])["input_ids"]])
     kwargs = _kwargs(ids, 5, [LoopBlocker(3)])
     expected = module.generate(**kwargs)
     assert expected.sequences.tolist() != base.model.generate(**kwargs).sequences.tolist()  # the adapter matters
     assert runner.generate(**kwargs).sequences.tolist() == expected.sequences.tolist()
+
+
+def test_prefix_adapters_of_one_shape_share_one_export_and_its_sessions(tiny_bart_dir: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second prefix adapter is not traced again: its prefixes are fed to the first one's graphs, whose
+    sessions both runners share; each decodes as its own PyTorch model. Another prefix length is another export,
+    and prefixes of the wrong shape are refused with a message."""
+    base = load_base_model(tiny_bart_dir, "cpu")
+    first, second = (_trained_looking(base.model, "prefix", seed, length=4) for seed in (1, 2))
+    assert ort_export.prefix_fingerprint(first) == ort_export.prefix_fingerprint(second)
+    assert ort_export.state_fingerprint(first) != ort_export.state_fingerprint(second)
+    traced = []
+    real = ort_export.export_graphs
+    monkeypatch.setattr(ort_export, "export_graphs", lambda module, out: traced.append(out) or real(module, out))
+    cache = OnnxRuntimeCache("onnx", root=tmp_path)
+    runners = [cache.runner(module, base.model, base.fingerprint, owner=f"repo{i}/prefix")
+               for i, module in enumerate((first, second))]
+    assert len(traced) == 1 and runners[0].directory == runners[1].directory
+    meta = json.loads((runners[0].directory / "export.json").read_text())
+    assert meta["prefix_inputs"] == ort_export.prefix_names(first) and "owner" not in meta  # no adapter owns it
+    assert runners[0]._prefill is runners[1]._prefill and runners[0]._step is runners[1]._step
+    step_inputs = {spec.name for spec in runners[0]._step.get_inputs() if spec.name.startswith("prefix.")}
+    assert step_inputs == {f"prefix.{meta['prefix_inputs'].index(name)}"
+                           for name in meta["prefix_inputs"] if ".decoder." in name}  # the decoder's prefixes only
+    ids = torch.tensor([base.tokenizer(FOCALS[1])["input_ids"]])
+    kwargs = _kwargs(ids, 4, [LoopBlocker(3)])
+    for module, runner in zip((first, second), runners, strict=True):  # each runner decodes as its own model
+        want, got = module.generate(**kwargs), runner.generate(**kwargs)
+        assert got.sequences.tolist() == want.sequences.tolist()
+        assert torch.allclose(got.sequences_scores, want.sequences_scores, atol=1e-4)
+    scores = [module.generate(**kwargs).sequences_scores for module in (first, second)]
+    assert not torch.allclose(scores[0], scores[1], atol=1e-3)  # and the two adapters differ
+
+    longer = _trained_looking(base.model, "prefix", 3, length=6)
+    assert cache.runner(longer, base.model, base.fingerprint).directory != runners[0].directory
+    assert len(traced) == 2
+    wrong = ort_export.prefix_arrays(longer)
+    with pytest.raises(OnnxExportError, match=r"prefix\.0 has shape \[4, 6, 8\], but the export .* takes \[4, 4, 8\]"):
+        OnnxSeq2Seq(runners[0].directory, prefixes=wrong)
+    with pytest.raises(OnnxExportError, match="takes prefix-tuning prefixes as inputs, and none were given"):
+        OnnxSeq2Seq(runners[0].directory)
 
 
 def test_a_failed_export_is_remembered_until_the_libraries_change(penalty_model: Path, tmp_path: Path,
