@@ -108,3 +108,19 @@ def top_beams(runner: Any, sources: list[list[int]], max_new: int) -> list[list[
                               return_dict_in_generate=True, logits_processor=LogitsProcessorList([LoopBlocker(3)]))
         tops.append(out.sequences[0].tolist())
     return tops
+
+
+def count_traces() -> list[int]:
+    """From now on count the models ``torch.onnx`` traces (``customizer.ort.export.export_graphs`` wrapped):
+    returns a one-element list holding the count."""
+    from customizer.ort import export as ort_export
+
+    traced = [0]
+    real = ort_export.export_graphs
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        traced[0] += 1
+        return real(*args, **kwargs)
+
+    ort_export.export_graphs = counted  # type: ignore[assignment]
+    return traced

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from _common import cpu_description, shopkit_inputs, shopkit_repo, timed, top_beams
+from _common import count_traces, cpu_description, shopkit_inputs, shopkit_repo, timed, top_beams
 
 from customizer.customize import fit_pairs
 from customizer.inputs import DEFAULT_MAX_SOURCE, encode_source
@@ -35,16 +35,7 @@ from customizer.ort import export as ort_export
 from customizer.strategies import get_strategy
 from customizer.train import TrainConfig
 
-TRACED = [0]  # how many models torch.onnx traced
-_export_graphs = ort_export.export_graphs
-
-
-def _counted_export(*args: object, **kwargs: object) -> object:
-    TRACED[0] += 1
-    return _export_graphs(*args, **kwargs)  # type: ignore[arg-type]
-
-
-ort_export.export_graphs = _counted_export  # type: ignore[assignment]
+TRACED = count_traces()  # how many models torch.onnx traced
 
 
 def _size_mb(folder: Path) -> float:
