@@ -119,3 +119,35 @@ def test_exports_are_removed_only_for_their_own_adapter(tmp_path: Path) -> None:
     assert kept.is_dir() and other.is_dir() and base.is_dir()
     assert remove_owned(tmp_path, "k/l-ldb") == [kept]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "d"]  # nothing left half-removed
+
+
+def test_prefix_adapters_decode_on_one_shared_export_that_outlives_each_adapter(
+        java_repo: Path, tiny_bart_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stored prefix adapter decodes on ONNX Runtime as with PyTorch; customizing again gives another adapter that
+    runs on the same export without tracing it again; the export belongs to no adapter, so removing the adapter
+    leaves it for the other prefix adapters (the disk budget removes it once unused)."""
+    from customizer.cli import main
+    from customizer.ort import export as ort_export
+    from customizer.ort.disk_budget import owner_of
+
+    monkeypatch.setenv("TESTTAILOR_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "onnx"))
+    traced = []
+    real = ort_export.export_graphs
+    monkeypatch.setattr(ort_export, "export_graphs", lambda module, out: traced.append(out) or real(module, out))
+    folders = []
+    for lr in (3e-2, 1e-2):  # two customizations, two different prefix adapters
+        customize_project(java_repo, "prefix", "cpu", tiny_bart_dir,
+                          config=TrainConfig(num_threads=1, max_epochs=1, lr=lr, strategy_options={"length": 4}))
+        expected = _texts(Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=20), java_repo)
+        generator = Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=20, runtime="onnx")
+        assert _texts(generator, java_repo) == expected and generator.runtime_note is None
+        ref, _ = generator.model_for(java_repo)
+        with generator.server.adapted(ref) as module:
+            runner = generator.runner(module, ref)
+        assert isinstance(runner, OnnxSeq2Seq) and runner.meta["prefix_inputs"]
+        folders.append(runner.directory.parent)
+    assert folders[0] == folders[1] and len(traced) == 2  # the base model's export and the one prefix export
+    assert owner_of(folders[0]) is None
+    assert main(["adapters", "remove", str(java_repo)]) == 0
+    assert folders[0].exists()
