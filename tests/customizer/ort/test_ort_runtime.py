@@ -431,3 +431,16 @@ def test_export_prints_nothing_for_users_to_ignore(tiny_bart_dir: Path, tmp_path
                           capture_output=True, text=True, timeout=600, env={**os.environ, **quiet})
     assert done.returncode == 0 and done.stdout.strip() == "exported", done.stderr[-2000:]
     assert done.stderr == ""
+
+
+def test_a_t5_prefix_adapter_runs_on_prefix_inputs_as_in_pytorch(tiny_t5_dir: Path, tmp_path: Path) -> None:
+    """T5's relative position bias is padded for the prefix positions; the prefix inputs carry it as BART's do."""
+    base = load_base_model(tiny_t5_dir, "cpu")
+    module = _trained_looking(base.model, "prefix", 1, length=4)
+    runner = OnnxRuntimeCache("onnx", root=tmp_path).runner(module, base.model, base.fingerprint)
+    assert runner.meta["prefix_inputs"] == ort_export.prefix_names(module)
+    ids = torch.tensor([base.tokenizer(FOCALS[0])["input_ids"]])
+    kwargs = _kwargs(ids, 4, [LoopBlocker(3)])
+    want, got = module.generate(**kwargs), runner.generate(**kwargs)
+    assert got.sequences.tolist() == want.sequences.tolist()
+    assert torch.allclose(got.sequences_scores, want.sequences_scores, atol=1e-4)
