@@ -104,11 +104,12 @@ def state_fingerprint(module: nn.Module, shape_only: Callable[[str], bool] | Non
 
 def prefix_names(module: nn.Module) -> list[str]:
     """The prefix-tuning parameters of ``module`` (:mod:`customizer.strategies.prefix`), in parameter order: what
-    its export takes as the inputs ``prefix.0``, ``prefix.1``, …; empty for a model without prefixes."""
-    from customizer.strategies.prefix import PREFIX_MODULE
+    its export takes as the inputs ``prefix.0``, ``prefix.1``, …; empty for a model without prefixes. A disabled
+    prefix (a serving slot with no adapter in it) changes nothing and is not an input."""
+    from customizer.strategies.prefix import AttentionPrefix
 
-    marker = f".{PREFIX_MODULE}."
-    return [name for name, _ in module.named_parameters() if marker in name]
+    enabled = {id(p) for m in module.modules() if isinstance(m, AttentionPrefix) and m.enabled for p in m.parameters()}
+    return [name for name, param in module.named_parameters() if id(param) in enabled]
 
 
 def _decoder_prefix_names(module: nn.Module, names: list[str]) -> list[str]:

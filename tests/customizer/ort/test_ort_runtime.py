@@ -444,3 +444,15 @@ def test_a_t5_prefix_adapter_runs_on_prefix_inputs_as_in_pytorch(tiny_t5_dir: Pa
     want, got = module.generate(**kwargs), runner.generate(**kwargs)
     assert got.sequences.tolist() == want.sequences.tolist()
     assert torch.allclose(got.sequences_scores, want.sequences_scores, atol=1e-4)
+
+
+def test_disabled_prefix_slots_are_not_inputs(tiny_bart_dir: Path) -> None:
+    """A model with the serving's empty prefix slots exports as the base model: no prefix inputs, no shared key."""
+    from customizer.strategies.prefix import install_prefix_slots
+
+    model = copy.deepcopy(load_base_model(tiny_bart_dir, "cpu").model)
+    install_prefix_slots(model)
+    assert ort_export.prefix_names(model) == [] and ort_export.prefix_fingerprint(model) is None
+    names = ort_export.prefix_names(_trained_looking(load_base_model(tiny_bart_dir, "cpu").model, "prefix", 1,
+                                                     length=4))
+    assert names and all(".testtailor_prefix." in name for name in names)
