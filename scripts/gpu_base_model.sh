@@ -26,8 +26,9 @@
 # PACK_PRECISION (int8 or bf16). Every one has the value of the shipped run. INIT_FROM=customizer/base_model
 # (with DENOISE_TOKENS=0, a lower LR and fewer WARMUP_STEPS) trains the shipped model further instead of starting
 # from scratch: a new run from its weights in the pairs phase (`base-model train --init-from`).
-# The v3 recipe (session 12 prepared its data: 61,759 train pairs of 414 packages mined by today's miner,
-# tokenized with the shipped tokenizer, 9.4 MB):
+# The v3 recipe (its data: 61,759 train pairs of 414 packages mined by today's miner, tokenized with the shipped
+# tokenizer, 9.4 MB; prepared in sessions 12 and 20, `bash scripts/gpu_stage.sh data-v3` stages it; the chain below
+# ran end to end on the CPU in session 20 with DEVICE=cpu MINUTES=0.5 on a 300-pair cut of it):
 #   testtailor base-model prepare --tokenizer customizer/base_model --out ~/.cache/testtailor-dev/basemodel/data-v3
 #   cp ~/.cache/testtailor-dev/basemodel/data-v3/{train,val}.npz .gpu/data/
 #   INIT_FROM=customizer/base_model TOKENIZER=customizer/base_model DENOISE_TOKENS=0 LR=2e-4 WARMUP_STEPS=50 \
