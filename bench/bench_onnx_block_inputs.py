@@ -6,7 +6,7 @@ could run on one session pair (today each adapter opens its own, ~375 MB for the
 pre-packed by ONNX Runtime's matrix kernels, so each step repacks that block's matrices: this measures that cost.
 
 The base model's step graph is traced again with the last decoder block's parameters as inputs
-(``StepGraph(..., prefix_names=...)``, the mechanism of the prefix inputs) and timed against the cached export's
+(``trace_graphs(..., inputs=...)``, the mechanism of the prefix inputs) and timed against the cached export's
 step graph (constants), on the same random cache, interleaved, one thread. Needs the base model's ONNX export in
 the cache (any ``testtailor generate --runtime onnx`` makes it).
 
@@ -16,12 +16,9 @@ Usage: ``python bench/bench_onnx_block_inputs.py [--rows 5] [--past 60] [--sourc
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import statistics
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -60,38 +57,22 @@ def main() -> None:
         raise SystemExit("the base model's ONNX export is not in the cache: run testtailor generate --runtime onnx")
     print(f"# {base.description}; {cpu_description()}; one thread")
     model = ort_export.merged_for_export(base.model)
-    layers = len(anatomy.decoder_blocks(model))
     name_of = {id(p): n for n, p in model.named_parameters()}
     names = [name_of[id(p)] for p in anatomy.decoder_blocks(model)[-1].parameters()]
     params = dict(model.named_parameters())
     print(f"# last decoder block: {len(names)} tensors, {sum(params[n].numel() for n in names):,} parameters")
-    start = int(ort_export.generation_settings(model)["decoder_start_token_id"])
-    ids, mask, decoder_ids = ort_export.probe_inputs(int(model.config.vocab_size), start)
-    with torch.no_grad():
-        first = ort_export.PrefillGraph(model)(ids, mask, decoder_ids)
-    own, cross = list(first[1:1 + 2 * layers]), list(first[1 + 2 * layers:])
-    past = tuple([torch.cat([t, t, t], dim=2) for t in own] + cross)
-    past_names, present_names, cross_names = ort_export.cache_names(layers)
-    batch, source, length = torch.export.Dim("batch"), torch.export.Dim("source"), torch.export.Dim("past")
-    caches = tuple([{0: batch, 2: length}] * (2 * layers) + [{0: batch, 2: source}] * (2 * layers))
-    weights = {f"w.{i}": params[name].detach().numpy() for i, name in enumerate(names)}
+    settings = ort_export.generation_settings(model)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "step.onnx"
         began = time.perf_counter()
-        with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()):
-            warnings.simplefilter("ignore")
-            torch.onnx.export(ort_export.StepGraph(model, layers, names),
-                              (torch.full((2, 1), start), mask, past, [params[n].detach() for n in names]), str(path),
-                              input_names=["decoder_input_ids", "encoder_attention_mask", *past_names, *cross_names,
-                                           *weights],
-                              output_names=["logits", *present_names],
-                              dynamic_shapes=({0: batch}, {0: batch, 1: source}, caches, [None] * len(names)),
-                              dynamo=True, opset_version=ort_export.OPSET, verbose=False)
+        layers, _ = ort_export.trace_graphs(model, Path(tmp), settings, inputs=names)
         print(f"# traced in {time.perf_counter() - began:.0f} s")
+        path = Path(tmp) / ort_export.STEP_FILE
+        past_names, _, cross_names = ort_export.cache_names(layers)
+        weights = {f"prefix.{i}": params[name].detach().numpy() for i, name in enumerate(names)}
         constants, inputs = _session(cached / ort_export.STEP_FILE), _session(path)
         rng = np.random.default_rng(0)
-        heads, head_dim = own[0].shape[1], own[0].shape[3]
+        shape = constants.get_inputs()[2].shape  # type: ignore[attr-defined]  # past.0.key: batch, heads, past, dim
+        heads, head_dim = int(shape[1]), int(shape[3])
         feed = {"decoder_input_ids": np.full((args.rows, 1), 7, np.int64),
                 "encoder_attention_mask": np.ones((args.rows, args.source), np.int64)}
         feed.update({n: rng.standard_normal((args.rows, heads, args.past, head_dim)).astype(np.float32)

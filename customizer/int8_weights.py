@@ -149,3 +149,41 @@ def load_into(model: nn.Module, path: Path | list[Path]) -> None:
     untied = [n for n in missing if current[n].untyped_storage().data_ptr() not in loaded]
     if untied:
         raise Int8WeightsError(f"{where} lacks weights of this model: {', '.join(sorted(untied)[:5])}")
+
+
+def save_int8_model(model: nn.Module, directory: Path, max_bytes: int | None = None) -> list[Path]:
+    """Write ``model`` into ``directory`` in the shipped layout: ``config.json``, ``generation_config.json`` (when the
+    model has one) and its weights in the int8 row-wise format (split into files of at most ``max_bytes`` tensor
+    bytes when given, see :func:`save_int8_shards`). Returns the weight files; :func:`load_int8_model` reads it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    model.config.save_pretrained(directory)
+    if getattr(model, "generation_config", None) is not None:
+        model.generation_config.save_pretrained(directory)
+    return save_int8_shards(model, directory / INT8_WEIGHTS_FILE, max_bytes=max_bytes)
+
+
+def int8_weight_files(directory: Path) -> list[Path]:
+    """The int8 weight files :func:`save_int8_model` wrote into ``directory`` (one file, or its numbered shards)."""
+    whole = directory / INT8_WEIGHTS_FILE
+    if whole.is_file():
+        return [whole]
+    stem, suffix = Path(INT8_WEIGHTS_FILE).stem, Path(INT8_WEIGHTS_FILE).suffix
+    return sorted(directory.glob(f"{stem}-[0-9][0-9][0-9][0-9][0-9]{suffix}"))
+
+
+def load_int8_model(config_dir: Path, files: list[Path] | None = None, dtype: torch.dtype = torch.float32,
+                    **from_config: object) -> nn.Module:
+    """The seq2seq model of ``config_dir``'s ``config.json`` (and ``generation_config.json`` when present) with the
+    int8 weights of ``files`` (default: those in ``config_dir``), dequantized to ``dtype``. ``from_config`` goes to
+    ``AutoModelForSeq2SeqLM.from_config`` (e.g. ``attn_implementation``)."""
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM, GenerationConfig
+
+    files = files if files is not None else int8_weight_files(config_dir)
+    if not files:
+        raise Int8WeightsError(f"{config_dir} holds no {INT8_WEIGHTS_FILE}")
+    config = AutoConfig.from_pretrained(config_dir, local_files_only=True)
+    model = AutoModelForSeq2SeqLM.from_config(config, dtype=dtype, **from_config)
+    load_into(model, files)
+    if (config_dir / "generation_config.json").is_file():
+        model.generation_config = GenerationConfig.from_pretrained(config_dir, local_files_only=True)
+    return model

@@ -20,8 +20,7 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from customizer.errors import DeviceError, ModelLoadError
-from customizer.int8_weights import INT8_WEIGHTS_FILE
-from customizer.int8_weights import load_into as load_int8_into
+from customizer.int8_weights import INT8_WEIGHTS_FILE, load_int8_model
 
 PACKAGED_BASE_MODEL_DIR = Path(__file__).resolve().parent / "base_model"
 BASE_MODEL_ENV = "TESTTAILOR_BASE_MODEL"
@@ -252,8 +251,7 @@ def _load(path: Path, device: torch.device, dtype: torch.dtype | None) -> BaseMo
                     "dtype": dtype if dtype is not None else torch.float32}
     try:
         if (path / INT8_WEIGHTS_FILE).is_file():  # the shipped model's storage format (customizer/int8_weights.py)
-            model = AutoModelForSeq2SeqLM.from_config(config, attn_implementation="sdpa", dtype=kwargs["dtype"])
-            load_int8_into(model, path / INT8_WEIGHTS_FILE)
+            model = load_int8_model(path, dtype=kwargs["dtype"], attn_implementation="sdpa")
         else:
             model = AutoModelForSeq2SeqLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

@@ -11,7 +11,7 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, GenerationConfig
 
 from customizer.corpus.paths import replace_dir
-from customizer.int8_weights import INT8_WEIGHTS_FILE, save_int8
+from customizer.int8_weights import save_int8_model
 
 PACKAGE_MODEL_DIR = Path(__file__).resolve().parent.parent / "base_model"
 
@@ -36,9 +36,7 @@ def export_checkpoint(checkpoint: Path, out: Path = PACKAGE_MODEL_DIR, name: str
         pad_token_id=model.config.pad_token_id, forced_eos_token_id=model.config.eos_token_id,
         num_beams=5, max_new_tokens=256)
     if weights == "int8":
-        model.config.save_pretrained(tmp)
-        model.generation_config.save_pretrained(tmp)
-        save_int8(model, tmp / INT8_WEIGHTS_FILE)
+        save_int8_model(model, tmp)
     else:
         model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from customizer.int8_weights import INT8_WEIGHTS_FILE, is_int8_file, load_into, save_int8_shards
+from customizer.int8_weights import is_int8_file, load_int8_model, save_int8_model
 
 PRECISIONS = ("int8", "bf16")
 _RUN_FILES = {"history.jsonl": "history.jsonl", "config.json": "run-config.json"}
@@ -49,10 +49,7 @@ def pack(run_dir: Path, out_dir: Path, max_shard_mb: int = 15, precision: str = 
         if precision == "bf16":
             model.to(torch.bfloat16).save_pretrained(tmp, max_shard_size=f"{max_shard_mb}MB", safe_serialization=True)
         else:
-            model.config.save_pretrained(tmp)
-            if model.generation_config is not None:
-                model.generation_config.save_pretrained(tmp)
-            save_int8_shards(model, Path(tmp) / INT8_WEIGHTS_FILE, max_bytes=max_shard_mb * 1_000_000)
+            save_int8_model(model, Path(tmp), max_bytes=max_shard_mb * 1_000_000)
         written = []
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -73,7 +70,7 @@ def pack(run_dir: Path, out_dir: Path, max_shard_mb: int = 15, precision: str = 
 
 def unpack(files_dir: Path, run_dir: Path, tokenizer_dir: Path) -> Path:
     """Rebuild ``run_dir/best`` from what :func:`pack` wrote; returns the checkpoint directory."""
-    from transformers import AutoConfig, AutoModelForSeq2SeqLM, GenerationConfig, PreTrainedTokenizerFast
+    from transformers import AutoModelForSeq2SeqLM, PreTrainedTokenizerFast
 
     shards = sorted(files_dir.glob("*.safetensors"))
     if not shards or not (files_dir / "meta.tar").exists():
@@ -87,10 +84,7 @@ def unpack(files_dir: Path, run_dir: Path, tokenizer_dir: Path) -> Path:
         with tarfile.open(files_dir / "meta.tar") as tar:
             tar.extractall(tmp, filter="data")
         if all(int8):
-            model = AutoModelForSeq2SeqLM.from_config(AutoConfig.from_pretrained(model_dir))
-            load_into(model, shards)
-            if (model_dir / "generation_config.json").exists():
-                model.generation_config = GenerationConfig.from_pretrained(model_dir)
+            model = load_int8_model(model_dir, shards)
         else:
             for shard in shards:
                 shutil.copy2(shard, model_dir / shard.name)

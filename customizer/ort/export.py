@@ -50,6 +50,7 @@ from customizer.errors import OnnxExportError, StorageError
 from customizer.ort.disk_budget import META_FILE, mark_used, prune, remove, remove_owned
 from customizer.ort.reweight import (
     ReweightRefused,
+    check_parameters,
     materialize,
     overlay_base,
     overlay_is_current,
@@ -112,14 +113,22 @@ def prefix_names(module: nn.Module) -> list[str]:
     return [name for name, param in module.named_parameters() if id(param) in enabled]
 
 
-def _decoder_prefix_names(module: nn.Module, names: list[str]) -> list[str]:
-    """Those of ``names`` in the decoder's attention modules (self and cross): the step graph's prefix inputs."""
-    from customizer.strategies import anatomy
-
+def step_input_names(module: nn.Module, names: Sequence[str]) -> list[str]:
+    """Those of the parameters ``names`` that the step graph reads: all but the encoder's own (the step graph takes
+    the cross-attention keys/values from the prefill, so the encoder never runs in it; shared embeddings stay)."""
     if not names:
         return []
-    decoder = tuple(f"{name}." for name, _, kind in anatomy.self_attention_modules(module) if kind != "encoder")
-    return [name for name in names if name.startswith(decoder)]
+    encoder = getattr(module, "get_encoder", None)
+    if encoder is None:
+        return list(names)
+    enc = encoder()
+    where = next((f"{name}." for name, m in module.named_modules() if m is enc), None)
+    if where is None:
+        return list(names)
+    outside = {id(p) for n, p in module.named_parameters(remove_duplicate=False) if not n.startswith(where)}
+    encoder_only = {id(p) for p in enc.parameters()} - outside
+    params = dict(module.named_parameters())
+    return [name for name in names if id(params[name]) not in encoder_only]
 
 
 def prefix_fingerprint(module: nn.Module) -> str | None:
@@ -331,15 +340,20 @@ def _trace_in_child(model: nn.Module, out_dir: Path, settings: dict[str, Any]) -
 
 
 @torch.no_grad()
-def trace_graphs(model: nn.Module, out_dir: Path, settings: dict[str, Any]) -> tuple[int, bool]:
+def trace_graphs(model: nn.Module, out_dir: Path, settings: dict[str, Any],
+                 inputs: Sequence[str] | None = None) -> tuple[int, bool]:
     """Trace ``model`` (from :func:`merged_for_export`) into ``prefill.onnx`` and ``step.onnx`` in ``out_dir``;
-    returns (decoder layers, whether the weights are in external files)."""
+    returns (decoder layers, whether the weights are in external files).
+
+    ``inputs``: parameters that become graph inputs (``prefix.{i}``, in this order; the step graph takes those it
+    reads, :func:`step_input_names`) instead of constants; default :func:`prefix_names` (the prefix-tuning
+    parameters, empty for other models)."""
     vocab = int(model.config.vocab_size)
     start = int(settings["decoder_start_token_id"])
     ids, mask, decoder_ids = probe_inputs(vocab, start)
     batch, source, length = torch.export.Dim("batch"), torch.export.Dim("source"), torch.export.Dim("past")
-    names = prefix_names(model)  # prefix tuning: its parameters become graph inputs, not constants
-    step_names = _decoder_prefix_names(model, names)
+    names = list(prefix_names(model) if inputs is None else inputs)  # e.g. prefixes: inputs, not constants
+    step_names = step_input_names(model, names)
     params = dict(model.named_parameters())
     prefill = PrefillGraph(model, names)
     first = prefill(ids, mask, decoder_ids)
@@ -436,7 +450,7 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
                                        lambda: _write_atomically(target, lambda tmp: _quantized(fp32, tmp, meta)))
     else:
         written = _reweighted(module, target, export_dir(root, base_fingerprint, None, "fp32"), owner) \
-            if adapter_fingerprint and not prefix_names(module) else None  # prefixes are graph inputs: traced
+            if adapter_fingerprint else None
         if written is None:
             written = _remembering_failure(failed, lambda: _write_atomically(
                 target, lambda tmp: _owned(export_graphs(module, tmp), owner)))
@@ -490,6 +504,7 @@ def _reweighted(module: nn.Module, target: Path, base: Path, owner: str | None) 
     except (OSError, ValueError):
         return None
     try:
+        check_parameters(module, base)  # before copying the model: e.g. prefixes are graph inputs, traced anew
         model = merged_for_export(module)
         written = _write_atomically(target, lambda tmp: _owned(reweight(model, base, tmp, base_meta), owner))
         mark_used(base)  # the base export is what the next adapted model is made from: the last to leave the cache

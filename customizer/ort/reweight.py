@@ -116,6 +116,18 @@ def map_digest(base: Path) -> str:
     return hashlib.sha256((base / WEIGHTS_FILE).read_bytes()).hexdigest()
 
 
+def check_parameters(model: nn.Module, base: Path) -> None:
+    """Raise :class:`ReweightRefused` unless ``model`` (the adapted model, merged or not: only names are compared)
+    has exactly the base export's parameters, e.g. for a model with prefixes (graph inputs of an export of its own).
+    Cheap: what to ask before copying the model for :func:`reweight`."""
+    names = set(plain_state(model))
+    params = set(_load_map(base)["params"])
+    extra, missing = sorted(names - params), sorted(params - names)
+    if extra or missing:
+        raise ReweightRefused(f"the adapted model's parameters differ from the base model's ({len(extra)} more, "
+                              f"e.g. {extra[:2]}; {len(missing)} fewer, e.g. {missing[:2]})")
+
+
 def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any]) -> dict[str, Any]:
     """Write into ``out`` the overlay of ``model``'s weights on the base export in ``base`` (``model``: a copy from
     :func:`merged_for_export` of the adapted model); returns the export's meta. Raises :class:`ReweightRefused`."""
@@ -126,11 +138,8 @@ def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any])
     if base_meta.get("external_data"):
         raise ReweightRefused("the base export keeps its weights in external files")
     mapping = _load_map(base)
+    check_parameters(model, base)
     state = plain_state(model)
-    extra, missing = sorted(set(state) - set(mapping["params"])), sorted(set(mapping["params"]) - set(state))
-    if extra or missing:
-        raise ReweightRefused(f"the adapted model's parameters differ from the base model's ({len(extra)} more, "
-                              f"e.g. {extra[:2]}; {len(missing)} fewer, e.g. {missing[:2]})")
     changed = [name for name, digest in mapping["unheld"].items() if _digest(_array(state[name], False)) != digest]
     if changed:
         raise ReweightRefused(f"{changed[0]} changed but no initializer of the base export holds it")

@@ -11,7 +11,16 @@ from transformers import AutoModelForSeq2SeqLM
 
 from customizer.basemodel.export import export_checkpoint
 from customizer.errors import ModelLoadError
-from customizer.int8_weights import INT8_WEIGHTS_FILE, load_int8, quantize_rows, save_int8
+from customizer.int8_weights import (
+    INT8_WEIGHTS_FILE,
+    Int8WeightsError,
+    int8_weight_files,
+    load_int8,
+    load_int8_model,
+    quantize_rows,
+    save_int8,
+    save_int8_model,
+)
 from customizer.model import fingerprint_weights, load_base_model
 
 
@@ -69,3 +78,22 @@ def test_an_int8_file_of_another_format_or_missing_weights_is_refused_with_a_cle
               metadata={"format": "testtailor-int8-rowwise-v1"})
     with pytest.raises(ModelLoadError, match=r"lacks weights of this model: model\.encoder\.layers\.0\.fc1\.weight"):
         load_base_model(out, device="cpu", cache=False)
+
+
+def test_int8_model_directory_round_trip_whole_and_sharded(tiny_bart_dir, tmp_path):
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_bart_dir).eval()
+    model.generation_config.num_beams = 3
+    whole = save_int8_model(model, tmp_path / "whole")
+    shards = save_int8_model(model, tmp_path / "sharded", max_bytes=20_000)
+    assert whole == [tmp_path / "whole" / INT8_WEIGHTS_FILE] and len(shards) > 1
+    assert int8_weight_files(tmp_path / "sharded") == shards
+    ids = torch.tensor([[5, 17, 42, 9, 2]])
+    logits = []
+    for folder in ("whole", "sharded"):
+        loaded = load_int8_model(tmp_path / folder).eval()
+        assert loaded.generation_config.num_beams == 3  # the generation config travels with the weights
+        with torch.no_grad():
+            logits.append(loaded(input_ids=ids, decoder_input_ids=ids).logits)
+    assert torch.equal(logits[0], logits[1])  # sharding changes the files, not the weights
+    with pytest.raises(Int8WeightsError, match="holds no"):
+        load_int8_model(tmp_path / "nothing-here")

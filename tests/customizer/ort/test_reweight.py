@@ -322,3 +322,51 @@ def test_an_overlay_decodes_as_its_complete_graphs(base_root: Path, distinct_bar
     (complete / "export.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "overlay"}))
     ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
     assert _generate(OnnxSeq2Seq(complete), ids) == _generate(runner, ids) == _generate(module, ids)
+
+
+def test_a_prefix_model_is_refused_before_it_is_copied(base_root: Path, distinct_bart: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    base = load_base_model(distinct_bart, "cpu")
+    module = _adapted(base.model, "prefix")
+    base_dir = ort_export.export_dir(base_root, base.fingerprint, None, "fp32")
+
+    def copied(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was copied although its parameters cannot fit the base export")
+
+    monkeypatch.setattr(ort_export, "merged_for_export", copied)
+    assert ort_export._reweighted(module, tmp_path / "target", base_dir, None) is None
+    assert not (tmp_path / "target").exists()
+
+
+def test_any_parameters_can_be_graph_inputs(base_root: Path, distinct_bart: Path, tmp_path: Path) -> None:
+    """``trace_graphs(inputs=...)``: the last decoder block as inputs (the question of bench_onnx_block_inputs.py);
+    fed its own values, the step graph computes what the base export's computes; the encoder's are not step inputs."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from customizer.strategies import anatomy
+
+    base = load_base_model(distinct_bart, "cpu")
+    model = ort_export.merged_for_export(base.model)
+    name_of = {id(p): n for n, p in model.named_parameters()}
+    block = [name_of[id(p)] for p in anatomy.decoder_blocks(model)[-1].parameters()]
+    encoder = [name_of[id(p)] for p in anatomy.encoder_blocks(model)[0].parameters()][:2]
+    names = [*encoder, *block]
+    assert ort_export.step_input_names(model, names) == block
+    ort_export.trace_graphs(model, tmp_path, ort_export.generation_settings(model), inputs=names)
+    params = dict(model.named_parameters())
+    weights = {f"prefix.{i}": params[n].detach().numpy() for i, n in enumerate(names)}
+    step = ort.InferenceSession(str(tmp_path / ort_export.STEP_FILE), providers=["CPUExecutionProvider"])
+    given = [i.name for i in step.get_inputs() if i.name.startswith("prefix.")]
+    assert given == [f"prefix.{names.index(n)}" for n in block]
+    reference = ort.InferenceSession(str(ort_export.export_dir(base_root, base.fingerprint, None, "fp32")
+                                         / ort_export.STEP_FILE), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    feed: dict[str, np.ndarray] = {"decoder_input_ids": np.full((2, 1), 7, np.int64),
+                                   "encoder_attention_mask": np.ones((2, 5), np.int64)}
+    for graph_input in reference.get_inputs()[2:]:
+        shape = [2 if d == "batch" else 3 if d == "past" else 5 if isinstance(d, str) else d for d in graph_input.shape]
+        feed[graph_input.name] = rng.standard_normal(shape).astype(np.float32)
+    want = reference.run(None, feed)[0]
+    got = step.run(None, {**feed, **{n: weights[n] for n in given}})[0]
+    np.testing.assert_allclose(got, want, atol=1e-4)
