@@ -124,3 +124,14 @@ def count_traces() -> list[int]:
 
     ort_export.export_graphs = counted  # type: ignore[assignment]
     return traced
+
+
+def rss_mb() -> float:
+    """This process's resident memory (VmRSS, MB) after returning freed memory to the system (``malloc_trim``)."""
+    from customizer.memory import release_freed_memory
+
+    release_freed_memory(collect=True)
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

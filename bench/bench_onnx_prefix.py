@@ -21,11 +21,10 @@ import tempfile
 from pathlib import Path
 
 import torch
-from _common import count_traces, cpu_description, shopkit_inputs, shopkit_repo, timed, top_beams
+from _common import count_traces, cpu_description, rss_mb, shopkit_inputs, shopkit_repo, timed, top_beams
 
 from customizer.customize import fit_pairs
 from customizer.inputs import DEFAULT_MAX_SOURCE, encode_source
-from customizer.memory import release_freed_memory
 from customizer.mining.miner import mine_repository
 from customizer.model import load_base_model
 from customizer.ort import OnnxRuntimeCache
@@ -33,14 +32,6 @@ from customizer.strategies import get_strategy
 from customizer.train import TrainConfig
 
 TRACED = count_traces()  # how many models torch.onnx traced
-
-
-def _rss_mb() -> float:
-    release_freed_memory(collect=True)
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _size_mb(root: Path) -> float:
@@ -72,9 +63,9 @@ def main() -> None:
         cache = OnnxRuntimeCache("onnx", root=Path(tmp))
         runners = []
         for i, module in enumerate(modules, start=1):
-            traced, before = TRACED[0], _rss_mb()
+            traced, before = TRACED[0], rss_mb()
             seconds, runner = timed(cache.runner, module, base.model, base.fingerprint, owner=f"repo{i}/prefix")
-            added = _rss_mb() - before
+            added = rss_mb() - before
             runners.append(runner)  # kept alive, as a server keeps the runners of the adapters it serves
             agree = sum(a == b for a, b in zip(top_beams(runner, sources, args.max_new_tokens),
                                                top_beams(module, sources, args.max_new_tokens), strict=True))

@@ -633,6 +633,7 @@ class Generator:
         copy loaded from disk: the served model must not be copied while another thread switches it."""
         from customizer.errors import OnnxExportError
         from customizer.ort import OnnxRuntimeCache
+        from customizer.ort.fed import FED_STRATEGIES
 
         if self.base.device.type != "cpu":
             raise OnnxExportError(f"the ONNX runtime runs on the CPU, but the model is on {self.base.device}")
@@ -646,11 +647,14 @@ class Generator:
         self._ensure_base_export(fresh)
         meta, state = self.store.load(adapter.repo_key, adapter.strategy, fresh.fingerprint, str(fresh.path),
                                       base=dict(fresh.model.named_parameters()))
-        module = get_strategy(meta.strategy, **meta.strategy_options).load_state_dict(fresh.model, state).eval()
+        strategy = get_strategy(meta.strategy, **meta.strategy_options)
+        module = strategy.load_state_dict(fresh.model, state).eval()
+        # L-LDB adapters run on the base graphs with their block fed as inputs: one session pair for all of them
+        fed = [name for name, _ in strategy.trainable_parameters(module)] if meta.strategy in FED_STRATEGIES else None
         # the adapted module may be the same object as fresh.model (l-ldb changes it in place): no module is
         # "the base" here, so the export is keyed by the adapted weights' fingerprint
         return OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint,
-                                                owner=export_owner(meta.repo_key, meta.strategy))
+                                                owner=export_owner(meta.repo_key, meta.strategy), fed=fed)
 
     def _ensure_base_export(self, fresh: BaseModel | None) -> None:
         """Export the base model (float32) unless the cache has it, from ``fresh`` or a private copy loaded from

@@ -48,13 +48,17 @@ from torch import nn
 from customizer.adapters import is_stale_temporary
 from customizer.errors import OnnxExportError, StorageError
 from customizer.ort.disk_budget import META_FILE, mark_used, prune, remove, remove_owned
+from customizer.ort.fed import FED_INPUTS, FedRefused, fed_fingerprint
 from customizer.ort.reweight import (
+    OVERLAY_FILE,
     ReweightRefused,
     check_parameters,
+    map_digest,
     materialize,
     overlay_base,
     overlay_is_current,
     reweight,
+    verify,
     write_weight_map,
 )
 
@@ -455,6 +459,44 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
             written = _remembering_failure(failed, lambda: _write_atomically(
                 target, lambda tmp: _owned(export_graphs(module, tmp), owner)))
         remove_outdated(written.parent)
+    if owner is not None:
+        remove_owned(root, owner, keep=written.parent)
+    prune(root, keep=written.parent)
+    return written
+
+
+def ensure_fed_export(module: nn.Module, root: Path, base_fingerprint: str, names: Sequence[str],
+                      owner: str | None = None) -> Path:
+    """The folder of the fed export (:mod:`customizer.ort.fed`) of the base model's float32 export with the parameters
+    ``names`` as graph inputs, written (and checked on ``module``, an adapted model that changes only them) first if
+    needed; every such adapter of this base model runs on it, and none owns it (``owner``'s exports of its own, made
+    before, are removed). Raises :class:`FedRefused` (among others) when the base model is not exported or the
+    parameters cannot be fed."""
+    fingerprint = fed_fingerprint(names)
+    found = cached_export(root, base_fingerprint, fingerprint, "fp32")
+    if found is not None:
+        if owner is not None:
+            remove_owned(root, owner, keep=found.parent)
+        return found
+    base = cached_export(root, base_fingerprint, None, "fp32")
+    if base is None:
+        raise FedRefused("the base model is not exported yet")
+    base_meta = json.loads((base / META_FILE).read_text(encoding="utf-8"))
+    if base_meta.get("external_data"):
+        raise FedRefused("the base export keeps its weights in external files")
+    check_parameters(module, base)
+
+    def build(tmp: Path) -> dict[str, Any]:
+        from safetensors.torch import save_file
+
+        save_file({}, str(tmp / OVERLAY_FILE))  # nothing replaced: the fed parameters come with every call
+        meta = {**base_meta, FED_INPUTS: list(names),
+                "overlay": {"base": f"{base.parent.name}/{base.name}", "map": map_digest(base), "parameters": 0}}
+        verify(merged_for_export(module), tmp, meta)
+        return meta
+
+    written = _write_atomically(export_dir(root, base_fingerprint, fingerprint, "fp32"), build)
+    mark_used(base)
     if owner is not None:
         remove_owned(root, owner, keep=written.parent)
     prune(root, keep=written.parent)

@@ -36,6 +36,7 @@ from torch import nn
 
 from customizer.errors import OnnxExportError
 from customizer.ort.disk_budget import META_FILE, overlay_base_of
+from customizer.ort.fed import FED_INPUTS, fed_arrays, fed_feeds, fed_graph, fed_graph_inputs
 
 WEIGHTS_FILE = "weights.json"
 OVERLAY_FILE = "overlay.safetensors"  # an adapted model's export: its changed parameters
@@ -216,6 +217,13 @@ def _replaced_graph(graphs: Path, file: str, values: dict[str, np.ndarray]) -> A
     return proto
 
 
+def _fed_inputs(graphs: Path, meta: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """For a fed export (:mod:`customizer.ort.fed`): per graph file, the base export's initializers that become
+    inputs; empty for any other export."""
+    names = meta.get(FED_INPUTS)
+    return fed_graph_inputs(_load_map(graphs), list(names), GRAPHS) if names else {}
+
+
 def open_graphs(folder: Path, meta: dict[str, Any], make_options: Callable[[], Any]) -> tuple[Any, Any]:
     """ONNX Runtime sessions (prefill, step) of the export in ``folder`` (``meta``: its export.json); an overlay's
     graphs are the base export's with its initializers replaced, in memory. ``make_options`` gives each session its
@@ -228,11 +236,13 @@ def open_graphs(folder: Path, meta: dict[str, Any], make_options: Callable[[], A
     import onnxruntime as ort
 
     graphs, replaced = graph_sources(folder, meta)
+    fed = _fed_inputs(graphs, meta)
     sessions = []
     for file in GRAPHS:
         model: Any = str(graphs / file)
-        if replaced:
-            model = _replaced_graph(graphs, file, replaced[file]).SerializeToString()
+        if replaced or fed:
+            proto = _replaced_graph(graphs, file, replaced.get(file, {}))
+            model = (fed_graph(proto, fed[file]) if fed else proto).SerializeToString()
         sessions.append(ort.InferenceSession(model, make_options(), providers=["CPUExecutionProvider"]))
     return sessions[0], sessions[1]
 
@@ -264,13 +274,17 @@ def verify(model: nn.Module, folder: Path, meta: dict[str, Any]) -> None:
         return options
 
     prefill, step = open_graphs(folder, meta, quiet)
+    names = list(meta.get(FED_INPUTS) or [])
+    arrays = fed_arrays(model, names) if names else {}
     got = prefill.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy(),
-                             "decoder_input_ids": decoder_ids.numpy()})
+                             "decoder_input_ids": decoder_ids.numpy(),
+                             **fed_feeds((i.name for i in prefill.get_inputs()), names, arrays)})
     want = PrefillGraph(model)(ids, mask, decoder_ids)
     _compare("prefill", got[0], want[0])
     past_names, _, cross_names = cache_names(layers)
     feed = {"decoder_input_ids": decoder_ids.numpy(), "encoder_attention_mask": mask.numpy()}
     feed.update(zip(past_names + cross_names, got[1:], strict=True))
+    feed.update(fed_feeds((i.name for i in step.get_inputs()), names, arrays))
     past = tuple(torch.from_numpy(array) for array in got[1:])
     _compare("step", step.run(None, feed)[0], StepGraph(model, layers)(decoder_ids, mask, past)[0])
 

@@ -6,7 +6,8 @@ at a single call site. :class:`OnnxRuntimeCache` maps a loaded (base or adapted)
 it once per weights fingerprint (once per base model and prefix shape for prefix tuning, whose prefixes are inputs
 of the graphs); when that is impossible it returns None with a one-line reason, and generation goes on with
 PyTorch. Runners of one export share its sessions (:func:`_open_shared`): the weights of a session pair, about
-375 MB for the shipped model, are in memory once however many prefix adapters use them.
+375 MB for the shipped model, are in memory once however many prefix adapters, or L-LDB adapters (whose block is
+fed to the base model's graphs, :mod:`customizer.ort.fed`), use them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import os
 import threading
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +36,12 @@ from customizer.ort.export import (
     cached_export,
     default_cache_root,
     ensure_export,
+    ensure_fed_export,
     prefix_arrays,
     prefix_fingerprint,
     state_fingerprint,
 )
+from customizer.ort.fed import FED_INPUTS, fed_arrays, fed_feeds
 from customizer.ort.reweight import open_graphs
 
 logger = logging.getLogger(__name__)
@@ -115,18 +119,26 @@ class OnnxSeq2Seq:
     """An exported model on ONNX Runtime (CPU), decoding with the beam search of :mod:`customizer.ort.beam`.
 
     ``prefixes`` (by parameter name, :func:`customizer.ort.export.prefix_arrays`): the prefix adapter to run, for an
-    export whose prefixes are graph inputs. ``shared=False`` opens sessions of its own instead of those another
-    runner of the export holds (a benchmark timing the opening)."""
+    export whose prefixes are graph inputs; ``fed`` (by parameter name, :func:`customizer.ort.fed.fed_arrays`): the
+    adapter's parameters, for a fed export (:mod:`customizer.ort.fed`). ``shared=False`` opens sessions of its own
+    instead of those another runner of the export holds (a benchmark timing the opening)."""
 
     def __init__(self, directory: str | os.PathLike[str], threads: int | None = None,
-                 prefixes: dict[str, np.ndarray] | None = None, shared: bool = True) -> None:
+                 prefixes: dict[str, np.ndarray] | None = None, shared: bool = True,
+                 fed: dict[str, np.ndarray] | None = None) -> None:
         self.directory = Path(directory)
         self.meta: dict[str, Any] = json.loads((self.directory / META_FILE).read_text(encoding="utf-8"))
         self.settings: dict[str, Any] = self.meta["generation"]
         feeds = _prefix_feeds(self.directory, list(self.meta.get(PREFIX_INPUTS) or []), prefixes)
+        fed_names = list(self.meta.get(FED_INPUTS) or [])
+        if bool(fed_names) != bool(fed):
+            raise OnnxExportError(f"the export in {self.directory} takes {len(fed_names)} parameters as inputs, "
+                                  f"and {len(fed or {})} were given")
         graphs = _open_shared(self.directory, self.meta, threads or torch.get_num_threads(), shared)
         self._graphs = graphs  # keeps the shared sessions alive while this runner lives
         self._prefill, self._step = graphs.prefill, graphs.step
+        wanted = {spec.name for session in (self._prefill, self._step) for spec in session.get_inputs()}
+        feeds.update(fed_feeds(wanted, fed_names, fed or {}))
         self._prefill_feeds = self._checked(self._prefill, feeds)
         self._step_feeds = self._checked(self._step, feeds)
         layers = int(self.meta["layers"])
@@ -144,7 +156,7 @@ class OnnxSeq2Seq:
             declared = [dim if isinstance(dim, int) else None for dim in spec.shape]
             if len(declared) != value.ndim or any(d is not None and d != n for d, n in zip(declared, value.shape,
                                                                                            strict=True)):
-                raise OnnxExportError(f"the prefix adapter's {spec.name} has shape {list(value.shape)}, but the "
+                raise OnnxExportError(f"the adapter's {spec.name} has shape {list(value.shape)}, but the "
                                       f"export in {self.directory} takes {spec.shape}")
             taken[spec.name] = value
         return taken
@@ -204,9 +216,12 @@ class OnnxRuntimeCache:
         self._lock = threading.Lock()
 
     def runner(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str,
-               owner: str | None = None) -> OnnxSeq2Seq:
+               owner: str | None = None, fed: Sequence[str] | None = None) -> OnnxSeq2Seq:
         """The runner for ``module`` (``base_model`` itself or an adapted copy of it; ``owner``: the stored adapter
-        it was made from, see :func:`ensure_export`).
+        it was made from, see :func:`ensure_export`). ``fed``: the only parameters the adapter changed (e.g. L-LDB's
+        block, see :data:`customizer.ort.fed.FED_STRATEGIES`): with float32 graphs and the base model exported, it
+        runs on the fed export that the base model's other such adapters share (:mod:`customizer.ort.fed`), else
+        (logged) on an export of its own.
 
         Raises :class:`OnnxExportError` (remembered per module, so a failing export is tried once) when this
         module cannot run on ONNX Runtime.
@@ -218,7 +233,7 @@ class OnnxRuntimeCache:
             if isinstance(known, str):
                 raise OnnxExportError(known)
             try:
-                runner = self._build(module, base_model, base_fingerprint, owner)
+                runner = self._build(module, base_model, base_fingerprint, owner, fed)
             except OnnxExportError as exc:
                 self._runners[module] = exc.message
                 raise
@@ -239,7 +254,7 @@ class OnnxRuntimeCache:
             return None
 
     def _build(self, module: nn.Module, base_model: nn.Module, base_fingerprint: str,
-               owner: str | None) -> OnnxSeq2Seq:
+               owner: str | None, fed: Sequence[str] | None = None) -> OnnxSeq2Seq:
         problem = onnx_available()
         if problem is not None:
             raise OnnxExportError(f"the ONNX runtime needs {problem}")
@@ -251,6 +266,12 @@ class OnnxRuntimeCache:
         shared = None if module is base_model else prefix_fingerprint(module)
         adapter = None if module is base_model else shared or state_fingerprint(module)
         root = self.root if self.root is not None else default_cache_root()
+        if fed and module is not base_model and self.precision == "fp32":
+            try:
+                return OnnxSeq2Seq(ensure_fed_export(module, root, base_fingerprint, fed, owner),
+                                   fed=fed_arrays(module, fed))
+            except (OnnxExportError, OSError, ValueError, KeyError, RuntimeError) as exc:
+                logger.info("the adapter runs on an export of its own: %s", getattr(exc, "message", exc))
         try:
             directory = ensure_export(module, root, base_fingerprint, adapter, self.precision,
                                       None if shared else owner)

@@ -244,9 +244,10 @@ def test_the_generator_exports_the_base_once_then_rewrites_each_adapter(
     ref, _ = generator.model_for(java_repo)
     future = generator.prepare_runtime(ref)
     assert future is not None and future.result(timeout=300) is None
-    assert len(traced) == 1 and "-base-" in str(traced[0])  # the base model, traced once; the adapter an overlay
+    assert len(traced) == 1 and "-base-" in str(traced[0])  # the base model, traced once; the adapter fed to it
     assert len(list((tmp_path / "onnx").glob("*/fp32/weights.json"))) == 1
-    assert len(list((tmp_path / "onnx").glob(f"*/fp32/{OVERLAY_FILE}"))) == 1
+    [adapter_export] = (tmp_path / "onnx").glob(f"*/fp32/{OVERLAY_FILE}")
+    assert json.loads((adapter_export.parent / "export.json").read_text())["fed_inputs"]  # l-ldb: its block fed
     focal, line = "src/main/java/org/example/Calculator.java", 6
     got = generator.generate_for_position(java_repo, focal, line, k=3).candidates
     assert [c.text for c in got] == [c.text for c in expected.generate_for_position(java_repo, focal, line, k=3)
@@ -370,3 +371,37 @@ def test_any_parameters_can_be_graph_inputs(base_root: Path, distinct_bart: Path
     want = reference.run(None, feed)[0]
     got = step.run(None, {**feed, **{n: weights[n] for n in given}})[0]
     np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_l_ldb_adapters_share_one_session_pair_with_their_blocks_fed(base_root: Path, distinct_bart: Path,
+                                                                     tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from customizer.ort.fed import FED_INPUTS, FedRefused
+
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    _no_tracing(monkeypatch)
+    cache = OnnxRuntimeCache("onnx", root=root)
+    strategy = get_strategy("l-ldb")
+    modules = [_adapted(base.model, "l-ldb", seed=seed) for seed in (1, 2)]
+    fed = [name for name, _ in strategy.trainable_parameters(modules[0])]
+    own = cache.runner(copy.deepcopy(modules[0]), base.model, base.fingerprint, owner="repo0/l-ldb")  # as before
+    assert FED_INPUTS not in own.meta and own.directory.is_dir()
+    runners = [cache.runner(module, base.model, base.fingerprint, owner=f"repo{i}/l-ldb", fed=fed)
+               for i, module in enumerate(modules)]
+    assert runners[0].directory == runners[1].directory  # one export, owned by no adapter
+    assert runners[0]._prefill is runners[1]._prefill and runners[0]._step is runners[1]._step
+    meta = json.loads((runners[0].directory / "export.json").read_text())
+    assert meta[FED_INPUTS] == fed and "owner" not in meta
+    assert not own.directory.exists()  # the adapter's export of its own is not needed any more
+    assert sorted(p.name for p in runners[0].directory.iterdir()) == ["export.json", OVERLAY_FILE]
+    assert load_file(runners[0].directory / OVERLAY_FILE) == {}  # the weights come with each call
+    assert any(i.name.startswith("fed.") for i in runners[0]._step.get_inputs())
+    ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
+    outputs = [_generate(runner, ids) for runner in runners]
+    assert outputs == [_generate(module, ids) for module in modules] and outputs[0] != outputs[1]
+    # a parameter the graphs cannot take as an input: the adapter gets an export of its own
+    with pytest.raises(FedRefused, match="no initializer"):
+        ort_export.ensure_fed_export(modules[0], root, base.fingerprint, [*fed, "model.no.such.weight"])
+    alone = cache.runner(_adapted(base.model, "l-ldb", seed=3), base.model, base.fingerprint, fed=["nope.weight"])
+    assert FED_INPUTS not in alone.meta and alone.directory != runners[0].directory
