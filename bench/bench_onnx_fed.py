@@ -7,7 +7,9 @@ language server serving that many repositories would. Each way runs in a child p
 one way freed cannot flatter the other): for each adapter, the seconds until its runner is ready and the resident
 memory it added (VmRSS after ``malloc_trim``), and whether its top beam equals its PyTorch model's on shopkit focal
 methods (beam 5, the ``LoopBlocker``). Then, in this process, the decoding time of one adapter both ways, interleaved
-(``--max-new-tokens``, beam 5): what feeding the block costs per request.
+(``--max-new-tokens``, beam 5): what feeding the block costs per request. After the adapters, each child also gives
+the base model a runner: its own export (overlay way) or the shared fed sessions with its own block fed (fed way, what
+the Generator does once an L-LDB adapter runs fed).
 
 Usage: ``python bench/bench_onnx_fed.py [--adapters 4] [--inputs 3] [--max-new-tokens 64]``
 """
@@ -29,7 +31,8 @@ from _common import count_traces, cpu_description, rss_mb, shopkit_inputs, timed
 
 from customizer.inputs import DEFAULT_MAX_SOURCE, encode_source
 from customizer.model import BaseModel, load_base_model
-from customizer.ort import OnnxRuntimeCache
+from customizer.ort import OnnxRuntimeCache, OnnxSeq2Seq
+from customizer.ort.fed import fed_arrays
 from customizer.serving.synthetic import synthetic_state
 from customizer.strategies import get_strategy
 
@@ -67,6 +70,19 @@ def child(args: argparse.Namespace) -> None:
         del module
         print(json.dumps({"adapter": i + 1, "seconds": seconds, "rss_mb": added, "traced": TRACED[0] > traced,
                           "agree": agree, "of": len(sources), "fed": "fed_inputs" in runner.meta}), flush=True)
+    # the base model beside them: its own export's sessions, or (as the Generator does once an L-LDB adapter runs
+    # fed) the shared sessions with its own block fed
+    before = rss_mb()
+    if args.way == "fed":
+        names = list(runners[0].meta["fed_inputs"])
+        seconds, runner = timed(OnnxSeq2Seq, runners[0].directory, fed=fed_arrays(base.model, names))
+    else:
+        seconds, runner = timed(cache.runner, base.model, base.model, base.fingerprint)
+    added = rss_mb() - before
+    agree = sum(a == b for a, b in zip(top_beams(runner, sources, args.max_new_tokens),
+                                       top_beams(base.model, sources, args.max_new_tokens), strict=True))
+    print(json.dumps({"adapter": "base model", "seconds": seconds, "rss_mb": added, "traced": False, "agree": agree,
+                      "of": len(sources), "fed": "fed_inputs" in runner.meta}), flush=True)
 
 
 def main() -> None:
@@ -97,10 +113,10 @@ def main() -> None:
                                   capture_output=True, text=True, check=True)
             rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
             for row in rows:
-                assert row["fed"] == (way == "fed"), f"{way}: adapter {row['adapter']} ran the other way"
+                assert row["fed"] == (way == "fed"), f"{way}: {row['adapter']} ran the other way"
                 print(f"| {way} | {row['adapter']} | {row['seconds']:.1f} s | {'yes' if row['traced'] else 'no'} | "
                       f"{row['rss_mb']:.0f} MB | {row['agree']}/{row['of']} |", flush=True)
-            totals[way] = sum(row["rss_mb"] for row in rows)
+            totals[way] = sum(row["rss_mb"] for row in rows if row["adapter"] != "base model")
         print(f"# RSS added by {args.adapters} adapters: overlay {totals['overlay']:.0f} MB, "
               f"fed {totals['fed']:.0f} MB")
         module, fed = _adapted(base, seed=0)

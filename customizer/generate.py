@@ -208,6 +208,9 @@ class Generator:
         self._onnx: Any = None  # OnnxRuntimeCache for modules the server does not serve (callers' own copies)
         self._exports: dict[ExportKey, Any] = {}  # ready OnnxSeq2Seq, or the fallback note (str)
         self._base_export_tried = False  # _ensure_base_export: once per Generator, whatever came of it
+        # (fed export folder, the base model's values of its fed parameters), once an L-LDB adapter runs on it: the
+        # base model then runs on the same sessions (customizer/ort/fed.py)
+        self._fed_base: tuple[Path, dict[str, Any]] | None = None
         self._pending: dict[ExportKey, Future[str | None]] = {}  # exports running in a worker thread
         self._export_lock = threading.Lock()  # one export at a time: each takes the CPU for minutes
         self.base_model_path = base_model
@@ -618,26 +621,53 @@ class Generator:
                 logger.exception("unexpected ONNX export failure")
             reason = exc.message if isinstance(exc, TestTailorError) else f"the export failed ({type(exc).__name__})"
             result = note = fallback_note(runtime, reason)
+        base_on_fed = self._base_on_fed(runtime) if adapter is not None and note is None else None
         with self._lock:
             for other in [k for k in self._exports if k[0] != runtime or (k[1] == adapter and k != key)]:
                 del self._exports[other]  # another runtime, or a superseded adapter file: free its sessions
             self._exports[key] = result
+            if base_on_fed is not None:  # the base model's own sessions are freed once no generation holds them
+                self._exports[(runtime, None, None)] = base_on_fed
             self._pending.pop(key, None)
             runners = [k for k, v in self._exports.items() if not isinstance(v, str)]
             for old in runners[:max(0, len(runners) - self.cached_adapters - 1)]:
                 del self._exports[old]  # ORT sessions hold their own weights: keep as many as served adapters
         future.set_result(note)
 
+    def _base_on_fed(self, runtime: str) -> Any:
+        """A runner of the base model on the fed export an L-LDB adapter runs on (its own block values fed), so the
+        base model and the adapters share one session pair instead of holding two (about 600 MB each for the shipped
+        model; decoding is about 6% slower, ``bench/bench_onnx_fed.py``); None when there is none to make or the base
+        model already runs on it."""
+        from customizer.errors import OnnxExportError
+        from customizer.ort import OnnxSeq2Seq
+
+        fed = self._fed_base
+        if fed is None or runtime != "onnx":  # float32 graphs only: int8 adapters get exports of their own
+            return None
+        with self._lock:
+            current = self._exports.get((runtime, None, None))
+        if getattr(current, "directory", None) == fed[0]:
+            return None
+        try:
+            return OnnxSeq2Seq(fed[0], fed=fed[1])
+        except (OnnxExportError, OSError, ValueError, KeyError, RuntimeError) as exc:  # its own export still serves
+            logger.info("the base model keeps its own ONNX sessions: %s", exc)
+            return None
+
     def _build_runner(self, runtime: str, adapter: AdapterRef | None) -> Any:
         """The ONNX runner for the base model or ``adapter``, exported (or read from the cache) from a private
         copy loaded from disk: the served model must not be copied while another thread switches it."""
         from customizer.errors import OnnxExportError
         from customizer.ort import OnnxRuntimeCache
-        from customizer.ort.fed import FED_STRATEGIES
+        from customizer.ort.fed import FED_INPUTS, FED_STRATEGIES, fed_arrays
 
         if self.base.device.type != "cpu":
             raise OnnxExportError(f"the ONNX runtime runs on the CPU, but the model is on {self.base.device}")
         if adapter is None:  # the base model's export is found by the weights file's fingerprint: no copy to load
+            on_fed = self._base_on_fed(runtime)  # or it joins the sessions the L-LDB adapters share
+            if on_fed is not None:
+                return on_fed
             cached = OnnxRuntimeCache(runtime).cached(self.base.fingerprint)
             if cached is not None:
                 return cached
@@ -648,13 +678,18 @@ class Generator:
         meta, state = self.store.load(adapter.repo_key, adapter.strategy, fresh.fingerprint, str(fresh.path),
                                       base=dict(fresh.model.named_parameters()))
         strategy = get_strategy(meta.strategy, **meta.strategy_options)
-        module = strategy.load_state_dict(fresh.model, state).eval()
         # L-LDB adapters run on the base graphs with their block fed as inputs: one session pair for all of them
-        fed = [name for name, _ in strategy.trainable_parameters(module)] if meta.strategy in FED_STRATEGIES else None
+        fed = [name for name, _ in strategy.trainable_parameters(fresh.model)] if meta.strategy in FED_STRATEGIES \
+            else None
+        base_values = fed_arrays(fresh.model, fed) if fed else {}  # before the adapter changes fresh.model in place
+        module = strategy.load_state_dict(fresh.model, state).eval()
         # the adapted module may be the same object as fresh.model (l-ldb changes it in place): no module is
         # "the base" here, so the export is keyed by the adapted weights' fingerprint
-        return OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint,
-                                                owner=export_owner(meta.repo_key, meta.strategy), fed=fed)
+        runner = OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint,
+                                                  owner=export_owner(meta.repo_key, meta.strategy), fed=fed)
+        if fed and FED_INPUTS in runner.meta and runner.meta.get("precision", "fp32") == "fp32":
+            self._fed_base = (runner.directory, base_values)
+        return runner
 
     def _ensure_base_export(self, fresh: BaseModel | None) -> None:
         """Export the base model (float32) unless the cache has it, from ``fresh`` or a private copy loaded from

@@ -48,11 +48,13 @@ from torch import nn
 from customizer.adapters import is_stale_temporary
 from customizer.errors import OnnxExportError, StorageError
 from customizer.ort.disk_budget import META_FILE, mark_used, prune, remove, remove_owned
-from customizer.ort.fed import FED_INPUTS, FedRefused, fed_fingerprint
+from customizer.ort.fed import FED_INPUTS, FedRefused, fed_fingerprint, fed_graph_inputs
 from customizer.ort.reweight import (
+    GRAPHS,
     OVERLAY_FILE,
     ReweightRefused,
     check_parameters,
+    load_weight_map,
     map_digest,
     materialize,
     overlay_base,
@@ -485,6 +487,7 @@ def ensure_fed_export(module: nn.Module, root: Path, base_fingerprint: str, name
     if base_meta.get("external_data"):
         raise FedRefused("the base export keeps its weights in external files")
     check_parameters(module, base)
+    fed_graph_inputs(load_weight_map(base), names, GRAPHS)  # refused here, before anything is written
 
     def build(tmp: Path) -> dict[str, Any]:
         from safetensors.torch import save_file
@@ -495,7 +498,13 @@ def ensure_fed_export(module: nn.Module, root: Path, base_fingerprint: str, name
         verify(merged_for_export(module), tmp, meta)
         return meta
 
-    written = _write_atomically(export_dir(root, base_fingerprint, fingerprint, "fp32"), build)
+    target = export_dir(root, base_fingerprint, fingerprint, "fp32")
+    try:
+        written = _write_atomically(target, build)
+    except OnnxExportError:
+        with contextlib.suppress(OSError):
+            target.parent.rmdir()  # the folder made for it, empty unless another process wrote there
+        raise
     mark_used(base)
     if owner is not None:
         remove_owned(root, owner, keep=written.parent)

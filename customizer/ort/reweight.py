@@ -101,7 +101,9 @@ def write_weight_map(model: nn.Module, folder: Path) -> None:
     (folder / WEIGHTS_FILE).write_text(json.dumps(weight_map(model, folder)), encoding="utf-8")
 
 
-def _load_map(base: Path) -> dict[str, Any]:
+def load_weight_map(base: Path) -> dict[str, Any]:
+    """The weight map (:func:`weight_map`) of the base export in ``base``; :class:`ReweightRefused` when it has none
+    of this version."""
     try:
         mapping = json.loads((base / WEIGHTS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -122,7 +124,7 @@ def check_parameters(model: nn.Module, base: Path) -> None:
     has exactly the base export's parameters, e.g. for a model with prefixes (graph inputs of an export of its own).
     Cheap: what to ask before copying the model for :func:`reweight`."""
     names = set(plain_state(model))
-    params = set(_load_map(base)["params"])
+    params = set(load_weight_map(base)["params"])
     extra, missing = sorted(names - params), sorted(params - names)
     if extra or missing:
         raise ReweightRefused(f"the adapted model's parameters differ from the base model's ({len(extra)} more, "
@@ -138,7 +140,7 @@ def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any])
 
     if base_meta.get("external_data"):
         raise ReweightRefused("the base export keeps its weights in external files")
-    mapping = _load_map(base)
+    mapping = load_weight_map(base)
     check_parameters(model, base)
     state = plain_state(model)
     changed = [name for name, digest in mapping["unheld"].items() if _digest(_array(state[name], False)) != digest]
@@ -192,7 +194,7 @@ def graph_sources(folder: Path, meta: dict[str, Any]) -> tuple[Path, dict[str, d
         return folder, {}
     if not overlay_is_current(folder, meta):
         raise OnnxExportError(f"the base model's export that {folder} builds on is gone or was made again")
-    mapping = _load_map(base)
+    mapping = load_weight_map(base)
     overlay = load_file(str(folder / OVERLAY_FILE))
     unheld = set(overlay) - {found[0][0] for entries in mapping["graphs"].values() for found in entries.values()}
     if unheld:
@@ -221,7 +223,7 @@ def _fed_inputs(graphs: Path, meta: dict[str, Any]) -> dict[str, dict[str, str]]
     """For a fed export (:mod:`customizer.ort.fed`): per graph file, the base export's initializers that become
     inputs; empty for any other export."""
     names = meta.get(FED_INPUTS)
-    return fed_graph_inputs(_load_map(graphs), list(names), GRAPHS) if names else {}
+    return fed_graph_inputs(load_weight_map(graphs), list(names), GRAPHS) if names else {}
 
 
 def open_graphs(folder: Path, meta: dict[str, Any], make_options: Callable[[], Any]) -> tuple[Any, Any]:
@@ -243,7 +245,13 @@ def open_graphs(folder: Path, meta: dict[str, Any], make_options: Callable[[], A
         if replaced or fed:
             proto = _replaced_graph(graphs, file, replaced.get(file, {}))
             model = (fed_graph(proto, fed[file]) if fed else proto).SerializeToString()
-        sessions.append(ort.InferenceSession(model, make_options(), providers=["CPUExecutionProvider"]))
+        session = ort.InferenceSession(model, make_options(), providers=["CPUExecutionProvider"])
+        if isinstance(model, bytes) and hasattr(session, "_model_bytes"):
+            # onnxruntime's Python wrapper keeps a model given as bytes for as long as the session lives, to build
+            # the session again should a GPU provider fail ("holding the memory indefinitely", says its source): a
+            # copy of the graphs, 257 MB for the shipped model, that the CPU provider never reads again
+            session._model_bytes = None
+        sessions.append(session)
     return sessions[0], sessions[1]
 
 

@@ -253,6 +253,14 @@ def test_the_generator_exports_the_base_once_then_rewrites_each_adapter(
     assert [c.text for c in got] == [c.text for c in expected.generate_for_position(java_repo, focal, line, k=3)
                                      .candidates]
     assert generator.runtime_note is None
+    # the base model now runs on the sessions the adapter's runner opened, its own block fed
+    adapter_runner = generator._exports[generator._export_key(ref)]
+    base_runner = generator.runner(generator.base.model)
+    assert base_runner.directory == adapter_runner.directory and base_runner._step is adapter_runner._step
+    base_got = generator.generate_for_position(java_repo, focal, line, k=3, base_only=True).candidates
+    assert [c.text for c in base_got] == [c.text for c in expected.generate_for_position(
+        java_repo, focal, line, k=3, base_only=True).candidates]
+    assert len(traced) == 1
 
 
 def test_a_t5_adapter_is_made_from_the_base_export(tiny_t5_dir: Path, tmp_path: Path,
@@ -397,6 +405,8 @@ def test_l_ldb_adapters_share_one_session_pair_with_their_blocks_fed(base_root: 
     assert sorted(p.name for p in runners[0].directory.iterdir()) == ["export.json", OVERLAY_FILE]
     assert load_file(runners[0].directory / OVERLAY_FILE) == {}  # the weights come with each call
     assert any(i.name.startswith("fed.") for i in runners[0]._step.get_inputs())
+    # sessions opened from graphs edited in memory do not keep a copy of them (onnxruntime's wrapper would)
+    assert runners[0]._prefill._model_bytes is None and own._step._model_bytes is None
     ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
     outputs = [_generate(runner, ids) for runner in runners]
     assert outputs == [_generate(module, ids) for module in modules] and outputs[0] != outputs[1]
