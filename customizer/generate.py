@@ -636,8 +636,8 @@ class Generator:
 
     def _base_on_fed(self, runtime: str) -> Any:
         """A runner of the base model on the fed export an L-LDB adapter runs on (its own block values fed), so the
-        base model and the adapters share one session pair instead of holding two (about 600 MB each for the shipped
-        model; decoding is about 6% slower, ``bench/bench_onnx_fed.py``); None when there is none to make or the base
+        base model and the adapters share one session pair instead of holding two (about 320 MB each for the shipped
+        model; decoding is 6–18% slower, ``bench/bench_onnx_fed.py``); None when there is none to make or the base
         model already runs on it."""
         from customizer.errors import OnnxExportError
         from customizer.ort import OnnxSeq2Seq

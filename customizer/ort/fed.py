@@ -3,16 +3,18 @@ pair of ONNX Runtime sessions.
 
 An L-LDB adapter changes the last decoder block only. Its export as an overlay (:mod:`customizer.ort.reweight`) is
 the base graphs with the block's 13 MB replaced, opened as a session pair of its own, and ONNX Runtime pre-packs
-every weight of a session: about 375 MB of memory and 1–2 s of opening per adapter for the shipped model. A *fed*
-export instead turns the initializers that hold the named parameters into graph inputs (``fed.{i}``, or
-``fed.{i}.T`` where the exporter stored the parameter transposed, each joined to the initializer's old name by an
-Identity node), and each runner feeds its own adapter's values at every call. Runners of one fed export share its
-sessions (:func:`customizer.ort.runtime._open_shared`), so N adapters cost one session pair plus their blocks.
+every weight of a session: about 320 MB of memory and 7–16 s to make and open per adapter for the shipped model
+(``bench/bench_onnx_fed.py``). A *fed* export instead turns the initializers that hold the named parameters into
+graph inputs (``fed.{i}``, or ``fed.{i}.T`` where the exporter stored the parameter transposed, each joined to the
+initializer's old name by an Identity node), and each runner feeds its own adapter's values at every call. Runners
+of one fed export share its sessions (:func:`customizer.ort.runtime._open_shared`), so N adapters cost one session
+pair plus their blocks.
 
 The price: ONNX Runtime cannot pre-pack an input, so the fed block's matrices are packed again at every decoder
-step, about +8% per step for the shipped model's last block (``bench/bench_onnx_block_inputs.py``). Only
-strategies whose adapters change a small part of the model are fed (:data:`FED_STRATEGIES`): L-EO's 8M-parameter
-output layer would cost more per step than a session pair is worth.
+step, about +8% per step for the shipped model's last block (``bench/bench_onnx_block_inputs.py``; 6–18% per
+request on a loaded machine, ``bench/bench_onnx_fed.py``). Only L-LDB is fed (:data:`FED_STRATEGIES`): L-EO's
+adapters change the 8M-parameter output layer, the largest matrix of every step, which would then be packed again
+at every step (not measured).
 
 A fed export needs no tracing: its folder holds ``export.json`` (naming the base export, like an overlay, and the
 fed parameters) and an empty overlay; the graphs are edited in memory when opened. It is refused

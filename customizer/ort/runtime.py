@@ -6,7 +6,7 @@ at a single call site. :class:`OnnxRuntimeCache` maps a loaded (base or adapted)
 it once per weights fingerprint (once per base model and prefix shape for prefix tuning, whose prefixes are inputs
 of the graphs); when that is impossible it returns None with a one-line reason, and generation goes on with
 PyTorch. Runners of one export share its sessions (:func:`_open_shared`): the weights of a session pair, about
-375 MB for the shipped model, are in memory once however many prefix adapters, or L-LDB adapters (whose block is
+320 MB for the shipped model, are in memory once however many prefix adapters, or L-LDB adapters (whose block is
 fed to the base model's graphs, :mod:`customizer.ort.fed`), use them.
 """
 
