@@ -687,7 +687,7 @@ class Generator:
         # "the base" here, so the export is keyed by the adapted weights' fingerprint
         runner = OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint,
                                                   owner=export_owner(meta.repo_key, meta.strategy), fed=fed)
-        if fed and FED_INPUTS in runner.meta and runner.meta.get("precision", "fp32") == "fp32":
+        if fed and FED_INPUTS in runner.meta:  # fed exports are float32 graphs only
             self._fed_base = (runner.directory, base_values)
         return runner
 

@@ -486,8 +486,9 @@ def ensure_fed_export(module: nn.Module, root: Path, base_fingerprint: str, name
     base_meta = json.loads((base / META_FILE).read_text(encoding="utf-8"))
     if base_meta.get("external_data"):
         raise FedRefused("the base export keeps its weights in external files")
-    check_parameters(module, base)
-    fed_graph_inputs(load_weight_map(base), names, GRAPHS)  # refused here, before anything is written
+    mapping = load_weight_map(base)
+    check_parameters(module, mapping)
+    fed_graph_inputs(mapping, names, GRAPHS)  # refused here, before anything is written
 
     def build(tmp: Path) -> dict[str, Any]:
         from safetensors.torch import save_file
@@ -555,7 +556,8 @@ def _reweighted(module: nn.Module, target: Path, base: Path, owner: str | None) 
     except (OSError, ValueError):
         return None
     try:
-        check_parameters(module, base)  # before copying the model: e.g. prefixes are graph inputs, traced anew
+        # before copying the model: e.g. a prefix model's prefixes are graph inputs, so it is traced anew
+        check_parameters(module, load_weight_map(base))
         model = merged_for_export(module)
         written = _write_atomically(target, lambda tmp: _owned(reweight(model, base, tmp, base_meta), owner))
         mark_used(base)  # the base export is what the next adapted model is made from: the last to leave the cache

@@ -119,12 +119,13 @@ def map_digest(base: Path) -> str:
     return hashlib.sha256((base / WEIGHTS_FILE).read_bytes()).hexdigest()
 
 
-def check_parameters(model: nn.Module, base: Path) -> None:
+def check_parameters(model: nn.Module, mapping: dict[str, Any]) -> None:
     """Raise :class:`ReweightRefused` unless ``model`` (the adapted model, merged or not: only names are compared)
-    has exactly the base export's parameters, e.g. for a model with prefixes (graph inputs of an export of its own).
-    Cheap: what to ask before copying the model for :func:`reweight`."""
+    has exactly the parameters of the base export whose weight map (:func:`load_weight_map`) is ``mapping``, e.g.
+    for a model with prefixes (graph inputs of an export of its own). Cheap: what to ask before copying the model
+    for :func:`reweight`."""
     names = set(plain_state(model))
-    params = set(load_weight_map(base)["params"])
+    params = set(mapping["params"])
     extra, missing = sorted(names - params), sorted(params - names)
     if extra or missing:
         raise ReweightRefused(f"the adapted model's parameters differ from the base model's ({len(extra)} more, "
@@ -141,7 +142,7 @@ def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any])
     if base_meta.get("external_data"):
         raise ReweightRefused("the base export keeps its weights in external files")
     mapping = load_weight_map(base)
-    check_parameters(model, base)
+    check_parameters(model, mapping)
     state = plain_state(model)
     changed = [name for name, digest in mapping["unheld"].items() if _digest(_array(state[name], False)) != digest]
     if changed:
