@@ -71,6 +71,11 @@ def save_int8(model: nn.Module, path: Path) -> Path:
     return save_int8_shards(model, path)[0]
 
 
+def shard_path(path: Path, index: int) -> Path:
+    """The ``index``-th (from 1) of the files :func:`save_int8_shards` splits ``path`` into."""
+    return path.with_name(f"{path.stem}-{index:05d}{path.suffix}")
+
+
 def save_int8_shards(model: nn.Module, path: Path, max_bytes: int | None = None) -> list[Path]:
     """Write ``model``'s weights in the int8 row-wise format: to ``path``, or, with ``max_bytes``, to as many files
     of at most that many tensor bytes as it takes (``path`` with ``-00001``, ``-00002``, … before its suffix; a
@@ -91,10 +96,7 @@ def save_int8_shards(model: nn.Module, path: Path, max_bytes: int | None = None)
             size = 0
         groups[-1].update(unit)
         size += nbytes
-    if max_bytes is None:
-        files = [path]
-    else:
-        files = [path.with_name(f"{path.stem}-{i:05d}{path.suffix}") for i in range(1, len(groups) + 1)]
+    files = [path] if max_bytes is None else [shard_path(path, i) for i in range(1, len(groups) + 1)]
     for group, file in zip(groups, files, strict=True):
         save_file(group, str(file), metadata={"format": FORMAT})
     return files
@@ -167,8 +169,8 @@ def int8_weight_files(directory: Path) -> list[Path]:
     whole = directory / INT8_WEIGHTS_FILE
     if whole.is_file():
         return [whole]
-    stem, suffix = Path(INT8_WEIGHTS_FILE).stem, Path(INT8_WEIGHTS_FILE).suffix
-    return sorted(directory.glob(f"{stem}-[0-9][0-9][0-9][0-9][0-9]{suffix}"))
+    shard_pattern = shard_path(whole, 0).name.replace("00000", "[0-9]" * 5)
+    return sorted(directory.glob(shard_pattern))
 
 
 def load_int8_model(config_dir: Path, files: list[Path] | None = None, dtype: torch.dtype = torch.float32,

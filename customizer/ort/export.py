@@ -557,9 +557,10 @@ def _reweighted(module: nn.Module, target: Path, base: Path, owner: str | None) 
         return None
     try:
         # before copying the model: e.g. a prefix model's prefixes are graph inputs, so it is traced anew
-        check_parameters(module, load_weight_map(base))
+        mapping = load_weight_map(base)
+        check_parameters(module, mapping)
         model = merged_for_export(module)
-        written = _write_atomically(target, lambda tmp: _owned(reweight(model, base, tmp, base_meta), owner))
+        written = _write_atomically(target, lambda tmp: _owned(reweight(model, base, tmp, base_meta, mapping), owner))
         mark_used(base)  # the base export is what the next adapted model is made from: the last to leave the cache
         return written
     except ReweightRefused as exc:

@@ -132,16 +132,18 @@ def check_parameters(model: nn.Module, mapping: dict[str, Any]) -> None:
                               f"e.g. {extra[:2]}; {len(missing)} fewer, e.g. {missing[:2]})")
 
 
-def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any]) -> dict[str, Any]:
+def reweight(model: nn.Module, base: Path, out: Path, base_meta: dict[str, Any],
+             mapping: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write into ``out`` the overlay of ``model``'s weights on the base export in ``base`` (``model``: a copy from
-    :func:`merged_for_export` of the adapted model); returns the export's meta. Raises :class:`ReweightRefused`."""
+    :func:`merged_for_export` of the adapted model; ``mapping``: the base export's weight map when the caller has
+    read it already, see :func:`load_weight_map`); returns the export's meta. Raises :class:`ReweightRefused`."""
     import onnx
     from onnx import helper, numpy_helper
     from safetensors.torch import save_file
 
     if base_meta.get("external_data"):
         raise ReweightRefused("the base export keeps its weights in external files")
-    mapping = load_weight_map(base)
+    mapping = load_weight_map(base) if mapping is None else mapping
     check_parameters(model, mapping)
     state = plain_state(model)
     changed = [name for name, digest in mapping["unheld"].items() if _digest(_array(state[name], False)) != digest]

@@ -115,6 +115,15 @@ def _prefix_feeds(directory: Path, names: list[str], prefixes: dict[str, np.ndar
     return feeds
 
 
+def _fed_names(directory: Path, names: list[str], fed: dict[str, np.ndarray] | None) -> list[str]:
+    """``names`` (a fed export's meta list, :mod:`customizer.ort.fed`), checked against the adapter parameters given
+    before any session opens; the feeds follow once the graphs say which inputs they take (``fed_feeds``)."""
+    if bool(names) != bool(fed):
+        raise OnnxExportError(f"the export in {directory} takes {len(names)} parameters as inputs, "
+                              f"and {len(fed or {})} were given")
+    return names
+
+
 class OnnxSeq2Seq:
     """An exported model on ONNX Runtime (CPU), decoding with the beam search of :mod:`customizer.ort.beam`.
 
@@ -130,10 +139,7 @@ class OnnxSeq2Seq:
         self.meta: dict[str, Any] = json.loads((self.directory / META_FILE).read_text(encoding="utf-8"))
         self.settings: dict[str, Any] = self.meta["generation"]
         feeds = _prefix_feeds(self.directory, list(self.meta.get(PREFIX_INPUTS) or []), prefixes)
-        fed_names = list(self.meta.get(FED_INPUTS) or [])
-        if bool(fed_names) != bool(fed):
-            raise OnnxExportError(f"the export in {self.directory} takes {len(fed_names)} parameters as inputs, "
-                                  f"and {len(fed or {})} were given")
+        fed_names = _fed_names(self.directory, list(self.meta.get(FED_INPUTS) or []), fed)
         graphs = _open_shared(self.directory, self.meta, threads or torch.get_num_threads(), shared)
         self._graphs = graphs  # keeps the shared sessions alive while this runner lives
         self._prefill, self._step = graphs.prefill, graphs.step
