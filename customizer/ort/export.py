@@ -49,6 +49,7 @@ from customizer.adapters import is_stale_temporary
 from customizer.errors import OnnxExportError, StorageError
 from customizer.ort.disk_budget import META_FILE, mark_used, prune, remove, remove_owned
 from customizer.ort.fed import FED_INPUTS, FedRefused, fed_fingerprint, fed_graph_inputs
+from customizer.ort.quantize import INT8_SCHEME, SCHEME_KEY, check_runs, quantize_graph
 from customizer.ort.reweight import (
     GRAPHS,
     OVERLAY_FILE,
@@ -407,13 +408,10 @@ def trace_graphs(model: nn.Module, out_dir: Path, settings: dict[str, Any],
 
 
 def quantize_graphs(fp32_dir: Path, out_dir: Path, external: bool) -> None:
-    """int8 dynamic quantization (weights int8, activations quantized per call) of both graphs."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with _quiet_logs(""):  # it advises "pre-processing" on the root logger, which users cannot act on
+    """int8 graphs of both float32 graphs (:mod:`customizer.ort.quantize`)."""
+    with _quiet_logs(""):  # onnxruntime.quantization logs advice on the root logger, which users cannot act on
         for name in (PREFILL_FILE, STEP_FILE):
-            quantize_dynamic(str(fp32_dir / name), str(out_dir / name), weight_type=QuantType.QInt8,
-                             use_external_data_format=external)
+            quantize_graph(fp32_dir / name, out_dir / name, external)
 
 
 @contextlib.contextmanager
@@ -528,7 +526,7 @@ def cached_export(root: Path, base_fingerprint: str, adapter_fingerprint: str | 
 
 def _current(export: Path) -> bool:
     """Whether ``export`` can be used as it is (then it, and an overlay's base export, are marked used): False for
-    an overlay whose base export is gone or was made again."""
+    an overlay whose base export is gone or was made again, and for int8 graphs quantized another way."""
     try:
         meta = json.loads((export / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -536,6 +534,8 @@ def _current(export: Path) -> bool:
     if isinstance(meta, dict):
         if not overlay_is_current(export, meta):
             return False
+        if meta.get("precision") == "int8" and meta.get(SCHEME_KEY) != INT8_SCHEME:
+            return False  # quantized another way by an earlier version: made again from its float32 export
         base = overlay_base(export, meta)
         if base is not None:
             mark_used(base)
@@ -655,12 +655,17 @@ def _quantized(fp32: Path, tmp: Path, meta: dict[str, Any]) -> dict[str, Any]:
         materialize(fp32, meta, graphs)
     try:
         quantize_graphs(graphs, tmp, bool(meta.get("external_data")))
+    except OnnxExportError:
+        raise
     except Exception as exc:  # onnxruntime.quantization raises assorted errors for graphs it cannot handle
         raise OnnxExportError(f"int8 quantization failed ({type(exc).__name__}: {str(exc)[:160]})") from exc
     finally:
         if graphs != fp32:
             shutil.rmtree(graphs, ignore_errors=True)
-    return {key: value for key, value in {**meta, "precision": "int8"}.items() if key != "overlay"}
+    quantized = {key: value for key, value in {**meta, "precision": "int8", SCHEME_KEY: INT8_SCHEME}.items()
+                 if key != "overlay"}
+    check_runs(tmp, quantized)
+    return quantized
 
 
 def _write_atomically(target: Path, build: Any) -> Path:

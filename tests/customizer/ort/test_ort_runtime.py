@@ -22,6 +22,7 @@ from customizer.generate import Generator, LoopBlocker
 from customizer.model import load_base_model
 from customizer.ort import OnnxRuntimeCache, OnnxSeq2Seq
 from customizer.ort import export as ort_export
+from customizer.ort.quantize import INT8_SCHEME
 
 FOCALS = [
     "public int add(int a, int b) { return a + b; }",
@@ -127,11 +128,63 @@ def test_int8_export_is_quantized_and_decodes(exported: tuple[Path, OnnxSeq2Seq]
     base = load_base_model(tiny_bart_dir, "cpu")
     runner = OnnxRuntimeCache("onnx-int8", root=root).runner(base.model, base.model, base.fingerprint)
     assert runner.directory.name == "int8"
-    ops = {node.op_type for node in onnx.load(str(runner.directory / "step.onnx")).graph.node}
-    assert ops & {"MatMulInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul"}
+    step = onnx.load(str(runner.directory / "step.onnx")).graph
+    quantized = [node for node in step.node if node.op_type == "MatMulNBits"]
+    # every weight matrix, the output layer (a transposed embedding in the float32 graph) included
+    assert any(".transposed" in node.input[1] for node in quantized)
+    constants = {init.name for init in step.initializer}
+    assert not [node.name for node in step.node if node.op_type == "MatMul" and set(node.input) & constants]
+    # per decoder layer (2): self-attention q, k, v, out; cross-attention q, out (its keys and values come from the
+    # prefill graph); the two feed-forward layers; then the output layer
+    assert len(quantized) == 2 * 8 + 1
+    assert {init.data_type for init in step.initializer if init.name.endswith("_Q8")} == {onnx.TensorProto.UINT8}
     ids = torch.tensor([base.tokenizer(FOCALS[0])["input_ids"]])
     out = runner.generate(**_kwargs(ids, 5, [LoopBlocker(3)]))
     assert out.sequences.shape[0] == 5 and out.sequences[:, 0].eq(2).all()
+
+
+def test_int8_graphs_quantized_another_way_are_made_again(exported: tuple[Path, OnnxSeq2Seq], tiny_bart_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """An int8 export of an earlier version (dynamic quantization, no scheme in its meta) is quantized again from
+    the float32 export, which stays: nothing is traced."""
+    import json
+
+    root, _ = exported
+    base = load_base_model(tiny_bart_dir, "cpu")
+    first = OnnxRuntimeCache("onnx-int8", root=root).runner(base.model, base.model, base.fingerprint).directory
+    meta_file = first / "export.json"
+    meta = json.loads(meta_file.read_text())
+    assert meta["int8_scheme"] == INT8_SCHEME
+    meta_file.write_text(json.dumps({key: value for key, value in meta.items() if key != "int8_scheme"}))
+
+    def no_export(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the float32 export should have been reused")
+
+    monkeypatch.setattr(ort_export, "export_graphs", no_export)
+    again = OnnxRuntimeCache("onnx-int8", root=root).runner(base.model, base.model, base.fingerprint)
+    assert again.directory == first and again.meta["int8_scheme"] == INT8_SCHEME
+
+
+def test_int8_graphs_that_do_not_run_are_refused_when_made(tiny_bart_dir: Path, tmp_path: Path,
+                                                           exported: tuple[Path, OnnxSeq2Seq],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ONNX Runtime (or CPU) without the 8-bit kernels fails when the int8 export is made, with a reason, so the
+    caller falls back before a user's generation; here the quantizer writes graphs nothing can run."""
+    import shutil
+
+    root = tmp_path / "cache"
+    shutil.copytree(exported[0], root)
+    for old in root.glob("*/int8"):
+        shutil.rmtree(old)
+    base = load_base_model(tiny_bart_dir, "cpu")
+
+    def broken(source: Path, target: Path, external: bool) -> None:
+        target.write_bytes(b"not a graph")
+
+    monkeypatch.setattr(ort_export, "quantize_graph", broken)
+    with pytest.raises(OnnxExportError, match="int8 graphs do not run here"):
+        OnnxRuntimeCache("onnx-int8", root=root).runner(base.model, base.model, base.fingerprint)
+    assert not list(root.glob("*/int8"))
 
 
 def test_generator_onnx_candidates_equal_torch(exported: tuple[Path, OnnxSeq2Seq], tiny_bart_dir: Path,
