@@ -289,6 +289,23 @@ def test_an_int8_adapter_export_quantizes_the_rewritten_graphs(base_root: Path, 
     assert len(_generate(runner, ids)) == 4
 
 
+def test_an_int8_prefix_export_keeps_its_prefix_inputs(base_root: Path, distinct_bart: Path, tmp_path: Path) -> None:
+    """int8 graphs of a prefix export (prefixes are graph inputs, not weights): the quantizer leaves those inputs
+    alone, the graphs run when made (prefixes zero) and decode with the adapter's prefixes."""
+    import onnx
+
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    module = _adapted(base.model, "prefix")
+    runner = OnnxRuntimeCache("onnx-int8", root=root).runner(module, base.model, base.fingerprint)
+    assert runner.directory.name == "int8"
+    step = onnx.load(str(runner.directory / "step.onnx")).graph
+    assert any(node.op_type == "MatMulNBits" for node in step.node)
+    assert any(spec.name.startswith("prefix.") for spec in step.input)
+    ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
+    assert len(_generate(runner, ids)) == 4
+
+
 def test_an_overlay_whose_base_export_was_made_again_is_made_again(base_root: Path, distinct_bart: Path,
                                                                     tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
