@@ -643,7 +643,8 @@ class Generator:
         from customizer.ort import OnnxSeq2Seq
 
         fed = self._fed_base
-        if fed is None or runtime != "onnx":  # float32 graphs only: int8 adapters get exports of their own
+        if fed is None or runtime != "onnx":  # float32 only: on int8 graphs, the block fed in float32 would give
+            # the base model other candidates than its own int8 export, depending on whether an adapter ran first
             return None
         with self._lock:
             current = self._exports.get((runtime, None, None))
@@ -687,7 +688,7 @@ class Generator:
         # "the base" here, so the export is keyed by the adapted weights' fingerprint
         runner = OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint,
                                                   owner=export_owner(meta.repo_key, meta.strategy), fed=fed)
-        if fed and FED_INPUTS in runner.meta:  # fed exports are float32 graphs only
+        if fed and FED_INPUTS in runner.meta and runtime == "onnx":  # the base model joins float32 graphs only
             self._fed_base = (runner.directory, base_values)
         return runner
 

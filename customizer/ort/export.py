@@ -53,6 +53,7 @@ from customizer.ort.quantize import INT8_SCHEME, SCHEME_KEY, check_runs, quantiz
 from customizer.ort.reweight import (
     GRAPHS,
     OVERLAY_FILE,
+    WEIGHTS_FILE,
     ReweightRefused,
     check_parameters,
     load_weight_map,
@@ -407,11 +408,13 @@ def trace_graphs(model: nn.Module, out_dir: Path, settings: dict[str, Any],
     return layers, external
 
 
-def quantize_graphs(fp32_dir: Path, out_dir: Path, external: bool) -> None:
-    """int8 graphs of both float32 graphs (:mod:`customizer.ort.quantize`)."""
+def quantize_graphs(fp32_dir: Path, out_dir: Path, external: bool,
+                    keep: dict[str, Sequence[str]] | None = None) -> None:
+    """int8 graphs of both float32 graphs (:mod:`customizer.ort.quantize`); ``keep``: per graph file, the
+    initializers whose products stay float32."""
     with _quiet_logs(""):  # onnxruntime.quantization logs advice on the root logger, which users cannot act on
         for name in (PREFILL_FILE, STEP_FILE):
-            quantize_graph(fp32_dir / name, out_dir / name, external)
+            quantize_graph(fp32_dir / name, out_dir / name, external, keep=(keep or {}).get(name, ()))
 
 
 @contextlib.contextmanager
@@ -440,10 +443,7 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
     if found is not None:
         return found
     target = export_dir(root, base_fingerprint, adapter_fingerprint, precision)
-    failed = target.with_name(f"{target.name}{FAILED_SUFFIX}")
-    known = _known_failure(failed)
-    if known is not None:  # this model did not export with these library versions: do not spend minutes again
-        raise OnnxExportError(f"{known} (remembered from an earlier try; delete {failed} to try again)")
+    failed = _failure_marker(target)
     for leftover in target.parent.glob(f".{target.name}.tmp-*"):
         if is_stale_temporary(leftover):  # an export whose process died (or left without waiting for it)
             shutil.rmtree(leftover, ignore_errors=True)
@@ -466,12 +466,16 @@ def ensure_export(module: nn.Module, root: Path, base_fingerprint: str, adapter_
 
 
 def ensure_fed_export(module: nn.Module, root: Path, base_fingerprint: str, names: Sequence[str],
-                      owner: str | None = None) -> Path:
+                      owner: str | None = None, precision: str = "fp32") -> Path:
     """The folder of the fed export (:mod:`customizer.ort.fed`) of the base model's float32 export with the parameters
     ``names`` as graph inputs, written (and checked on ``module``, an adapted model that changes only them) first if
     needed; every such adapter of this base model runs on it, and none owns it (``owner``'s exports of its own, made
     before, are removed). Raises :class:`FedRefused` (among others) when the base model is not exported or the
-    parameters cannot be fed."""
+    parameters cannot be fed. ``precision="int8"``: the same with the base graphs quantized, the fed parameters'
+    products left float32 (:func:`_fed_int8`)."""
+    if precision == "int8":
+        return _fed_int8(root, base_fingerprint, names,
+                         ensure_fed_export(module, root, base_fingerprint, names, owner), owner)
     fingerprint = fed_fingerprint(names)
     found = cached_export(root, base_fingerprint, fingerprint, "fp32")
     if found is not None:
@@ -509,6 +513,33 @@ def ensure_fed_export(module: nn.Module, root: Path, base_fingerprint: str, name
         remove_owned(root, owner, keep=written.parent)
     prune(root, keep=written.parent)
     return written
+
+
+def _fed_int8(root: Path, base_fingerprint: str, names: Sequence[str], fp32: Path, owner: str | None) -> Path:
+    """The int8 fed export beside the float32 one in ``fp32`` (checked on the adapted model): the base export's
+    graphs quantized (:mod:`customizer.ort.quantize`) but for the products by the initializers that hold the fed
+    parameters, which keep their names, with a copy of the base export's weight map, so that opening it feeds them
+    as the float32 fed export does. Graphs of its own (no overlay): it stays valid while the base model does."""
+    fingerprint = fed_fingerprint(names)
+    found = cached_export(root, base_fingerprint, fingerprint, "int8")
+    if found is None:
+        base = overlay_base(fp32, json.loads((fp32 / META_FILE).read_text(encoding="utf-8")))
+        if base is None:
+            raise FedRefused(f"{fp32} names no base export")
+        keep = fed_graph_inputs(load_weight_map(base), names, GRAPHS)
+
+        def build(tmp: Path) -> dict[str, Any]:
+            shutil.copy2(base / WEIGHTS_FILE, tmp / WEIGHTS_FILE)  # before the run check, which feeds through it
+            base_meta = json.loads((base / META_FILE).read_text(encoding="utf-8"))
+            return _quantized(base, tmp, {**base_meta, FED_INPUTS: list(names)},
+                              {file: list(inits) for file, inits in keep.items()})
+
+        target = export_dir(root, base_fingerprint, fingerprint, "int8")
+        found = _remembering_failure(_failure_marker(target), lambda: _write_atomically(target, build))
+    if owner is not None:
+        remove_owned(root, owner, keep=found.parent)
+    prune(root, keep=found.parent)
+    return found
 
 
 def cached_export(root: Path, base_fingerprint: str, adapter_fingerprint: str | None,
@@ -609,6 +640,17 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
+def _failure_marker(target: Path) -> Path:
+    """The file beside the export folder ``target`` that remembers why it failed; raises
+    :class:`OnnxExportError` with that reason when it failed with the libraries installed now (this model did not
+    export with these versions: do not spend minutes again)."""
+    failed = target.with_name(f"{target.name}{FAILED_SUFFIX}")
+    known = _known_failure(failed)
+    if known is not None:
+        raise OnnxExportError(f"{known} (remembered from an earlier try; delete {failed} to try again)")
+    return failed
+
+
 def _known_failure(marker: Path) -> str | None:
     """The remembered reason an export failed, if it failed with the libraries installed now (a marker from
     other versions is removed: an upgrade may fix it)."""
@@ -646,15 +688,17 @@ def remove_outdated(folder: Path) -> list[Path]:
     return removed
 
 
-def _quantized(fp32: Path, tmp: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """int8 graphs of the float32 export ``fp32`` (an overlay's complete graphs made first, then deleted)."""
+def _quantized(fp32: Path, tmp: Path, meta: dict[str, Any], keep: dict[str, Sequence[str]] | None = None,
+               ) -> dict[str, Any]:
+    """int8 graphs of the float32 export ``fp32`` (an overlay's complete graphs made first, then deleted), run once
+    (:func:`customizer.ort.quantize.check_runs`); returns their meta. ``keep``: see :func:`quantize_graphs`."""
     graphs = fp32
     if overlay_base(fp32, meta) is not None:
         graphs = tmp / "fp32-graphs"
         graphs.mkdir()
         materialize(fp32, meta, graphs)
     try:
-        quantize_graphs(graphs, tmp, bool(meta.get("external_data")))
+        quantize_graphs(graphs, tmp, bool(meta.get("external_data")), keep)
     except OnnxExportError:
         raise
     except Exception as exc:  # onnxruntime.quantization raises assorted errors for graphs it cannot handle

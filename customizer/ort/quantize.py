@@ -20,6 +20,7 @@ again from its float32 export (:func:`customizer.ort.export.cached_export`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,11 @@ def fold_constant_transposes(proto: Any) -> int:
     return folded
 
 
-def quantize_graph(source: Path, target: Path, external: bool) -> None:
+def quantize_graph(source: Path, target: Path, external: bool, keep: Collection[str] = ()) -> None:
     """The graph in ``source`` with its constant-weight matrix multiplications as 8-bit ``MatMulNBits``, written
-    to ``target`` (its weights in a file beside it when ``external``)."""
+    to ``target`` (its weights in a file beside it when ``external``). The products by the constants named in
+    ``keep`` stay float32 and the constants keep their names (a fed export's, :mod:`customizer.ort.fed`, which
+    become graph inputs when the graphs are opened)."""
     import onnx
     import onnxruntime
 
@@ -87,7 +90,9 @@ def quantize_graph(source: Path, target: Path, external: bool) -> None:
     fold_constant_transposes(proto)
     config = DefaultWeightOnlyQuantConfig(block_size=BLOCK_SIZE, is_symmetric=True, accuracy_level=ACCURACY_LEVEL,
                                           bits=BITS)
-    quantizer = MatMulNBitsQuantizer(proto, algo_config=config)
+    kept = set(keep)
+    excluded = [node.name for node in proto.graph.node if node.op_type == "MatMul" and kept & set(node.input)]
+    quantizer = MatMulNBitsQuantizer(proto, algo_config=config, nodes_to_exclude=excluded)
     logger = logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer")
     level = logger.level
     logger.setLevel(logging.WARNING)  # it logs every node it quantizes or skips at INFO
@@ -95,6 +100,10 @@ def quantize_graph(source: Path, target: Path, external: bool) -> None:
         quantizer.process()
     finally:
         logger.setLevel(level)
+    lost = kept - {init.name for init in quantizer.model.model.graph.initializer}
+    if lost:
+        raise OnnxExportError(f"quantizing {source.name} replaced {len(lost)} weights it was to keep, e.g. "
+                              f"{sorted(lost)[0]}")
     quantizer.model.save_model_to_file(str(target), use_external_data_format=external)
 
 

@@ -225,9 +225,9 @@ class OnnxRuntimeCache:
                owner: str | None = None, fed: Sequence[str] | None = None) -> OnnxSeq2Seq:
         """The runner for ``module`` (``base_model`` itself or an adapted copy of it; ``owner``: the stored adapter
         it was made from, see :func:`ensure_export`). ``fed``: the only parameters the adapter changed (e.g. L-LDB's
-        block, see :data:`customizer.ort.fed.FED_STRATEGIES`): with float32 graphs and the base model exported, it
-        runs on the fed export that the base model's other such adapters share (:mod:`customizer.ort.fed`), else
-        (logged) on an export of its own.
+        block, see :data:`customizer.ort.fed.FED_STRATEGIES`): with the base model exported, it runs on the fed
+        export of this precision that the base model's other such adapters share (:mod:`customizer.ort.fed`; int8:
+        the base graphs quantized but for the fed block), else (logged) on an export of its own.
 
         Raises :class:`OnnxExportError` (remembered per module, so a failing export is tried once) when this
         module cannot run on ONNX Runtime.
@@ -272,9 +272,9 @@ class OnnxRuntimeCache:
         shared = None if module is base_model else prefix_fingerprint(module)
         adapter = None if module is base_model else shared or state_fingerprint(module)
         root = self.root if self.root is not None else default_cache_root()
-        if fed and module is not base_model and self.precision == "fp32":
+        if fed and module is not base_model:
             try:
-                return OnnxSeq2Seq(ensure_fed_export(module, root, base_fingerprint, fed, owner),
+                return OnnxSeq2Seq(ensure_fed_export(module, root, base_fingerprint, fed, owner, self.precision),
                                    fed=fed_arrays(module, fed))
             except (OnnxExportError, OSError, ValueError, KeyError, RuntimeError) as exc:
                 logger.info("the adapter runs on an export of its own: %s", getattr(exc, "message", exc))

@@ -178,7 +178,7 @@ def test_int8_graphs_that_do_not_run_are_refused_when_made(tiny_bart_dir: Path, 
         shutil.rmtree(old)
     base = load_base_model(tiny_bart_dir, "cpu")
 
-    def broken(source: Path, target: Path, external: bool) -> None:
+    def broken(source: Path, target: Path, external: bool, keep: object = ()) -> None:
         target.write_bytes(b"not a graph")
 
     monkeypatch.setattr(ort_export, "quantize_graph", broken)

@@ -432,3 +432,36 @@ def test_l_ldb_adapters_share_one_session_pair_with_their_blocks_fed(base_root: 
         ort_export.ensure_fed_export(modules[0], root, base.fingerprint, [*fed, "model.no.such.weight"])
     alone = cache.runner(_adapted(base.model, "l-ldb", seed=3), base.model, base.fingerprint, fed=["nope.weight"])
     assert FED_INPUTS not in alone.meta and alone.directory != runners[0].directory
+
+
+def test_l_ldb_adapters_share_one_int8_session_pair_with_their_blocks_fed(base_root: Path, distinct_bart: Path,
+                                                                          tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With onnx-int8, L-LDB adapters run on one int8 export too: the base graphs quantized but for the fed block's
+    products, whose weights stay float32 under their names and become inputs when opened; the adapter's own int8
+    export is not made, and each adapter decodes with its own block."""
+    import onnx
+
+    from customizer.ort.fed import FED_INPUTS
+
+    root = _cache_with_base(base_root, tmp_path)
+    base = load_base_model(distinct_bart, "cpu")
+    _no_tracing(monkeypatch)
+    cache = OnnxRuntimeCache("onnx-int8", root=root)
+    fed = [name for name, _ in get_strategy("l-ldb").trainable_parameters(base.model)]
+    modules = [_adapted(base.model, "l-ldb", seed=seed) for seed in (1, 2)]
+    runners = [cache.runner(module, base.model, base.fingerprint, owner=f"repo{i}/l-ldb", fed=fed)
+               for i, module in enumerate(modules)]
+    assert runners[0].directory == runners[1].directory and runners[0].directory.name == "int8"
+    assert runners[0]._step is runners[1]._step
+    assert runners[0].meta[FED_INPUTS] == fed and "overlay" not in runners[0].meta
+    step = onnx.load(str(runners[0].directory / "step.onnx")).graph
+    assert any(node.op_type == "MatMulNBits" for node in step.node)
+    constants = {init.name for init in step.initializer}
+    float_products = [n for n in step.node if n.op_type == "MatMul" and set(n.input) & constants]
+    assert len(float_products) == 8  # the last decoder block's: q, k, v, out, cross q, cross out, two feed-forward
+    assert any(i.name.startswith("fed.") for i in runners[0]._step.get_inputs())
+    ids = torch.tensor([base.tokenizer(FOCAL)["input_ids"]])
+    outputs = [_generate(runner, ids) for runner in runners]
+    assert outputs[0] != outputs[1]
+    assert len(list(root.glob("*/int8"))) == 1  # neither adapter got an int8 export of its own
