@@ -54,10 +54,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--base-model", metavar="PATH", help="a local seq2seq checkpoint directory")
     parser.add_argument("--device", default=DEFAULT_DEVICE, help="auto, cpu, cuda or cuda:N (default: auto)")
     parser.add_argument("--runtime", choices=RUNTIMES, default=DEFAULT_CLI_RUNTIME,
-                        help="decode with PyTorch, or on the CPU with ONNX Runtime (onnx; onnx-int8 quantizes the "
-                        "weights): exported once per model (about a minute) and cached; falls back to PyTorch with "
-                        "a note when the model cannot be exported; auto: onnx on the CPU when onnxruntime is "
-                        f"installed, quietly PyTorch otherwise (default: {DEFAULT_CLI_RUNTIME})")
+                        help="decode with PyTorch, or on the CPU with ONNX Runtime (onnx; onnx-int8: int8 weights, "
+                        "faster, other candidates at times): exported once per model (about a minute) and cached; "
+                        "falls back to PyTorch with a note when the model cannot be exported; auto: onnx on the CPU "
+                        f"when onnxruntime is installed, quietly PyTorch otherwise (default: {DEFAULT_CLI_RUNTIME})")
     parser.add_argument("--max-new-tokens", type=_positive_int, default=None, metavar="T",
                         help="longest test, in tokens (default: from the lengths of the project's tests)")
     parser.add_argument("--retrieval", type=retrieval_count, default=None, metavar="K",
