@@ -113,21 +113,15 @@ def check_runs(folder: Path, meta: dict[str, Any]) -> None:
     :class:`~customizer.errors.OnnxExportError` unless both run and give finite logits: an ONNX Runtime or CPU
     without the 8-bit kernels fails here, when the export is made, not in the middle of a user's generation."""
     import numpy as np
-    import onnxruntime as ort
 
     from customizer.errors import OnnxExportError
     from customizer.ort.export import cache_names, probe_inputs
-    from customizer.ort.reweight import open_graphs
-
-    def quiet() -> ort.SessionOptions:
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        return options
+    from customizer.ort.reweight import open_graphs, quiet_options
 
     ids, mask, decoder_ids = probe_inputs(int(meta["vocab_size"]), int(meta["generation"]["decoder_start_token_id"]))
     past, _, cross = cache_names(int(meta["layers"]))
     try:
-        prefill, step = open_graphs(folder, meta, quiet)
+        prefill, step = open_graphs(folder, meta, quiet_options)
         known = {"input_ids": ids.numpy(), "attention_mask": mask.numpy(), "decoder_input_ids": decoder_ids.numpy(),
                  "encoder_attention_mask": mask.numpy()}
         first = prefill.run(None, _with_zeros(prefill, known))

@@ -268,23 +268,25 @@ def materialize(folder: Path, meta: dict[str, Any], out: Path) -> None:
         onnx.save(_replaced_graph(graphs, file, replaced.get(file, {})), str(out / file))
 
 
+def quiet_options() -> Any:
+    """``onnxruntime.SessionOptions`` that log errors only: for sessions opened to check an export."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    return options
+
+
 @torch.no_grad()
 def verify(model: nn.Module, folder: Path, meta: dict[str, Any]) -> None:
     """Compare the export in ``folder`` (``meta``: its export.json) with ``model`` on a probe input (prefill, then
     one step from the graph's own keys/values); raises :class:`ReweightRefused` when their logits differ."""
-    import onnxruntime as ort
-
     from customizer.ort.export import PrefillGraph, StepGraph, cache_names, probe_inputs
 
     layers = int(meta["layers"])
     ids, mask, decoder_ids = probe_inputs(int(model.config.vocab_size),
                                           int(meta["generation"]["decoder_start_token_id"]))
-    def quiet() -> ort.SessionOptions:
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        return options
-
-    prefill, step = open_graphs(folder, meta, quiet)
+    prefill, step = open_graphs(folder, meta, quiet_options)
     names = list(meta.get(FED_INPUTS) or [])
     arrays = fed_arrays(model, names) if names else {}
     got = prefill.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy(),
