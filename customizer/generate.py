@@ -11,7 +11,7 @@ memory, an LRU cache of small adapters switched in place around each generation 
 an adapter reloaded when its file on disk changes, so the language server picks up a new customization without
 restarting. With an ONNX runtime, each (base or adapted) model is exported from a private copy loaded from disk,
 because the served model is changed in place while it decodes; ``background_exports`` (the language server) does
-that in a worker thread and decodes with PyTorch until the export is ready.
+that in a worker thread and decodes with PyTorch until the export is ready (:mod:`customizer.runners`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from torch import nn
 from transformers import ExponentialDecayLengthPenalty, LogitsProcessorList
 
 from customizer import defaults
-from customizer.adapters import AdapterMeta, AdapterStore, export_owner, repo_key
+from customizer.adapters import AdapterMeta, AdapterStore, repo_key
 from customizer.decoding import (
     DEGENERATE_REPEATS,
     MAX_REPEATS,
@@ -51,14 +51,13 @@ from customizer.decoding import (
     retrieved_tests_first,
 )
 from customizer.decoding import rank as rank_candidates
-from customizer.defaults import AUTO_RUNTIME, DEFAULT_RETRIEVAL, agreement_applies, likelihood_orders
+from customizer.defaults import DEFAULT_RETRIEVAL, agreement_applies, likelihood_orders
 from customizer.errors import (
     AdapterError,
     NoJavaFilesError,
     NoMethodAtPositionError,
     NotAGitRepositoryError,
     NoTestsFoundError,
-    TestTailorError,
 )
 from customizer.inputs import (
     DEFAULT_MAX_SOURCE,
@@ -80,6 +79,7 @@ from customizer.retrieval import RetrievalIndex, nearest_adapted, retrieved_text
 from customizer.retrieval.agreement import agreement_order
 from customizer.retrieval.likelihood import Scorer, likelihood_scorer
 from customizer.retrieval.stored import stored_pairs, worktree_state
+from customizer.runners import Runners
 from customizer.serving import AdapterRef, AdapterServer
 from customizer.strategies import get_strategy
 
@@ -136,19 +136,11 @@ class Generation:
 
 
 RETRIEVE = "retrieve"
-_MISSING = object()
 
 
 def _code_key(candidate: Candidate) -> str:
     """Candidates with the same code up to whitespace are one candidate."""
     return normalize_whitespace(candidate.text)
-
-
-def fallback_note(runtime: str, reason: str) -> str:
-    """The one line users see when ``runtime`` was asked for but PyTorch runs instead."""
-    from customizer.ort.runtime import fallback_message
-
-    return fallback_message(runtime, reason)
 
 
 def _repo_relative(root: Path, path: Path) -> str:
@@ -170,9 +162,6 @@ def retrieval_k(meta: AdapterMeta | None, requested: int | None, warnings: list[
                         f"generates with {meta.retrieval}; to use {requested}, run `testtailor customize-project "
                         f"{meta.worktree} --strategy {meta.strategy} --retrieval {requested}`")
     return meta.retrieval
-
-
-ExportKey = tuple[str, AdapterRef | None, Any]  # (runtime, adapter or None for the base, adapter file signature)
 
 
 @dataclass(frozen=True)
@@ -200,19 +189,6 @@ class Generator:
                  decoding: DecodingConfig | None = None, runtime: str = "torch",
                  background_exports: bool = False) -> None:
         self.store = store or AdapterStore()
-        # "torch", "onnx"/"onnx-int8" (ONNX Runtime on the CPU, customizer.ort), or "auto" (see active_runtime)
-        self.runtime = runtime
-        self.runtime_note: str | None = None  # why the asked-for runtime is not used (one line), if so
-        self.background_exports = background_exports
-        self._last_fallback: str | None = None  # the fallback note last logged
-        self._onnx: Any = None  # OnnxRuntimeCache for modules the server does not serve (callers' own copies)
-        self._exports: dict[ExportKey, Any] = {}  # ready OnnxSeq2Seq, or the fallback note (str)
-        self._base_export_tried = False  # _ensure_base_export: once per Generator, whatever came of it
-        # (fed export folder, the base model's values of its fed parameters), once an L-LDB adapter runs on it: the
-        # base model then runs on the same sessions (customizer/ort/fed.py)
-        self._fed_base: tuple[Path, dict[str, Any]] | None = None
-        self._pending: dict[ExportKey, Future[str | None]] = {}  # exports running in a worker thread
-        self._export_lock = threading.Lock()  # one export at a time: each takes the CPU for minutes
         self.base_model_path = base_model
         self.device = device
         self.max_new_tokens = max_new_tokens
@@ -222,6 +198,9 @@ class Generator:
         self._server: AdapterServer | None = None
         self._lock = threading.RLock()
         self._indexes: dict[Path, tuple[str, RetrievalIndex]] = {}  # root → (HEAD+status key, index)
+        #: what decodes each model: PyTorch or its ONNX Runtime export (customizer.runners)
+        self.runners = Runners(self.store, lambda: self.base, self._lock, runtime, background_exports,
+                               cached_adapters)
 
     @property
     def server(self) -> AdapterServer:
@@ -504,213 +483,37 @@ class Generator:
             return clamp_length(DEFAULT_MAX_NEW_TOKENS, cap)
         return (prior or self.base_prior).max_new_tokens(cap)
 
-    def runner(self, module: nn.Module, adapter: AdapterRef | None = None) -> Any:
-        """What decodes for ``module``: itself, or its ONNX Runtime export when ``runtime`` asks for one.
+    # --- runtimes (customizer.runners) ----------------------------------------------------------------------
 
-        ``module`` is the served one (the base model, or what ``server.adapted(adapter)`` yielded) or a caller's
-        own model (exported as it is). When the export is not possible the module decodes with PyTorch and
-        ``runtime_note`` says why; with ``background_exports`` it also decodes with PyTorch while the export runs.
-        """
-        if self.active_runtime() == "torch":
-            self.runtime_note = None
-            return module
-        if adapter is None and module is not self.base.model:
-            return self._own_module_runner(module)
-        key = self._export_key(adapter)
-        with self._lock:
-            found = self._exports.get(key)
-        if found is None:
-            if self.background_exports:
-                self.prepare_runtime(adapter)
-                self.runtime_note = None  # not a fallback: ONNX takes over once the export is ready
-                return module
-            future = self.prepare_runtime(adapter)
-            if future is not None:
-                future.result()
-            with self._lock:
-                found = self._exports.get(key)
-        if found is None or isinstance(found, str):
-            self._fall_back(found or fallback_note(self.active_runtime(), "the ONNX export did not finish"))
-            return module
-        self.runtime_note = None
-        return found
+    @property
+    def runtime(self) -> str:
+        """``torch``, ``onnx``, ``onnx-int8`` or ``auto``: settable, the next generation uses it."""
+        return self.runners.runtime
+
+    @runtime.setter
+    def runtime(self, value: str) -> None:
+        self.runners.runtime = value
+
+    @property
+    def runtime_note(self) -> str | None:
+        """Why the asked-for runtime did not decode the last generation (one line), if so."""
+        return self.runners.runtime_note
+
+    def runner(self, module: nn.Module, adapter: AdapterRef | None = None) -> Any:
+        """What decodes for ``module`` (:meth:`customizer.runners.Runners.runner`)."""
+        return self.runners.runner(module, adapter)
 
     def active_runtime(self) -> str:
-        """The runtime that decodes: ``runtime`` itself, or for ``auto`` ``onnx`` when the model is on the CPU and
-        ONNX Runtime is installed, else ``torch`` (a GPU decodes faster with PyTorch; ONNX Runtime here is the
-        CPU build). ``auto`` falls back quietly: its fallback is logged, never a ``runtime_note``."""
-        if self.runtime != AUTO_RUNTIME:
-            return self.runtime
-        from customizer.ort import runtime
-
-        return "onnx" if self.base.device.type == "cpu" and runtime.onnx_available() is None else "torch"
-
-    def _fall_back(self, note: str) -> None:
-        """Decode with PyTorch instead of the active runtime: log ``note`` once; show it unless the runtime is
-        ``auto`` (a user who never asked for ONNX Runtime has nothing to act on)."""
-        if note != self._last_fallback:
-            logger.info("%s", note)
-            self._last_fallback = note
-        self.runtime_note = None if self.runtime == AUTO_RUNTIME else note
-
-    def _own_module_runner(self, module: nn.Module) -> Any:
-        """The ONNX runner of a module the server does not serve (exported as it is, keyed by the module)."""
-        from customizer.errors import OnnxExportError
-        from customizer.ort import OnnxRuntimeCache
-
-        runtime = self.active_runtime()
-        with self._lock:
-            if self._onnx is None or self._onnx.runtime != runtime:
-                self._onnx = OnnxRuntimeCache(runtime)
-        try:
-            self._ensure_base_export(None)
-            runner = self._onnx.runner(module, self.base.model, self.base.fingerprint)
-        except OnnxExportError as exc:
-            self._fall_back(fallback_note(runtime, exc.message))
-            return module
-        self.runtime_note = None
-        return runner
-
-    def _export_key(self, adapter: AdapterRef | None) -> ExportKey:
-        signature = None if adapter is None else self.store.signature(adapter.repo_key, adapter.strategy)
-        return self.active_runtime(), adapter, signature
+        """The runtime that decodes (:meth:`customizer.runners.Runners.active_runtime`)."""
+        return self.runners.active_runtime()
 
     def prepare_runtime(self, adapter: AdapterRef | None = None) -> Future[str | None] | None:
-        """Start exporting the base model (or ``adapter``'s model) for the ONNX ``runtime`` in a worker thread.
-
-        None with the torch runtime. The future's result is the fallback note (the export is not possible) or
-        None (ready: the next generation decodes with ONNX Runtime); asking again returns the same future.
-        Exports run one at a time in daemon threads, so a server can exit while one runs.
-        """
-        if self.active_runtime() == "torch":
-            return None
-        key = self._export_key(adapter)
-        with self._lock:
-            found = self._exports.get(key, _MISSING)
-            if found is not _MISSING:
-                done: Future[str | None] = Future()
-                done.set_result(found if isinstance(found, str) else None)
-                return done
-            pending = self._pending.get(key)
-            if pending is not None:
-                return pending
-            future: Future[str | None] = Future()
-            future.set_running_or_notify_cancel()
-            self._pending[key] = future
-        what = "base model" if adapter is None else f"{adapter.strategy} adapter {adapter.repo_key[:12]}"
-        threading.Thread(target=self._export, args=(key, future), name=f"testtailor-onnx-export ({what})",
-                         daemon=True).start()
-        return future
+        """Start the export of the base model or ``adapter``'s (:meth:`customizer.runners.Runners.prepare_runtime`)."""
+        return self.runners.prepare_runtime(adapter)
 
     def exports_in_progress(self) -> list[tuple[str, Future[str | None]]]:
-        """(what is exported, its future) for each export still running, for a progress display."""
-        with self._lock:
-            return [("base model" if ref is None else f"{ref.strategy} adapter", future)
-                    for (_, ref, _), future in self._pending.items()]
-
-    def _export(self, key: ExportKey, future: Future[str | None]) -> None:
-        """Build one export (worker thread) and record the runner or the fallback note; never raises."""
-        runtime, adapter, _ = key
-        note: str | None = None
-        try:
-            with self._export_lock:
-                result: Any = self._build_runner(runtime, adapter)
-                release_freed_memory(collect=True)  # the private model copy it loaded: about 260 MB
-        except Exception as exc:  # a worker thread must record every failure, or generation would wait forever
-            if not isinstance(exc, TestTailorError):
-                logger.exception("unexpected ONNX export failure")
-            reason = exc.message if isinstance(exc, TestTailorError) else f"the export failed ({type(exc).__name__})"
-            result = note = fallback_note(runtime, reason)
-        base_on_fed = self._base_on_fed(runtime) if adapter is not None and note is None else None
-        with self._lock:
-            for other in [k for k in self._exports if k[0] != runtime or (k[1] == adapter and k != key)]:
-                del self._exports[other]  # another runtime, or a superseded adapter file: free its sessions
-            self._exports[key] = result
-            if base_on_fed is not None:  # the base model's own sessions are freed once no generation holds them
-                self._exports[(runtime, None, None)] = base_on_fed
-            self._pending.pop(key, None)
-            runners = [k for k, v in self._exports.items() if not isinstance(v, str)]
-            for old in runners[:max(0, len(runners) - self.cached_adapters - 1)]:
-                del self._exports[old]  # ORT sessions hold their own weights: keep as many as served adapters
-        future.set_result(note)
-
-    def _base_on_fed(self, runtime: str) -> Any:
-        """A runner of the base model on the fed export an L-LDB adapter runs on (its own block values fed), so the
-        base model and the adapters share one session pair instead of holding two (about 320 MB each for the shipped
-        model; decoding is 6–18% slower, ``bench/bench_onnx_fed.py``); None when there is none to make or the base
-        model already runs on it."""
-        from customizer.errors import OnnxExportError
-        from customizer.ort import OnnxSeq2Seq
-
-        fed = self._fed_base
-        if fed is None or runtime != "onnx":  # float32 only: on int8 graphs, the block fed in float32 would give
-            # the base model other candidates than its own int8 export, depending on whether an adapter ran first
-            return None
-        with self._lock:
-            current = self._exports.get((runtime, None, None))
-        if getattr(current, "directory", None) == fed[0]:
-            return None
-        try:
-            return OnnxSeq2Seq(fed[0], fed=fed[1])
-        except (OnnxExportError, OSError, ValueError, KeyError, RuntimeError) as exc:  # its own export still serves
-            logger.info("the base model keeps its own ONNX sessions: %s", exc)
-            return None
-
-    def _build_runner(self, runtime: str, adapter: AdapterRef | None) -> Any:
-        """The ONNX runner for the base model or ``adapter``, exported (or read from the cache) from a private
-        copy loaded from disk: the served model must not be copied while another thread switches it."""
-        from customizer.errors import OnnxExportError
-        from customizer.ort import OnnxRuntimeCache
-        from customizer.ort.fed import FED_INPUTS, FED_STRATEGIES, fed_arrays
-
-        if self.base.device.type != "cpu":
-            raise OnnxExportError(f"the ONNX runtime runs on the CPU, but the model is on {self.base.device}")
-        if adapter is None:  # the base model's export is found by the weights file's fingerprint: no copy to load
-            on_fed = self._base_on_fed(runtime)  # or it joins the sessions the L-LDB adapters share
-            if on_fed is not None:
-                return on_fed
-            cached = OnnxRuntimeCache(runtime).cached(self.base.fingerprint)
-            if cached is not None:
-                return cached
-        fresh = load_base_model(self.base.path, "cpu", cache=False)
-        if adapter is None:
-            return OnnxRuntimeCache(runtime).runner(fresh.model, fresh.model, fresh.fingerprint)
-        self._ensure_base_export(fresh)
-        meta, state = self.store.load(adapter.repo_key, adapter.strategy, fresh.fingerprint, str(fresh.path),
-                                      base=dict(fresh.model.named_parameters()))
-        strategy = get_strategy(meta.strategy, **meta.strategy_options)
-        # L-LDB adapters run on the base graphs with their block fed as inputs: one session pair for all of them
-        fed = [name for name, _ in strategy.trainable_parameters(fresh.model)] if meta.strategy in FED_STRATEGIES \
-            else None
-        base_values = fed_arrays(fresh.model, fed) if fed else {}  # before the adapter changes fresh.model in place
-        module = strategy.load_state_dict(fresh.model, state).eval()
-        # the adapted module may be the same object as fresh.model (l-ldb changes it in place): no module is
-        # "the base" here, so the export is keyed by the adapted weights' fingerprint
-        runner = OnnxRuntimeCache(runtime).runner(module, nn.Identity(), fresh.fingerprint,
-                                                  owner=export_owner(meta.repo_key, meta.strategy), fed=fed)
-        if fed and FED_INPUTS in runner.meta and runtime == "onnx":  # the base model joins float32 graphs only
-            self._fed_base = (runner.directory, base_values)
-        return runner
-
-    def _ensure_base_export(self, fresh: BaseModel | None) -> None:
-        """Export the base model (float32) unless the cache has it, from ``fresh`` or a private copy loaded from
-        disk (never the served model, which an adapter may have changed): an adapted model's export is then an
-        overlay of its changed weights on the base export, seconds instead of minutes (:mod:`customizer.ort.reweight`).
-        A base model that does not export is left to the adapted model's own export to report."""
-        from customizer.errors import OnnxExportError, StorageError
-        from customizer.ort.export import cached_export, default_cache_root, ensure_export
-
-        if self._base_export_tried:  # a base model that cannot be exported is not loaded again at every call
-            return
-        self._base_export_tried = True
-        root = default_cache_root()
-        if cached_export(root, self.base.fingerprint, None, "fp32") is not None:
-            return
-        fresh = fresh or load_base_model(self.base.path, "cpu", cache=False)
-        try:
-            ensure_export(fresh.model, root, fresh.fingerprint, None, "fp32")
-        except (OnnxExportError, StorageError) as exc:
-            logger.info("the base model was not exported: %s", exc.message)
+        """(what is exported, its future) for each export still running."""
+        return self.runners.exports_in_progress()
 
     def candidates(self, module: nn.Module, source_ids: list[int], k: int, prior: LengthPrior | None = None,
                    adapter: AdapterRef | None = None) -> list[Candidate]:

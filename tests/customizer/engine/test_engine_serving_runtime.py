@@ -40,7 +40,7 @@ def test_background_export_decodes_with_pytorch_until_ready(adapted: AdapterStor
     expected_base, expected_adapted = _texts(torch_gen, java_repo, True), _texts(torch_gen, java_repo)
     generator = Generator(store=adapted, base_model=tiny_bart_dir, device="cpu", max_new_tokens=20,
                           runtime="onnx", background_exports=True)
-    with generator._export_lock:  # hold any export back: generation must not wait for it
+    with generator.runners._export_lock:  # hold any export back: generation must not wait for it
         assert _texts(generator, java_repo, True) == expected_base
         [(what, future)] = generator.exports_in_progress()
         assert what == "base model" and not future.done() and generator.runtime_note is None

@@ -206,6 +206,7 @@ def test_a_cached_base_export_opens_without_loading_a_model_copy(exported: tuple
     """The base model's export is found by the weights file's fingerprint: the server opens it without loading a
     private copy of the model (seconds, and 260 MB a server would keep for nothing), then gives freed memory back."""
     import customizer.generate as generate_module
+    import customizer.runners as runners_module
 
     monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(exported[0]))
     generator = Generator(base_model=tiny_bart_dir, device="cpu", max_new_tokens=20, runtime="onnx")
@@ -215,8 +216,9 @@ def test_a_cached_base_export_opens_without_loading_a_model_copy(exported: tuple
     def no_copy(*args: object, **kwargs: object) -> None:
         raise AssertionError("a model copy was loaded to open a cached export")
 
-    monkeypatch.setattr(generate_module, "load_base_model", no_copy)
-    monkeypatch.setattr(generate_module, "release_freed_memory", lambda collect=False: released.append(collect))
+    monkeypatch.setattr(runners_module, "load_base_model", no_copy)
+    for module in (generate_module, runners_module):  # after an export is built; after each beam search
+        monkeypatch.setattr(module, "release_freed_memory", lambda collect=False: released.append(collect))
     future = generator.prepare_runtime()
     assert future is not None and future.result(timeout=120) is None
     assert released == [True]  # after building the runner
@@ -290,7 +292,7 @@ def test_auto_runtime_hides_a_failed_export(penalty_model: Path, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A model the ONNX search cannot reproduce: ``onnx`` says why, ``auto`` only logs it."""
     monkeypatch.setenv("TESTTAILOR_ONNX_CACHE", str(tmp_path / "onnx"))
-    with caplog.at_level(logging.INFO, logger="customizer.generate"):
+    with caplog.at_level(logging.INFO, logger="customizer.runners"):
         for runtime, shown in (("auto", False), ("onnx", True)):
             generator = Generator(base_model=penalty_model, device="cpu", max_new_tokens=8, runtime=runtime)
             module = generator.base.model

@@ -254,7 +254,7 @@ def test_the_generator_exports_the_base_once_then_rewrites_each_adapter(
                                      .candidates]
     assert generator.runtime_note is None
     # the base model now runs on the sessions the adapter's runner opened, its own block fed
-    adapter_runner = generator._exports[generator._export_key(ref)]
+    adapter_runner = generator.runners.exports[generator.runners.export_key(ref)]
     base_runner = generator.runner(generator.base.model)
     assert base_runner.directory == adapter_runner.directory and base_runner._step is adapter_runner._step
     base_got = generator.generate_for_position(java_repo, focal, line, k=3, base_only=True).candidates
