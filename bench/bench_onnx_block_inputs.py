@@ -27,6 +27,7 @@ from _common import cpu_description
 
 from customizer.model import load_base_model
 from customizer.ort import export as ort_export
+from customizer.ort import tracing as ort_tracing
 from customizer.strategies import anatomy
 
 
@@ -67,7 +68,7 @@ def main() -> None:
         layers, _ = ort_export.trace_graphs(model, Path(tmp), settings, inputs=names)
         print(f"# traced in {time.perf_counter() - began:.0f} s")
         path = Path(tmp) / ort_export.STEP_FILE
-        past_names, _, cross_names = ort_export.cache_names(layers)
+        past_names, _, cross_names = ort_tracing.cache_names(layers)
         weights = {f"prefix.{i}": params[name].detach().numpy() for i, name in enumerate(names)}
         constants, inputs = _session(cached / ort_export.STEP_FILE), _session(path)
         rng = np.random.default_rng(0)

@@ -30,8 +30,8 @@ from bench_onnx import DEV_EVAL, batches, dev_eval_sources, run, shopkit_sources
 from customizer.inputs import DEFAULT_MAX_SOURCE, clamp_length, position_limit
 from customizer.model import load_base_model
 from customizer.ort import OnnxRuntimeCache, OnnxSeq2Seq
-from customizer.ort.export import PREFILL_FILE, STEP_FILE
 from customizer.ort.quantize import INT8_SCHEME, quantize_graph
+from customizer.ort.tracing import PREFILL_FILE, STEP_FILE
 
 
 def dynamic(source: Path, target: Path) -> None:

@@ -115,8 +115,8 @@ def check_runs(folder: Path, meta: dict[str, Any]) -> None:
     import numpy as np
 
     from customizer.errors import OnnxExportError
-    from customizer.ort.export import cache_names, probe_inputs
     from customizer.ort.reweight import open_graphs, quiet_options
+    from customizer.ort.tracing import cache_names, probe_inputs
 
     ids, mask, decoder_ids = probe_inputs(int(meta["vocab_size"]), int(meta["generation"]["decoder_start_token_id"]))
     past, _, cross = cache_names(int(meta["layers"]))

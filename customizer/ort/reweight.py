@@ -37,6 +37,7 @@ from torch import nn
 from customizer.errors import OnnxExportError
 from customizer.ort.disk_budget import META_FILE, overlay_base_of
 from customizer.ort.fed import FED_INPUTS, fed_arrays, fed_feeds, fed_graph, fed_graph_inputs
+from customizer.ort.tracing import PrefillGraph, StepGraph, cache_names, probe_inputs
 
 WEIGHTS_FILE = "weights.json"
 OVERLAY_FILE = "overlay.safetensors"  # an adapted model's export: its changed parameters
@@ -281,8 +282,6 @@ def quiet_options() -> Any:
 def verify(model: nn.Module, folder: Path, meta: dict[str, Any]) -> None:
     """Compare the export in ``folder`` (``meta``: its export.json) with ``model`` on a probe input (prefill, then
     one step from the graph's own keys/values); raises :class:`ReweightRefused` when their logits differ."""
-    from customizer.ort.export import PrefillGraph, StepGraph, cache_names, probe_inputs
-
     layers = int(meta["layers"])
     ids, mask, decoder_ids = probe_inputs(int(model.config.vocab_size),
                                           int(meta["generation"]["decoder_start_token_id"]))

@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     import torch
 
     from customizer.errors import OnnxExportError
-    from customizer.ort.export import trace_graphs
+    from customizer.ort.tracing import trace_graphs
 
     torch.set_num_threads(max(1, threads))
     result: dict[str, object]
