@@ -8,8 +8,9 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from customizer.decoding.tokens import _JAVA_LEXEME
 from customizer.java.snippets import parses_as_method
+
+_JAVA_LEXEME = re.compile(r'"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?|//[^\n]*|/\*.*?(?:\*/|$)|[{}();]', re.S)
 
 
 class _Shape(NamedTuple):

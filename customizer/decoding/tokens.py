@@ -9,7 +9,6 @@ from typing import Any
 
 import torch
 
-_JAVA_LEXEME = re.compile(r'"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?|//[^\n]*|/\*.*?(?:\*/|$)|[{}();]', re.S)
 _VOCABULARY_VIEWS: dict[tuple[str, int, int, str], Any] = {}
 
 
