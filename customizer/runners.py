@@ -70,6 +70,7 @@ class Runners:
 
     @property
     def base(self) -> BaseModel:
+        """The served base model (the Generator loads it on first use)."""
         return self._base()
 
     def runner(self, module: nn.Module, adapter: AdapterRef | None = None) -> Any:
