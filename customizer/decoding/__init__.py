@@ -30,7 +30,7 @@ Why each piece exists (measured by ``scripts/decoding_stats.py``; numbers in the
   is the net for the rest.
 * **Lines that break the syntax.** Once a line does not parse, no candidate made from that beam parses, and a
   weak model tends to loop on from there. :class:`SyntaxGuard` parses the method so far each time a beam completes
-  a line that ends a statement or opens a block (its open blocks closed by :func:`_closing`: a ``}`` each,
+  a line that ends a statement or opens a block (its open blocks closed by :func:`.repair.closing`: a ``}`` each,
   ``finally {}`` after a ``try``) and, when the first syntax error starts in that statement (the signature
   included), lowers the beam's score by ``SYNTAX_PENALTY`` nats: the beam falls behind the others but is kept when
   nothing better is left. Inside a line, :class:`DeclarationShapeBlocker` forbids the token that would break a

@@ -12,8 +12,8 @@ import torch
 from transformers import LogitsProcessor
 
 from customizer.decoding.lines import REDECLARED_PENALTY, redeclares_so_far
-from customizer.decoding.repair import _boundaries
-from customizer.decoding.tokens import _per_tokenizer, _plain_token_texts, identifier_continuation_mask, token_texts
+from customizer.decoding.repair import boundaries
+from customizer.decoding.tokens import identifier_continuation_mask, per_tokenizer, plain_token_texts, token_texts
 
 _DECLARATION_HEAD = re.compile(r"^\s*(?:final\s+)?[A-Za-z_$][\w$.]*(?:<[^;=(){}]*>)?(?:\s*\[\s*\])*\s+"
                                r"([A-Za-z_$][\w$]*)\s*$")  # the start of a line: `final Type<T>[] name`
@@ -47,7 +47,7 @@ class RedeclarationBlocker(LogitsProcessor):
         self.eos = tokenizer.eos_token_id
         self.closing = declaration_end_mask(tokenizer)
         self.growing = identifier_continuation_mask(tokenizer)
-        self.pieces = _plain_token_texts(tokenizer)
+        self.pieces = plain_token_texts(tokenizer)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         rows = input_ids.tolist()
@@ -107,7 +107,7 @@ def declaration_shape(before: str, line: str) -> str | None:
     if head is None and final is None:
         return None
     text = before + line
-    if text.rfind("/*") > text.rfind("*/") or text.count('"""') % 2 or _boundaries(text).parens != 0:
+    if text.rfind("/*") > text.rfind("*/") or text.count('"""') % 2 or boundaries(text).parens != 0:
         return None
     if head is not None:
         return "name" if head.group("space") else "space-name"
@@ -122,7 +122,7 @@ class DeclarationShapeBlocker(LogitsProcessor):
     last few tokens, as :class:`RedeclarationBlocker` finds it."""
 
     def __init__(self, tokenizer: Any) -> None:
-        self.pieces = _plain_token_texts(tokenizer)
+        self.pieces = plain_token_texts(tokenizer)
         self.forbidden = {"name": _name_start_mask(tokenizer, r"\s*"),
                           "space-name": _name_start_mask(tokenizer, r"\s+"), "end": declaration_end_mask(tokenizer)}
 
@@ -142,8 +142,8 @@ class DeclarationShapeBlocker(LogitsProcessor):
 def _name_start_mask(tokenizer: Any, space: str) -> torch.Tensor:
     """Boolean mask over the vocabulary: tokens that start a name after ``space`` (a regex: ``\\s*`` or ``\\s+``;
     cached per tokenizer; do not modify)."""
-    return _per_tokenizer(tokenizer, f"name-start{space}", lambda: torch.tensor(
-        [bool(re.match(space + r"[A-Za-z_$]", piece)) for piece in _plain_token_texts(tokenizer)], dtype=torch.bool))
+    return per_tokenizer(tokenizer, f"name-start{space}", lambda: torch.tensor(
+        [bool(re.match(space + r"[A-Za-z_$]", piece)) for piece in plain_token_texts(tokenizer)], dtype=torch.bool))
 
 
 def declaration_shape_alterations(texts: Iterable[str]) -> tuple[int, int]:
@@ -187,7 +187,7 @@ def _would_redeclare(before: str, line: str) -> bool:
 def declaration_end_mask(tokenizer: Any) -> torch.Tensor:
     """Boolean mask over the vocabulary: tokens that, after ``Type name``, end the name and make the line a
     declaration (``=`` but not ``==``, ``;``, ``,``), after optional spaces (cached per tokenizer; do not modify)."""
-    return _per_tokenizer(tokenizer, "declaration-end", lambda: torch.tensor(
+    return per_tokenizer(tokenizer, "declaration-end", lambda: torch.tensor(
         [p.lstrip(" \t")[:1] in ("=", ";", ",") and not p.lstrip(" \t").startswith("==")
          for p in token_texts(tokenizer)], dtype=torch.bool))
 

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor
 
-from customizer.decoding.repair import _boundaries, _closing
+from customizer.decoding.repair import boundaries, closing
 from customizer.decoding.tokens import newline_token_mask
 from customizer.java.snippets import first_syntax_error, redeclared_locals
 
@@ -117,12 +117,12 @@ def breaks_syntax(text: str) -> bool:
     done = text[:text.rfind("\n")].rstrip()
     if not done.endswith((";", "}", "{")) or done.rfind("/*") > done.rfind("*/"):  # not inside a block comment
         return False
-    shape = _boundaries(done)
+    shape = boundaries(done)
     if shape.parens != 0 or shape.braces < 1:
         return False
     line_start = done.rfind("\n") + 1
     region = max((end for end, _ in shape.ends if end <= line_start), default=0)
-    error = first_syntax_error(done + _closing(shape.heads))
+    error = first_syntax_error(done + closing(shape.heads))
     return error is not None and region <= error < len(done)
 
 
@@ -137,7 +137,7 @@ def syntax_alterations(texts: Iterable[str]) -> tuple[int, int]:
 def redeclares_so_far(text: str) -> bool:
     """True when the unfinished method ``text``, its open braces closed, parses and declares a local twice in one
     scope. An unfinished statement (open parenthesis, a line cut mid-expression) gives False: nothing to judge yet."""
-    shape = _boundaries(text.rstrip())
+    shape = boundaries(text.rstrip())
     if shape.parens != 0 or shape.braces < 0:
         return False
-    return bool(redeclared_locals(text.rstrip() + _closing(shape.heads)))
+    return bool(redeclared_locals(text.rstrip() + closing(shape.heads)))

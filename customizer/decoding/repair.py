@@ -13,7 +13,7 @@ from customizer.java.snippets import parses_as_method
 _JAVA_LEXEME = re.compile(r'"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?|//[^\n]*|/\*.*?(?:\*/|$)|[{}();]', re.S)
 
 
-class _Shape(NamedTuple):
+class BlockShape(NamedTuple):
     """The block structure of an unfinished method, string/char literals and comments skipped."""
 
     braces: int  # brace depth at the end
@@ -22,7 +22,8 @@ class _Shape(NamedTuple):
     heads: list[str]  # per open brace, the code before it back to the last statement boundary
 
 
-def _boundaries(text: str) -> _Shape:
+def boundaries(text: str) -> BlockShape:
+    """The block structure of ``text``, an unfinished method (see :class:`BlockShape`)."""
     braces = parens = start = 0
     ends: list[tuple[int, int]] = []
     heads: list[str] = []
@@ -42,15 +43,15 @@ def _boundaries(text: str) -> _Shape:
             start = m.end()
         if lexeme in (";", "}") and parens == 0 and braces >= 1:
             ends.append((m.end(), braces))
-    return _Shape(braces, parens, ends, heads)
+    return BlockShape(braces, parens, ends, heads)
 
 
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?(?:\*/|$)", re.S)
 _BLOCK_ENDINGS = ((re.compile(r"try\b"), " finally {}"), (re.compile(r"do$"), " while (true);"))
 
 
-def _closing(heads: Sequence[str]) -> str:
-    """What closes the open blocks (``_Shape.heads`` of an unfinished method) so that it parses where the method
+def closing(heads: Sequence[str]) -> str:
+    """What closes the open blocks (``BlockShape.heads`` of an unfinished method) so that it parses where the method
     does: a ``}`` each, plus ``finally {}`` after a ``try`` block and ``while (true);`` after a ``do`` block (a
     ``}`` alone leaves a ``try`` without ``catch``, a syntax error the text does not have)."""
     closing = ""
@@ -67,7 +68,7 @@ def repair_truncated(text: str, cut_off: bool) -> str | None:
     the length limit, it is cut back to one of its last three complete statements and closed there (a
     half-written statement cannot be closed into a test).
     """
-    braces, parens, ends, _ = _boundaries(text)
+    braces, parens, ends, _ = boundaries(text)
     attempts: list[tuple[str, int]] = []
     if not cut_off and braces > 0 and parens == 0:
         attempts.append((text, braces))

@@ -12,7 +12,7 @@ import torch
 _VOCABULARY_VIEWS: dict[tuple[str, int, int, str], Any] = {}
 
 
-def _per_tokenizer(tokenizer: Any, view: str, build: Callable[[], Any]) -> Any:
+def per_tokenizer(tokenizer: Any, view: str, build: Callable[[], Any]) -> Any:
     """``build()``, made once per tokenizer and ``view``: the vocabulary-wide lists and masks the processors of
     every ``generate`` call share."""
     key = (str(getattr(tokenizer, "name_or_path", "")), len(tokenizer), id(tokenizer), view)
@@ -23,27 +23,27 @@ def _per_tokenizer(tokenizer: Any, view: str, build: Callable[[], Any]) -> Any:
 
 def token_texts(tokenizer: Any) -> list[str]:
     """The text of every token of the vocabulary on its own (cached per tokenizer; do not modify)."""
-    return _per_tokenizer(tokenizer, "texts", lambda: tokenizer.batch_decode(
+    return per_tokenizer(tokenizer, "texts", lambda: tokenizer.batch_decode(
         [[i] for i in range(len(tokenizer))], clean_up_tokenization_spaces=False))
 
 
-def _plain_token_texts(tokenizer: Any) -> list[str]:
+def plain_token_texts(tokenizer: Any) -> list[str]:
     """:func:`token_texts` with the special tokens' texts blanked, as ``skip_special_tokens`` decodes them."""
     def build() -> list[str]:
         special = set(tokenizer.all_special_ids)
         return ["" if i in special else piece for i, piece in enumerate(token_texts(tokenizer))]
-    return _per_tokenizer(tokenizer, "plain-texts", build)
+    return per_tokenizer(tokenizer, "plain-texts", build)
 
 
 def identifier_continuation_mask(tokenizer: Any) -> torch.Tensor:
     """Boolean mask over the vocabulary: tokens that continue an identifier (letters, digits, ``_``, ``$`` and
     nothing else, no leading space; cached per tokenizer; do not modify)."""
-    return _per_tokenizer(tokenizer, "identifier-continuation", lambda: torch.tensor(
-        [bool(re.fullmatch(r"[\w$]+", piece, flags=re.ASCII)) for piece in _plain_token_texts(tokenizer)],
+    return per_tokenizer(tokenizer, "identifier-continuation", lambda: torch.tensor(
+        [bool(re.fullmatch(r"[\w$]+", piece, flags=re.ASCII)) for piece in plain_token_texts(tokenizer)],
         dtype=torch.bool))
 
 
 def newline_token_mask(tokenizer: Any) -> torch.Tensor:
     """Boolean mask over the vocabulary: tokens whose text holds a newline (cached per tokenizer; do not modify)."""
-    return _per_tokenizer(tokenizer, "newline", lambda: torch.tensor(
+    return per_tokenizer(tokenizer, "newline", lambda: torch.tensor(
         ["\n" in piece for piece in token_texts(tokenizer)], dtype=torch.bool))
